@@ -1,0 +1,193 @@
+"""Typed configuration: `config.toml` (every key optional) plus secrets from the environment."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, get_type_hints
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = REPO_ROOT / "data"
+
+SECRET_VARIABLES = ("TELEGRAM_BOT_TOKEN", "ZALO_BOT_TOKEN", "OCOP_WEBHOOK_SECRET")
+
+
+class ConfigError(Exception):
+    """A configuration problem, phrased for the person who must fix it."""
+
+
+@dataclass(frozen=True)
+class BotSection:
+    default_language: str = "vi"
+    timezone: str = "Asia/Ho_Chi_Minh"
+    # How long a numbered list stays answerable by its numbers (console, Zalo).
+    choice_ttl_minutes: int = 60
+    page_size: int = 5
+
+
+@dataclass(frozen=True)
+class DatabaseSection:
+    path: str = "data/ocop.sqlite3"
+
+
+@dataclass(frozen=True)
+class TelegramSection:
+    base_url: str = "https://api.telegram.org/bot"
+    base_file_url: str = "https://api.telegram.org/file/bot"
+    # Per-user messages allowed in `flood_window_seconds` before "slow down".
+    flood_messages: int = 8
+    flood_window_seconds: int = 10
+
+
+@dataclass(frozen=True)
+class ZaloSection:
+    base_url: str = "https://bot-api.zaloplatforms.com"
+    poll_timeout: int = 30
+
+
+@dataclass(frozen=True)
+class AdminsSection:
+    telegram: tuple[int, ...] = ()
+    zalo: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class BroadcastSection:
+    telegram_rate: float = 25.0
+    zalo_rate: float = 5.0
+    max_attempts: int = 5
+    reminder_days: int = 3
+
+
+@dataclass(frozen=True)
+class WebSection:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    max_body_bytes: int = 1_000_000
+
+
+@dataclass(frozen=True)
+class Config:
+    bot: BotSection = field(default_factory=BotSection)
+    database: DatabaseSection = field(default_factory=DatabaseSection)
+    telegram: TelegramSection = field(default_factory=TelegramSection)
+    zalo: ZaloSection = field(default_factory=ZaloSection)
+    admins: AdminsSection = field(default_factory=AdminsSection)
+    broadcast: BroadcastSection = field(default_factory=BroadcastSection)
+    web: WebSection = field(default_factory=WebSection)
+    # Where relative paths in the file are resolved from.
+    base_dir: Path = field(default_factory=Path.cwd)
+
+    @property
+    def database_path(self) -> Path:
+        path = Path(self.database.path).expanduser()
+        return path if path.is_absolute() else self.base_dir / path
+
+
+def _coerce(section: str, key: str, value: Any, wanted: Any) -> Any:
+    where = f"[{section}] {key}"
+    if wanted is bool:
+        if isinstance(value, bool):
+            return value
+    elif wanted is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    elif wanted is float:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+    elif wanted is str:
+        if isinstance(value, str):
+            return value
+    elif wanted in (tuple[int, ...], tuple[str, ...]):
+        item_type = wanted.__args__[0]
+        if isinstance(value, list):
+            out = []
+            for item in value:
+                if item_type is str and isinstance(item, (str, int)) and not isinstance(item, bool):
+                    out.append(str(item))
+                elif item_type is int and isinstance(item, int) and not isinstance(item, bool):
+                    out.append(item)
+                else:
+                    raise ConfigError(f"{where}: every item must be {item_type.__name__}, got {item!r}")
+            return tuple(out)
+        raise ConfigError(f"{where}: must be a list, got {value!r}")
+    name = getattr(wanted, "__name__", str(wanted))
+    raise ConfigError(f"{where}: must be {name}, got {value!r}")
+
+
+def _section(name: str, cls: type, raw: Any) -> Any:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"[{name}] must be a table")
+    hints = get_type_hints(cls)
+    known = {f.name for f in fields(cls)}
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise ConfigError(f"[{name}] {unknown[0]}: unknown key (known: {', '.join(sorted(known))})")
+    values = {key: _coerce(name, key, value, hints[key]) for key, value in raw.items()}
+    return cls(**values)
+
+
+def _validate(config: Config) -> None:
+    checks = [
+        (config.bot.default_language in ("vi", "en"), "[bot] default_language: must be 'vi' or 'en'"),
+        (config.bot.page_size >= 1, "[bot] page_size: must be at least 1"),
+        (config.bot.choice_ttl_minutes >= 1, "[bot] choice_ttl_minutes: must be at least 1"),
+        (1 <= config.web.port <= 65535, "[web] port: must be between 1 and 65535"),
+        (config.web.max_body_bytes > 0, "[web] max_body_bytes: must be positive"),
+        (config.broadcast.telegram_rate > 0, "[broadcast] telegram_rate: must be positive"),
+        (config.broadcast.zalo_rate > 0, "[broadcast] zalo_rate: must be positive"),
+        (config.broadcast.max_attempts >= 1, "[broadcast] max_attempts: must be at least 1"),
+        (config.broadcast.reminder_days >= 0, "[broadcast] reminder_days: must not be negative"),
+        (config.telegram.base_url.startswith(("http://", "https://")), "[telegram] base_url: must be an http(s) URL"),
+        (config.zalo.base_url.startswith(("http://", "https://")), "[zalo] base_url: must be an http(s) URL"),
+        (bool(config.database.path.strip()), "[database] path: must not be empty"),
+    ]
+    for ok, message in checks:
+        if not ok:
+            raise ConfigError(message)
+
+
+def load_config(path: str | Path | None = None, *, db_override: str | None = None) -> Config:
+    """Read the config file (explicit path, else $OCOP_CONFIG, else ./config.toml if present)."""
+    explicit = path or os.environ.get("OCOP_CONFIG")
+    file = Path(explicit).expanduser() if explicit else Path("config.toml")
+    raw: dict[str, Any] = {}
+    base_dir = Path.cwd()
+    if file.exists():
+        try:
+            raw = tomllib.loads(file.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{file}: not valid TOML ({exc})") from None
+        except OSError as exc:
+            raise ConfigError(f"{file}: cannot be read ({exc.strerror})") from None
+        base_dir = file.resolve().parent
+    elif explicit:
+        raise ConfigError(f"{file}: config file not found")
+
+    sections = {f.name: f for f in fields(Config) if f.name != "base_dir"}
+    hints = get_type_hints(Config)
+    values: dict[str, Any] = {}
+    for name, value in raw.items():
+        if name not in sections:
+            raise ConfigError(f"[{name}]: unknown section (known: {', '.join(sections)})")
+        values[name] = _section(name, hints[name], value)
+    config = Config(**values, base_dir=base_dir)
+    if db_override:
+        config = Config(
+            **{f.name: getattr(config, f.name) for f in fields(Config) if f.name != "database"},
+            database=DatabaseSection(path=str(Path(db_override).expanduser().resolve())),
+        )
+    _validate(config)
+    return config
+
+
+def require_secret(name: str) -> str:
+    """Secrets come only from the environment; a missing one is a ConfigError naming it."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        raise ConfigError(f"{name} is not set: export {name}=... (secrets are read only from the environment)")
+    return value
+
+

@@ -1,0 +1,77 @@
+"""Platform-neutral requests and replies.
+
+Adapters (console, Telegram, Zalo) translate platform updates into a `Request`
+and render each `Reply` back. Nothing here knows about any platform.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Location:
+    lat: float
+    lon: float
+
+
+@dataclass(frozen=True)
+class Request:
+    """One thing a user did: typed text, sent a command, chose an option or shared a location."""
+
+    platform: str  # "console" | "telegram" | "zalo"
+    chat_id: str
+    user_id: str
+    text: str = ""  # free text, or the arguments of a command
+    command: str | None = None  # "start", "help", "search", ... without the slash
+    action: str | None = None  # the `action` of a Choice the user picked
+    location: Location | None = None
+    language: str | None = None  # the platform's hint ("vi", "en-US"), if any
+    display_name: str = ""
+
+
+@dataclass(frozen=True)
+class Choice:
+    """An option the user can pick: a button on Telegram, a numbered line elsewhere.
+
+    `action` is a short ASCII string (under 64 bytes, Telegram's callback_data limit)
+    that the router understands, e.g. "p:12" (product card 12) or "ls:s4:2" (page 2 of
+    the 4-star list).
+    """
+
+    label: str
+    action: str
+
+
+@dataclass(frozen=True)
+class Pin:
+    """A place to show on a map. `approximate` means the coordinate is a locality centre."""
+
+    title: str
+    address: str
+    lat: float
+    lon: float
+    approximate: bool
+    map_url: str
+    distance_km: float | None = None
+
+
+@dataclass(frozen=True)
+class ShareCard:
+    """What a product looks like when shared (Telegram inline mode)."""
+
+    product_id: int
+    title: str
+    description: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    choices: tuple[Choice, ...] = ()
+    pins: tuple[Pin, ...] = ()
+    ask_location: bool = False  # offer a "send my location" button where the platform has one
+    share: ShareCard | None = None  # a product card can offer "share"
+    language: str = "vi"
+    extra: dict = field(default_factory=dict, compare=False)

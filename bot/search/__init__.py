@@ -1,0 +1,3 @@
+from bot.search.engine import Hit, SearchIndex, SearchResult, Vocabulary
+
+__all__ = ["Hit", "SearchIndex", "SearchResult", "Vocabulary"]

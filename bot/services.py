@@ -1,0 +1,96 @@
+"""The composition root: builds every service once and hands them to the adapters."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from bot.config import DATA_DIR, Config
+from bot.db import Repository
+from bot.geo import Gazetteer
+from bot.i18n import I18n
+from bot.models import Catalogue
+from bot.search import SearchIndex, Vocabulary
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The catalogue and the indexes built from it, swapped as one when staff import."""
+
+    catalogue: Catalogue
+    index: SearchIndex
+    gazetteer: Gazetteer
+
+
+class CatalogueState:
+    """Keeps the in-memory index in step with the database, even when another process imports."""
+
+    def __init__(self, repo: Repository, vocab: Vocabulary, *, check_interval: float = 1.0) -> None:
+        self._repo = repo
+        self._vocab = vocab
+        self._check_interval = check_interval
+        self._snapshot: Snapshot | None = None
+        self._checked_at = 0.0
+        self._lock = asyncio.Lock()
+
+    async def get(self) -> Snapshot:
+        now = time.monotonic()
+        if self._snapshot is not None and now - self._checked_at < self._check_interval:
+            return self._snapshot
+        async with self._lock:
+            version = await self._repo.catalogue_version()
+            self._checked_at = time.monotonic()
+            if self._snapshot is None or self._snapshot.catalogue.version != version:
+                await self._reload()
+        assert self._snapshot is not None
+        return self._snapshot
+
+    async def _reload(self) -> None:
+        catalogue = await self._repo.load_catalogue()
+        started = time.perf_counter()
+        index = SearchIndex(catalogue.products, catalogue.localities, self._vocab)
+        self._snapshot = Snapshot(catalogue, index, Gazetteer(catalogue.localities))
+        log.info(
+            "catalogue version %d loaded: %d products, index built in %.0f ms",
+            catalogue.version, len(catalogue.products), (time.perf_counter() - started) * 1000,
+        )  # fmt: skip
+
+
+@dataclass
+class Services:
+    config: Config
+    repo: Repository
+    catalogue: CatalogueState
+    i18n: I18n
+    facts: dict
+    today: Callable[[], date]
+
+    async def close(self) -> None:
+        await self.repo.close()
+
+
+async def build_services(config: Config, *, data_dir: Path = DATA_DIR, today: Callable[[], date] | None = None) -> Services:
+    repo = await Repository.open(config.database_path, seed_dir=data_dir)
+    vocab = Vocabulary.load(data_dir)
+    zone = ZoneInfo(config.bot.timezone)
+    with (data_dir / "facts.toml").open("rb") as fh:
+        facts = tomllib.load(fh)
+    services = Services(
+        config=config,
+        repo=repo,
+        catalogue=CatalogueState(repo, vocab),
+        i18n=I18n.load(data_dir / "locales"),
+        facts=facts,
+        today=today or (lambda: datetime.now(zone).date()),
+    )
+    await services.catalogue.get()
+    return services

@@ -1,0 +1,711 @@
+#!/usr/bin/env python3
+"""Build the bot's seed files in data/ from the researched ground truth.
+
+    python data/build_seed.py [REPO_ROOT] [--src DIR]
+
+REPO_ROOT defaults to the parent of this script's folder; the source folder defaults
+to REPO_ROOT/../shared/data. Outputs (UTF-8, NFC, header row, csv-module quoting):
+
+    data/products.csv  data/places.csv  data/localities.csv  data/events.csv
+    data/shop_links.csv  data/categories.csv  data/synonyms.csv  data/facts.toml
+
+Every fact (name, star, producer, district, year, decision, address, date, coordinate,
+URL) is copied from the source files. Our own writing is limited to: english_name and
+aliases of products (data/english_names.csv plus KEYWORD_ALIASES below), categories,
+synonyms, the wording of facts.toml (a summary of ocop_facts.md) and the small
+mappings below, each of which is checked against the source text. Standard library only.
+The script fails loudly (SystemExit) on anything it cannot map.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import re
+import sys
+import unicodedata
+from pathlib import Path
+
+# --------------------------------------------------------------------------- helpers
+
+
+def nfc(s: str) -> str:
+    return unicodedata.normalize("NFC", s or "")
+
+
+def fail(msg: str) -> None:
+    raise SystemExit(f"build_seed: ERROR: {msg}")
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as f:
+        return [{nfc(k): nfc(v) for k, v in row.items()} for row in csv.DictReader(f)]
+
+
+def write_csv(path: Path, columns: list[str], rows: list[dict]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(columns)
+        for r in rows:
+            if set(r) != set(columns):
+                fail(f"{path.name}: row keys {sorted(r)} != columns {columns}")
+            w.writerow([nfc(str(r[c])) for c in columns])
+    print(f"wrote {path.name}: {len(rows)} rows")
+
+
+def split_list(s: str) -> list[str]:
+    return [p.strip() for p in s.split(";") if p.strip()]
+
+
+def uniq(items, exclude=()) -> list[str]:
+    """Order-preserving, case-insensitive de-duplication."""
+    seen = {nfc(e).casefold() for e in exclude}
+    out = []
+    for it in items:
+        it = nfc(it).strip()
+        k = it.casefold()
+        if it and k not in seen:
+            seen.add(k)
+            out.append(it)
+    return out
+
+
+# ----------------------------------------------------------------- areas (localities)
+
+# The source uses "Lào Cai city" / "Yên Bái city" for the two old cities; localities.csv
+# names them "Lào Cai" / "Yên Bái".
+AREA_RENAMES = {"Lào Cai city": "Lào Cai", "Yên Bái city": "Yên Bái"}
+
+# Old districts/towns/cities themselves: district = own name.
+DISTRICT_KINDS = {"city", "town", "district"}
+
+# Other localities: (district, row whose notes give the evidence, text that must be in
+# those notes). The script checks the evidence text is really there.
+LOCALITY_DISTRICT = {
+    "Y Tý": ("Bát Xát", "Y Tý", "commune of former Bát Xát district"),
+    "Tả Van": ("Sa Pa", "Sa Pa", "xã Tả Van = Hoàng Liên + Mường Hoa + Tả Van"),
+    "Cát Cát": ("Sa Pa", "Cát Cát", "~2 km below Sa Pa town"),
+    "Bản Liền": ("Bắc Hà", "Bắc Hà", "Bản Liền = Nậm Khánh + Bản Liền"),
+    "Tú Lệ": ("Văn Chấn", "Tú Lệ", "former commune of Văn Chấn district"),
+    "Suối Giàng": ("Văn Chấn", "Suối Giàng", "former commune of Văn Chấn district"),
+    "Mường Lò": ("Nghĩa Lộ", "Mường Lò", "thị xã Nghĩa Lộ covers the whole Mường Lò field"),
+    "Kim Tân": ("Lào Cai", "Kim Tân", "Former ward of Lào Cai city"),
+    "Cốc Lếu": ("Lào Cai", "Cốc Lếu", "Former ward of Lào Cai city"),
+}
+SEAT_RE = re.compile(r"Seat of former (.+?) district")
+
+# Aliases we add to localities (unaccented/English spellings clearly missing). Checked:
+# none were missing in the current source, so this stays empty.
+LOCALITY_ALIAS_ADDITIONS: dict[str, list[str]] = {}
+
+
+def build_localities(src: Path) -> list[dict]:
+    rows = read_csv(src / "localities.csv")
+    names = {r["name"] for r in rows}
+    by_name = {r["name"]: r for r in rows}
+    out = []
+    for r in rows:
+        name, kind = r["name"], r["kind"]
+        if kind in DISTRICT_KINDS:
+            district = name
+        elif name in LOCALITY_DISTRICT:
+            district, ev_row, ev_text = LOCALITY_DISTRICT[name]
+            if ev_text not in by_name[ev_row]["notes"]:
+                fail(f"localities: evidence {ev_text!r} for {name} not in notes of {ev_row}")
+        else:
+            m = SEAT_RE.search(r["notes"])
+            if not m:
+                fail(f"localities: cannot tell the district of {name!r} ({kind}); add it to LOCALITY_DISTRICT")
+            district = m.group(1)
+        if district not in names:
+            fail(f"localities: district {district!r} of {name!r} is not a locality name")
+        # source aliases verbatim (exact duplicates dropped), then our additions if not present
+        aliases = list(dict.fromkeys(split_list(r["aliases"])))
+        aliases += uniq(LOCALITY_ALIAS_ADDITIONS.get(name, []), exclude=aliases + [name])
+        out.append({
+            "name": name, "kind": kind, "district": district,
+            "former_province": r["former_province"], "aliases": ";".join(aliases),
+            "lat": r["lat"], "lon": r["lon"], "coord_source": r["coord_source"],
+            "new_units": r["new_units"],
+        })
+    if len(out) != 41:
+        fail(f"localities: expected 41 rows, got {len(out)}")
+    return out
+
+
+def map_area(value: str, locality_names: set[str], what: str) -> str:
+    if not value:
+        return ""
+    area = AREA_RENAMES.get(value, value)
+    if area not in locality_names:
+        print(f"  {what}: {value!r} is not a localities.csv name")
+        fail(f"{what}: unmapped area {value!r}")
+    return area
+
+
+# ------------------------------------------------------------------------- products
+
+# Search aliases derived from words in the official name (whole-word, lower-case match).
+# These are translations/synonyms, never facts.
+KEYWORD_ALIASES: list[tuple[str, list[str]]] = [
+    (r"chè", ["trà", "tea"]),
+    (r"trà", ["chè", "tea"]),
+    (r"chè xanh", ["trà xanh", "green tea"]),
+    (r"hồng trà", ["black tea", "red tea"]),
+    (r"bạch trà", ["white tea", "chè trắng"]),
+    (r"chè trắng", ["white tea", "bạch trà"]),
+    (r"hoàng trà", ["yellow tea"]),
+    (r"ô long", ["oolong", "oolong tea", "olong"]),
+    (r"shan tuyết", ["shan tea", "chè shan", "snow tea"]),
+    (r"cổ thụ", ["ancient tea", "old tea trees"]),
+    (r"túi lọc", ["tea bags", "teabags"]),
+    (r"lên men", ["fermented"]),
+    (r"hữu cơ", ["organic"]),
+    (r"mật ong", ["honey", "bee honey"]),
+    (r"sữa ong chúa", ["royal jelly"]),
+    (r"phấn hoa", ["pollen", "bee pollen"]),
+    (r"lạp sườn", ["lạp xường", "lạp xưởng", "sausage", "chinese sausage"]),
+    (r"lạp xường", ["lạp sườn", "lạp xưởng", "sausage", "chinese sausage"]),
+    (r"xúc xích", ["sausage"]),
+    (r"cá hồi", ["salmon"]),
+    (r"actiso", ["artichoke", "atiso", "atisô", "artiso"]),
+    (r"thổ cẩm", ["brocade", "textile"]),
+    (r"rượu", ["wine", "liquor", "alcohol"]),
+    (r"rượu (?:gạo|nếp|thóc)", ["rice wine"]),
+    (r"rượu nếp", ["sticky rice wine"]),
+    (r"đông trùng hạ thảo", ["cordyceps", "đông trùng"]),
+    (r"quế", ["cinnamon"]),
+    (r"tinh dầu", ["essential oil"]),
+    (r"miến", ["glass noodles", "vermicelli", "noodles"]),
+    (r"miến đao", ["miến dong", "arrowroot noodles"]),
+    (r"gạo", ["rice"]),
+    (r"gạo lứt", ["brown rice"]),
+    (r"gạo nếp", ["sticky rice", "glutinous rice", "nếp"]),
+    (r"bưởi", ["pomelo", "grapefruit"]),
+    (r"mận", ["plum", "plums"]),
+    (r"(?<!phi )lê", ["pear", "pears"]),
+    (r"hồng không hạt", ["persimmon", "seedless persimmon"]),
+    (r"hồng ngâm", ["persimmon"]),
+    (r"chuối", ["banana", "bananas"]),
+    (r"chuối tiến vua", ["royal banana", "chuối ngự"]),
+    (r"nhãn", ["longan"]),
+    (r"quýt", ["tangerine", "mandarin", "orange"]),
+    (r"tương ớt", ["chili sauce", "chilli sauce", "hot sauce", "ớt"]),
+    (r"gác bếp", ["smoked", "smoked meat", "jerky"]),
+    (r"hun khói", ["smoked"]),
+    (r"sấy", ["dried"]),
+    (r"thịt", ["meat"]),
+    (r"trâu", ["buffalo"]),
+    (r"lợn", ["pork", "heo"]),
+    (r"vịt", ["duck"]),
+    (r"ếch", ["frog"]),
+    (r"thỏ", ["rabbit"]),
+    (r"trứng", ["egg", "eggs"]),
+    (r"măng", ["bamboo shoots", "bamboo shoot"]),
+    (r"lạc", ["peanut", "peanuts", "groundnut", "đậu phộng"]),
+    (r"dầu lạc", ["peanut oil", "dầu đậu phộng"]),
+    (r"đậu tương", ["soybean", "soybeans", "soy", "đậu nành"]),
+    (r"nấm", ["mushroom", "mushrooms"]),
+    (r"nấm sò", ["oyster mushroom"]),
+    (r"su su", ["chayote"]),
+    (r"khoai sọ", ["taro"]),
+    (r"thanh long", ["dragon fruit", "pitaya"]),
+    (r"dưa hấu", ["watermelon"]),
+    (r"cải kale", ["kale"]),
+    (r"bánh chưng", ["rice cake", "sticky rice cake"]),
+    (r"dấm", ["vinegar", "giấm"]),
+    (r"táo mèo", ["wild apple", "sơn tra"]),
+    (r"du lịch", ["tourism"]),
+    (r"du lịch cộng đồng", ["community tourism"]),
+    (r"sinh thái", ["eco", "ecotourism"]),
+    (r"suối khoáng nóng", ["hot spring"]),
+    (r"tinh bột sắn", ["cassava starch", "tapioca starch", "tapioca"]),
+    (r"nghệ", ["turmeric"]),
+    (r"sả", ["lemongrass"]),
+    (r"tía tô", ["perilla"]),
+    (r"giảo cổ lam", ["jiaogulan", "gynostemma"]),
+    (r"đá", ["stone"]),
+    (r"phong thủy", ["feng shui", "phong thuỷ"]),
+    (r"cốm", ["green rice flakes", "young rice flakes"]),
+    (r"ruốc", ["floss", "chà bông"]),
+    (r"cao", ["extract"]),
+    (r"viên nang", ["capsules"]),
+    (r"chocolate", ["sô cô la", "socola"]),
+    (r"pho mai", ["cheese", "phô mai"]),
+    (r"phi lê", ["fillet"]),
+    (r"văn hoá", ["văn hóa"]),  # old-style tone mark in one source name
+]
+_KW = [(re.compile(rf"(?<!\w){p}(?!\w)"), a) for p, a in KEYWORD_ALIASES]
+
+PAREN_RE = re.compile(r"\(([^()]*)\)")
+STARS = {"3", "4", "5", ""}
+
+
+def split_name(source_name: str) -> tuple[str, str]:
+    qualifiers = [q.strip() for q in PAREN_RE.findall(source_name)]
+    name = re.sub(r"\s+", " ", PAREN_RE.sub(" ", source_name)).strip()
+    if "(" in name or ")" in name:
+        fail(f"products: unbalanced parentheses in {source_name!r}")
+    return name, "; ".join(q for q in qualifiers if q)
+
+
+def keyword_aliases(name: str) -> list[str]:
+    low = name.lower()
+    out: list[str] = []
+    for rx, aliases in _KW:
+        if rx.search(low):
+            out.extend(aliases)
+    return out
+
+
+def build_products(src: Path, here: Path, locality_names: set[str]) -> tuple[list[dict], list[dict]]:
+    rows = read_csv(src / "ocop_products.csv")
+    if len(rows) != 164:
+        fail(f"products: expected 164 rows, got {len(rows)}")
+    en_rows = read_csv(here / "english_names.csv")
+    english = {}
+    for e in en_rows:
+        if e["source_name"] in english:
+            fail(f"english_names.csv: duplicate source_name {e['source_name']!r}")
+        english[e["source_name"]] = e
+    src_names = [r["name"] for r in rows]
+    if len(set(src_names)) != len(src_names):
+        fail("products: duplicate source names")
+    missing = [n for n in src_names if n not in english]
+    extra = [n for n in english if n not in set(src_names)]
+    if missing or extra:
+        fail(f"english_names.csv out of sync: missing {missing}, extra {extra}")
+
+    out = []
+    for i, r in enumerate(rows, 1):
+        if r["star"] not in STARS:
+            fail(f"products row {i}: star {r['star']!r}")
+        name, qualifier = split_name(r["name"])
+        e = english[r["name"]]
+        en = e["english_name"].strip()
+        if not en:
+            fail(f"products row {i}: empty english_name")
+        aliases = uniq(keyword_aliases(name) + split_list(e["extra_aliases"]), exclude=[name, en])
+        for a in aliases:
+            if "★" in a or re.search(r"\b[345] ?(sao|stars?)\b", a, re.I):
+                fail(f"products row {i}: alias looks like a star claim: {a!r}")
+        out.append({
+            "id": i, "name": name, "qualifier": qualifier, "star": r["star"],
+            "producer": r["producer"], "producer_type": r["producer_type"],
+            "area": map_area(r["district"], locality_names, f"products row {i} district"),
+            "former_province": r["former_province"], "category": r["category"],
+            "year": r["year"], "decision": r["decision"], "english_name": en,
+            "aliases": ";".join(aliases), "source_url": r["source_url"],
+        })
+    return rows, out
+
+
+# --------------------------------------------------------------------------- places
+
+
+def build_places(src: Path, locality_names: set[str]) -> list[dict]:
+    rows = read_csv(src / "ocop_places.csv")
+    if len(rows) != 73:
+        fail(f"places: expected 73 rows, got {len(rows)}")
+    dropped = [c for c in rows[0] if c not in PLACE_COLUMNS and c != "old_district"]
+    for c in dropped:
+        vals = {r[c] for r in rows if r[c]}
+        print(f"  places: source column {c!r} not in our format ({len(vals)} non-empty values)")
+        if vals:
+            fail(f"places: dropping column {c!r} would lose data")
+    out = []
+    for i, r in enumerate(rows, 1):
+        out.append({
+            "id": i, "name": r["name"], "address": r["address"],
+            "commune_or_ward": r["commune_or_ward"],
+            "area": map_area(r["old_district"], locality_names, f"places row {i} old_district"),
+            "former_province": r["former_province"], "kind": r["kind"],
+            "opening_hours": r["opening_hours"], "lat": r["lat"], "lon": r["lon"],
+            "coord_quality": r["coord_quality"], "products_hint": r["products_hint"],
+            "source_url": r["source_url"], "notes": r["notes"],
+        })
+    return out
+
+
+PLACE_COLUMNS = ["id", "name", "address", "commune_or_ward", "area", "former_province", "kind",
+                 "opening_hours", "lat", "lon", "coord_quality", "products_hint", "source_url", "notes"]
+
+# --------------------------------------------------------------------------- events
+
+CITY_PATTERNS = {"thành phố Lào Cai": "Lào Cai", "thành phố Yên Bái": "Yên Bái"}
+
+
+def event_area(place: str, localities: list[dict]) -> str:
+    """Locality the event place is clearly inside, else ''."""
+    low = place.lower()
+    if "hà nội" in low or low.startswith("tỉnh "):
+        return ""  # outside the province, or the whole province
+    found = {v for k, v in CITY_PATTERNS.items() if k.lower() in low}
+    for loc in localities:
+        n = loc["name"]
+        if "(" in n or loc["kind"] == "city":
+            continue  # seat-town rows and the city names (they clash with province names)
+        if re.search(rf"(?<!\w){re.escape(n.lower())}(?!\w)", low):
+            found.add(loc["district"] if loc["kind"] not in DISTRICT_KINDS else n)
+    if len(found) > 1:
+        fail(f"events: place {place!r} matches several localities {sorted(found)}")
+    return found.pop() if found else ""
+
+
+def build_events(src: Path, localities: list[dict]) -> list[dict]:
+    rows = read_csv(src / "ocop_events.csv")
+    out = []
+    for i, r in enumerate(rows, 1):
+        area = event_area(r["place"], localities)
+        print(f"  events row {i}: place {r['place'][:60]!r} -> area {area!r}")
+        out.append({
+            "id": i, "name": r["name"], "start_date": r["start_date"], "end_date": r["end_date"],
+            "place": r["place"], "area": area, "organiser": r["organiser"],
+            "source_url": r["source_url"],
+        })
+    return out
+
+
+# ----------------------------------------------------------------------- shop links
+
+
+def build_shop_links(src: Path, src_products: list[dict]) -> list[dict]:
+    rows = read_csv(src / "ocop_shop_links.csv")
+    out = []
+    for r in rows:
+        ids = [i for i, p in enumerate(src_products, 1) if p["name"] == r["product_name"]]
+        if len(ids) != 1:
+            fail(f"shop_links: product_name {r['product_name']!r} matches {len(ids)} products")
+        out.append({"product_id": ids[0], "platform": r["platform"], "url": r["url"],
+                    "source_url": r["source_url"]})
+    return out
+
+
+# ----------------------------------------------------------------------- categories
+
+CATEGORIES = [
+    ("food", "Thực phẩm", "Food",
+     "thực phẩm;đồ ăn;thức ăn;món ăn;đồ ăn vặt;nông sản;food;foods;foodstuff;eat;edible;snack;snacks;farm produce"),
+    ("beverage", "Đồ uống", "Drinks",
+     "đồ uống;nước uống;thức uống;giải khát;drinks;drink;beverage;beverages"),
+    ("herbal", "Dược liệu và sản phẩm thảo dược", "Herbal and medicinal products",
+     "dược liệu;thảo dược;thuốc nam;cây thuốc;sản phẩm từ dược liệu;herbal;herbs;herb;medicinal;medicinal herbs;herbal products;traditional medicine;wellness"),
+    ("textile", "Dệt may", "Textiles",
+     "dệt may;hàng dệt;may mặc;vải;đồ dệt;textile;textiles;fabric;fabrics;clothing;garments;weaving;woven"),
+    ("handicraft", "Thủ công mỹ nghệ", "Handicrafts",
+     "thủ công mỹ nghệ;thủ công;đồ thủ công;hàng thủ công;mỹ nghệ;đồ lưu niệm;handicraft;handicrafts;crafts;craft;souvenir;souvenirs;artisan"),
+    ("tourism", "Du lịch cộng đồng, sinh thái và điểm du lịch", "Community and eco-tourism",
+     "du lịch;du lịch cộng đồng;du lịch sinh thái;điểm du lịch;điểm tham quan;tham quan;tourism;tourist;ecotourism;eco-tourism;community tourism;tourist attraction;attractions;places to visit;things to do"),
+]
+# product words that must never be category aliases
+CATEGORY_ALIAS_BLOCKLIST = {"trà", "chè", "rượu", "mật ong", "thổ cẩm", "tea", "wine", "honey", "homestay"}
+
+
+def build_categories(products: list[dict]) -> list[dict]:
+    out = []
+    used = {p["category"] for p in products}
+    keys = [c[0] for c in CATEGORIES]
+    if used - set(keys):
+        fail(f"categories: product categories without a row: {sorted(used - set(keys))}")
+    for key, vi, en, aliases in CATEGORIES:
+        if key not in used:
+            fail(f"categories: {key!r} is not used by any product")
+        al = uniq(split_list(aliases))
+        bad = [a for a in al if a.casefold() in CATEGORY_ALIAS_BLOCKLIST]
+        if bad:
+            fail(f"categories: {key} has product-word aliases {bad}")
+        out.append({"key": key, "vi": vi, "en": en, "aliases": ";".join(al)})
+    return out
+
+
+# ------------------------------------------------------------------------- synonyms
+
+# term typed by a user -> Vietnamese word(s) used in product names (";" = alternatives)
+SYNONYMS: list[tuple[str, str]] = [
+    # tea
+    ("tea", "chè;trà"), ("teas", "chè;trà"), ("green tea", "chè xanh;trà xanh"),
+    ("black tea", "hồng trà"), ("red tea", "hồng trà"), ("white tea", "bạch trà;chè trắng"),
+    ("yellow tea", "hoàng trà"), ("oolong", "ô long"), ("oolong tea", "ô long"), ("olong", "ô long"),
+    ("fermented tea", "chè lên men"), ("shan tea", "shan tuyết;chè shan"),
+    ("snow tea", "shan tuyết"), ("shan tuyet", "shan tuyết"), ("ancient tea", "shan tuyết cổ thụ;cổ thụ"),
+    ("old tea trees", "cổ thụ"), ("tea bags", "túi lọc"), ("tea bag", "túi lọc"), ("teabags", "túi lọc"),
+    ("lotus tea", "trà hoa sen"), ("lotus", "sen"), ("jasmine tea", "trà hoa nhài"), ("jasmine", "nhài"),
+    ("vine tea", "trà dây leo"), ("jiaogulan", "giảo cổ lam"), ("gynostemma", "giảo cổ lam"),
+    ("bat tien tea", "bát tiên"), ("organic", "hữu cơ"), ("organic tea", "chè hữu cơ"),
+    # honey and bees
+    ("honey", "mật ong"), ("bee honey", "mật ong"), ("wildflower honey", "mật ong hoa tự nhiên"),
+    ("pollen", "phấn hoa"), ("bee pollen", "phấn hoa"), ("royal jelly", "sữa ong chúa"),
+    # fish and meat
+    ("salmon", "cá hồi"), ("smoked salmon", "cá hồi hun khói"), ("salmon floss", "ruốc cá hồi"),
+    ("fish", "cá"), ("fillet", "phi lê"), ("cheese", "pho mai"),
+    ("sausage", "lạp xường;lạp sườn;xúc xích"), ("sausages", "lạp xường;lạp sườn;xúc xích"),
+    ("chinese sausage", "lạp xường;lạp sườn"), ("lap xuong", "lạp xường;lạp sườn"),
+    ("smoked meat", "gác bếp;hun khói;sấy"), ("dried meat", "sấy;gác bếp"),
+    ("jerky", "gác bếp;sấy"), ("smoked", "hun khói;gác bếp"), ("dried", "sấy"),
+    ("buffalo", "trâu"), ("buffalo jerky", "thịt trâu gác bếp;thịt trâu sấy"),
+    ("pork", "lợn"), ("pig", "lợn"), ("heo", "lợn"), ("pork belly", "ba chỉ"),
+    ("pork floss", "ruốc lợn"), ("floss", "ruốc"), ("beef", "bò"), ("meat", "thịt"),
+    ("duck", "vịt"), ("duck egg", "trứng vịt"), ("duck eggs", "trứng vịt"),
+    ("egg", "trứng"), ("eggs", "trứng"), ("frog", "ếch"), ("rabbit", "thỏ"),
+    # rice and grains
+    ("rice", "gạo"), ("brown rice", "gạo lứt"), ("organic rice", "gạo hữu cơ"),
+    ("sticky rice", "nếp"), ("glutinous rice", "nếp"), ("seng cu", "séng cù"),
+    ("green rice flakes", "cốm"), ("young rice flakes", "cốm"), ("rice flakes", "cốm"),
+    ("rice cake", "bánh chưng"), ("sticky rice cake", "bánh chưng"),
+    ("black rice cake", "bánh chưng đen"), ("corn", "ngô"), ("maize", "ngô"),
+    ("glass noodles", "miến"), ("vermicelli", "miến"), ("noodles", "miến"),
+    ("arrowroot noodles", "miến đao"), ("cellophane noodles", "miến"),
+    ("cassava", "sắn"), ("tapioca", "tinh bột sắn"), ("tapioca starch", "tinh bột sắn"),
+    ("cassava starch", "tinh bột sắn"),
+    # drinks
+    ("wine", "rượu"), ("liquor", "rượu"), ("alcohol", "rượu"), ("spirits", "rượu"),
+    ("rice wine", "rượu gạo;rượu nếp;rượu thóc"), ("sticky rice wine", "rượu nếp"),
+    ("moonshine", "rượu"), ("happy water", "rượu"), ("corn wine", "rượu ngô"),
+    ("bottled water", "nước uống đóng chai"), ("drinking water", "nước uống đóng chai"),
+    # fruit and vegetables
+    ("pomelo", "bưởi"), ("grapefruit", "bưởi"), ("plum", "mận"), ("plums", "mận"),
+    ("dried plum", "mận sấy"), ("pear", "lê"), ("pears", "lê"),
+    ("persimmon", "hồng không hạt;hồng ngâm"), ("persimmons", "hồng không hạt;hồng ngâm"),
+    ("banana", "chuối"), ("bananas", "chuối"), ("royal banana", "chuối ngự;chuối tiến vua"),
+    ("longan", "nhãn"), ("tangerine", "quýt"), ("tangerines", "quýt"), ("mandarin", "quýt"),
+    ("orange", "quýt"), ("oranges", "quýt"),
+    ("chili", "tương ớt;ớt"), ("chilli", "tương ớt;ớt"), ("chili sauce", "tương ớt"),
+    ("chilli sauce", "tương ớt"), ("hot sauce", "tương ớt"),
+    ("bamboo shoots", "măng"), ("bamboo shoot", "măng"), ("mushroom", "nấm"),
+    ("mushrooms", "nấm"), ("oyster mushroom", "nấm sò"),
+    ("peanut", "lạc"), ("peanuts", "lạc"), ("groundnut", "lạc"), ("groundnuts", "lạc"),
+    ("peanut oil", "dầu lạc"), ("soybean", "đậu tương"), ("soybeans", "đậu tương"),
+    ("soy", "đậu tương"), ("kale", "cải kale"), ("chayote", "su su"), ("taro", "khoai sọ"),
+    ("dragon fruit", "thanh long"), ("pitaya", "thanh long"), ("watermelon", "dưa hấu"),
+    ("wild apple", "táo mèo"), ("docynia", "táo mèo"), ("tao meo", "táo mèo"),
+    ("vinegar", "dấm"), ("turmeric", "nghệ"), ("lemongrass", "sả"), ("perilla", "tía tô"),
+    ("chocolate", "chocolate"), ("choco", "chocolate"),
+    # herbal
+    ("cinnamon", "quế"), ("cinnamon tea", "trà quế"), ("cinnamon oil", "tinh dầu quế"),
+    ("cinnamon sticks", "quế điếu;quế sáo"), ("essential oil", "tinh dầu"),
+    ("essential oils", "tinh dầu"), ("artichoke", "actiso"), ("atiso", "actiso"),
+    ("cordyceps", "đông trùng hạ thảo"), ("capsules", "viên nang"), ("extract", "cao"),
+    ("incense", "quế hương"), ("massage", "xịt massage"), ("dish soap", "nước rửa chén"),
+    ("floor cleaner", "nước lau sàn"),
+    # crafts
+    ("brocade", "thổ cẩm"), ("textile", "thổ cẩm"), ("bag", "túi"), ("pillowcase", "vỏ gối"),
+    ("stone", "đá"), ("feng shui", "phong thủy"), ("pixiu", "tỳ hưu"),
+    ("money toad", "thiềm thừ"), ("three-legged toad", "thiềm thừ"),
+    # tourism
+    ("homestay", "homestay"), ("tourism", "du lịch"), ("ecotourism", "du lịch;sinh thái"),
+    ("eco-tourism", "du lịch;sinh thái"), ("community tourism", "du lịch cộng đồng"),
+    ("hot spring", "suối khoáng nóng"), ("hot springs", "suối khoáng nóng"),
+    ("garden", "vườn"), ("tea culture", "không gian văn hoá trà"),
+    # abbreviations and slang
+    ("htx", "hợp tác xã"), ("cty", "công ty"), ("tp", "thành phố"), ("tx", "thị xã"),
+    ("tt", "thị trấn"), ("sp", "sản phẩm"), ("tnhh", "trách nhiệm hữu hạn"),
+    ("mtv", "một thành viên"), ("ubnd", "ủy ban nhân dân"), ("qđ", "quyết định"),
+    ("đs", "đặc sản"),
+]
+
+
+def build_synonyms(products: list[dict]) -> list[dict]:
+    out, seen = [], set()
+    haystack = " | ".join((p["name"] + " " + p["aliases"]).lower() for p in products)
+    unused = []
+    for term, expansion in SYNONYMS:
+        term, expansion = nfc(term).strip(), nfc(expansion).strip()
+        if term != term.lower() or not expansion:
+            fail(f"synonyms: bad entry {term!r} -> {expansion!r}")
+        if term in seen:
+            fail(f"synonyms: duplicate term {term!r}")
+        seen.add(term)
+        alts = split_list(expansion)
+        if not any(a.lower() in haystack for a in alts):
+            unused.append(term)
+        out.append({"term": term, "expansion": ";".join(alts)})
+    if unused:
+        print(f"  synonyms whose expansion is in no product name/alias (kept): {', '.join(unused)}")
+    return out
+
+
+# ---------------------------------------------------------------------------- facts
+
+FACT_FIGURES = [
+    dict(as_of="2025-07", scope="new Lào Cai province", total=604,
+         split_vi="553 sản phẩm 3★, 49 sản phẩm 4★, 2 sản phẩm 5★",
+         split_en="553 at 3★, 49 at 4★, 2 at 5★",
+         source="https://trangtraiviet.danviet.vn/nong-thon-moi-lao-cai-vuot-ke-hoach-them-62-san-pham-ocop-duoc-gan-sao-d1350046.html"),
+    dict(as_of="2025-08", scope="new Lào Cai province", total=604,
+         split_vi="553 sản phẩm 3★ (3 sản phẩm tiềm năng 4★), 49 sản phẩm 4★, 2 sản phẩm 5★",
+         split_en="553 at 3★ (3 of them rated potential 4★), 49 at 4★, 2 at 5★",
+         source="https://thongtin.vietnam.vn/en/khi-san-vat-vao-duong-bang-cat-canh"),
+    dict(as_of="2025-05", scope="former Lào Cai", total=267,
+         split_vi="258 sản phẩm 3★, 7 sản phẩm 4★, 2 sản phẩm 5★",
+         split_en="258 at 3★, 7 at 4★, 2 at 5★",
+         source="https://laocaitv.vn/chinh-tri-xa-hoi/lao-cai-co-267-san-pham-dat-chuan-ocop"),
+    dict(as_of="2025-01-31", scope="former Lào Cai", total=269,
+         split_vi="259 sản phẩm 3★, 8 sản phẩm 4★, 2 sản phẩm 5★",
+         split_en="259 at 3★, 8 at 4★, 2 at 5★",
+         source="https://baolaocai.vn/lao-cai-co-269-san-pham-ocop-tu-3-sao-tro-len-post396860.html"),
+    dict(as_of="2024-11", scope="former Lào Cai", total=212,
+         split_vi="202 sản phẩm 3★, 8 sản phẩm 4★, 2 sản phẩm 5★",
+         split_en="202 at 3★, 8 at 4★, 2 at 5★",
+         source="https://baolaocai.vn/lao-cai-them-2-san-pham-duoc-cong-nhan-ocop-5-sao-post392978.html"),
+    dict(as_of="2023-06-20", scope="former Lào Cai", total=163,
+         split_vi="138 sản phẩm 3★, 25 sản phẩm 4★",
+         split_en="138 at 3★, 25 at 4★",
+         source="https://baolaocai.vn/toan-tinh-co-163-san-pham-ocop-post369801.html"),
+    dict(as_of="2019-03-19", scope="former Lào Cai", total=10,
+         split_vi="9 sản phẩm 3★, 1 sản phẩm 4★",
+         split_en="9 at 3★, 1 at 4★",
+         source="https://nongnghiep.vn/10-san-pham-ocop-lao-cai-d239958.html"),
+    dict(as_of="mid-2025", scope="former Yên Bái", total=271,
+         split_vi="246 sản phẩm 3★, 25 sản phẩm 4★",
+         split_en="246 at 3★, 25 at 4★",
+         source="https://trongtrot.com.vn/giao-thuong-nong-nghiep/phat-trien-san-pham-ocop-yen-bai-nang-tam-gia-tri-nong-san-dia-phuong.html"),
+    dict(as_of="2025-02", scope="former Yên Bái", total=268,
+         split_vi="240 sản phẩm 3★, 28 sản phẩm 4★",
+         split_en="240 at 3★, 28 at 4★",
+         source="http://hoinhabaoyenbai.org.vn/tin-tuc-su-kien/Yen-Bai-268-san-pham-OCOP-duoc-chung-nhan?PageIndex=8"),
+    dict(as_of="2023-10", scope="former Yên Bái", total=227,
+         split_vi="206 sản phẩm 3★, 21 sản phẩm 4★",
+         split_en="206 at 3★, 21 at 4★",
+         source="http://hhdn.yenbai.vn/tin-tuc/yen-bai-co-227-san-pham-duoc-cap-chung-nhan-ocop/"),
+    dict(as_of="2025-01", scope="national", total=14642,
+         split_vi="", split_en="",
+         source="https://vietnamnews.vn/economy/1690849/28-products-receive-five-star-national-ocop-rating.html"),
+]
+
+FACT_SECTIONS = {
+    "stars": dict(
+        vi=("Sản phẩm OCOP được chấm theo thang 100 điểm (phần A tổ chức sản xuất 40, phần B "
+            "tiếp thị và câu chuyện sản phẩm 25, phần C chất lượng 35). Từ 90 điểm: 5 sao (cấp "
+            "quốc gia); 70 đến dưới 90: 4 sao; 50 đến dưới 70: 3 sao; 30 đến dưới 50: 2 sao; "
+            "dưới 30: 1 sao. Chỉ sản phẩm từ 3 sao trở lên được công nhận, cấp giấy chứng nhận "
+            "và được in logo OCOP cùng số sao trên bao bì. Sao gắn với một sản phẩm và bao bì cụ "
+            "thể, không gắn với nhà sản xuất hay cả xã."),
+        en=("OCOP products are scored out of 100 (part A, production and community: 40; part B, "
+            "marketing and product story: 25; part C, quality: 35). 90 points or more: 5 stars "
+            "(national level); 70 to under 90: 4 stars; 50 to under 70: 3 stars; 30 to under 50: "
+            "2 stars; under 30: 1 star. Only products with 3 stars or more are certified, get a "
+            "certificate and may print the OCOP logo and their stars on the packaging. A star "
+            "belongs to one specific product and its packaging, not to a producer or a commune."),
+        source="https://proatc.vn/phan-hang-nhom-san-pham-ocop/"),
+    "certifier": dict(
+        vi=("Theo Quyết định 148/QĐ-TTg ngày 24/02/2023: UBND cấp huyện công nhận sản phẩm 3 sao; "
+            "UBND cấp tỉnh công nhận 4 sao và đề nghị xét 5 sao; Hội đồng Trung ương tại Bộ Nông "
+            "nghiệp (từ 2025 là Bộ Nông nghiệp và Môi trường) công nhận 5 sao. Trước năm 2023, "
+            "UBND tỉnh công nhận cả 3 sao và 4 sao. Cấp chính quyền huyện đã bỏ từ 1/7/2025; "
+            "chưa có nguồn xác nhận cấp nào công nhận 3 sao sau thời điểm này."),
+        en=("Under Decision 148/QĐ-TTg of 24/02/2023, the district People's Committee recognises "
+            "3-star products, the provincial People's Committee recognises 4 stars and proposes "
+            "5-star candidates, and the central council at the Ministry of Agriculture (since 2025 "
+            "the Ministry of Agriculture and Environment) recognises 5 stars. Before 2023 the "
+            "province certified both 3 and 4 stars. District governments were abolished on "
+            "1/7/2025, and no source yet confirms who recognises 3 stars since then."),
+        source="https://hangthat.thuonghieucongluan.com.vn/ban-hanh-bo-tieu-chi-va-quy-trinh-danh-gia-phan-hang-san-pham-chuong-trinh-moi-xa-mot-san-pham-a93435.html"),
+    "validity": dict(
+        vi=("Giấy chứng nhận OCOP có hiệu lực 36 tháng (3 năm) kể từ ngày ký quyết định. Hết "
+            "hạn, sản phẩm phải được đánh giá lại, nếu không sẽ mất quyền dùng logo OCOP. Vì vậy "
+            "nhiều chứng nhận từ 2019-2021 có thể đã hết hạn hoặc được xếp hạng lại; nên nói "
+            "\"được chứng nhận năm ...\" thay vì \"còn hiệu lực\"."),
+        en=("An OCOP certificate is valid for 36 months (3 years) from the date of the decision. "
+            "After that the product must be re-evaluated or it loses the right to use the OCOP "
+            "logo. Many 2019-2021 certificates may therefore have expired or been re-rated, so "
+            "say \"certified in YEAR\" rather than \"valid\"."),
+        source="https://yenbai.gov.vn:443/noidung/tintuc/Pages/chi-tiet-tin-tuc.aspx?ItemID=33243"),
+    "merger": dict(
+        vi=("Ngày 1/7/2025 tỉnh Lào Cai và tỉnh Yên Bái hợp nhất thành tỉnh Lào Cai mới. Cấp "
+            "huyện bị bãi bỏ và các xã được sáp nhập, ví dụ thị xã Sa Pa cũ nay là phường Sa Pa, "
+            "Bắc Hà nay là xã Bắc Hà. Báo chí, giấy chứng nhận và người dân vẫn thường dùng tên "
+            "huyện cũ."),
+        en=("On 1 July 2025 Lào Cai and Yên Bái provinces merged into a new Lào Cai province. "
+            "Districts were abolished and communes merged: for example the old Sa Pa town is now "
+            "phường Sa Pa and Bắc Hà is now xã Bắc Hà. News, certificates and people still often "
+            "use the old district names."),
+        source="https://ngaynay.vn/phat-trien-du-lich-xanh-gan-voi-bao-ton-gia-tri-van-hoa-post166805.html"),
+}
+
+
+def toml_str(s: str) -> str:
+    s = nfc(s)
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def build_facts(src: Path, path: Path) -> None:
+    facts_md = nfc((src / "ocop_facts.md").read_text(encoding="utf-8"))
+    lines = ["# OCOP programme facts for the bot's 'about OCOP' answers.",
+             "# Summarised from ../shared/data/ocop_facts.md by data/build_seed.py; do not edit by hand.",
+             "# Always quote a figure with its as_of date.", ""]
+    for f in FACT_FIGURES:
+        if f["source"] not in facts_md:
+            fail(f"facts: source URL not in ocop_facts.md: {f['source']}")
+        if f"{f['total']:,}" not in facts_md and str(f["total"]) not in facts_md:
+            fail(f"facts: total {f['total']} not in ocop_facts.md")
+        lines.append("[[figures]]")
+        for k in ("as_of", "scope", "total", "split_vi", "split_en", "source"):
+            v = f[k]
+            lines.append(f"{k} = {v}" if isinstance(v, int) else f"{k} = {toml_str(v)}")
+        lines.append("")
+    for name, sec in FACT_SECTIONS.items():
+        if sec["source"] not in facts_md:
+            fail(f"facts: [{name}] source URL not in ocop_facts.md")
+        for lang in ("vi", "en"):
+            if len(sec[lang]) > 620:
+                fail(f"facts: [{name}].{lang} is {len(sec[lang])} chars (keep under ~600)")
+        lines.append(f"[{name}]")
+        for k in ("vi", "en", "source"):
+            lines.append(f"{k} = {toml_str(sec[k])}")
+        lines.append("")
+    text = "\n".join(lines)
+    try:
+        import tomllib  # Python 3.11+
+        tomllib.loads(text)
+    except ModuleNotFoundError:
+        pass
+    path.write_text(text, encoding="utf-8")
+    print(f"wrote {path.name}: {len(FACT_FIGURES)} figures, {len(FACT_SECTIONS)} sections")
+
+
+# ----------------------------------------------------------------------------- main
+
+PRODUCT_COLUMNS = ["id", "name", "qualifier", "star", "producer", "producer_type", "area",
+                   "former_province", "category", "year", "decision", "english_name", "aliases",
+                   "source_url"]
+LOCALITY_COLUMNS = ["name", "kind", "district", "former_province", "aliases", "lat", "lon",
+                    "coord_source", "new_units"]
+EVENT_COLUMNS = ["id", "name", "start_date", "end_date", "place", "area", "organiser", "source_url"]
+SHOP_COLUMNS = ["product_id", "platform", "url", "source_url"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    here = Path(__file__).resolve().parent
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("repo_root", nargs="?", default=str(here.parent))
+    ap.add_argument("--src", help="source folder (default REPO_ROOT/../shared/data)")
+    args = ap.parse_args(argv)
+    root = Path(args.repo_root).resolve()
+    src = Path(args.src).resolve() if args.src else (root / ".." / "shared" / "data").resolve()
+    out = root / "data"
+    if not src.is_dir():
+        fail(f"source folder not found: {src}")
+    print(f"source: {src}\noutput: {out}")
+
+    localities = build_localities(src)
+    names = {l["name"] for l in localities}
+    src_products, products = build_products(src, here, names)
+    places = build_places(src, names)
+    events = build_events(src, localities)
+    shop_links = build_shop_links(src, src_products)
+    categories = build_categories(products)
+    synonyms = build_synonyms(products)
+
+    write_csv(out / "localities.csv", LOCALITY_COLUMNS, localities)
+    write_csv(out / "products.csv", PRODUCT_COLUMNS, products)
+    write_csv(out / "places.csv", PLACE_COLUMNS, places)
+    write_csv(out / "events.csv", EVENT_COLUMNS, events)
+    write_csv(out / "shop_links.csv", SHOP_COLUMNS, shop_links)
+    write_csv(out / "categories.csv", ["key", "vi", "en", "aliases"], categories)
+    write_csv(out / "synonyms.csv", ["term", "expansion"], synonyms)
+    build_facts(src, out / "facts.toml")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,41 @@
+"""The programme itself, from data/facts.toml: figures always with their date."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from bot.replies import Choice, Reply
+from handlers.context import Context
+
+TOPICS = ("count", "stars", "certifier", "validity", "merger")
+
+
+async def about(ctx: Context, topic: str = "count") -> list[Reply]:
+    facts = ctx.services.facts
+    if topic in ("stars", "certifier", "validity", "merger"):
+        section = facts[topic]
+        text = f"{section[ctx.lang]}\n{ctx.t('card.source', url=section.get('source', ''))}"
+    else:
+        text = _count_text(ctx)
+    choices = tuple(Choice(ctx.t(f"about.topic_{name}"), f"about:{name}") for name in TOPICS if name != topic)
+    return [Reply(text, choices, language=ctx.lang)]
+
+
+def _count_text(ctx: Context) -> str:
+    figures = ctx.services.facts.get("figures", [])
+    lines = [ctx.t("about.count_heading")]
+    for figure in figures:
+        split = figure.get(f"split_{ctx.lang}") or figure.get("split_vi", "")
+        lines.append(
+            ctx.t("about.figure", as_of=figure["as_of"], scope=figure["scope"], total=figure["total"], split=split)
+        )
+        lines.append(f"   🔗 {figure['source']}")
+    products = ctx.snapshot.catalogue.products
+    stars = Counter(p.star for p in products)
+    lines.append(
+        ctx.t(
+            "about.catalogue",
+            n=len(products), s3=stars.get(3, 0), s4=stars.get(4, 0), s5=stars.get(5, 0), unknown=stars.get(None, 0),
+        )  # fmt: skip
+    )
+    return "\n".join(lines)

@@ -1,0 +1,23 @@
+"""What every handler gets: the services, the request, the language and a catalogue snapshot."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.replies import Request
+from bot.services import Services, Snapshot
+
+
+@dataclass
+class Context:
+    services: Services
+    request: Request
+    lang: str
+    snapshot: Snapshot
+
+    def t(self, key: str, **values: object) -> str:
+        return self.services.i18n.t(self.lang, key, **values)
+
+    @property
+    def page_size(self) -> int:
+        return self.services.config.bot.page_size

@@ -1,0 +1,36 @@
+"""Fairs and trade weeks: on now, upcoming, recent."""
+
+from __future__ import annotations
+
+from bot.replies import Reply
+from handlers import render
+from handlers.context import Context
+
+
+async def events(ctx: Context) -> list[Reply]:
+    today = ctx.services.today()
+    now, upcoming, past = [], [], []
+    for event in ctx.snapshot.catalogue.events:
+        start = event.start_date or event.end_date
+        end = event.end_date or event.start_date
+        if start is None or end is None:
+            continue
+        if start <= today <= end:
+            now.append(event)
+        elif start > today:
+            upcoming.append(event)
+        else:
+            past.append(event)
+    upcoming.sort(key=lambda e: e.start_date or e.end_date)
+    past.sort(key=lambda e: e.end_date or e.start_date, reverse=True)
+    lines = []
+    if now:
+        lines.append(ctx.t("events.now"))
+        lines += [render.event_lines(ctx, e) for e in now]
+    lines.append(ctx.t("events.upcoming") if upcoming else ctx.t("events.no_upcoming"))
+    lines += [render.event_lines(ctx, e) for e in upcoming]
+    if past:
+        lines.append(ctx.t("events.recent"))
+        lines += [render.event_lines(ctx, e) for e in past[:3]]
+    lines.append(ctx.t("events.subscribe_hint"))
+    return [Reply("\n".join(lines), language=ctx.lang)]

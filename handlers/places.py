@@ -1,0 +1,119 @@
+"""Places to buy or see products: all, by area, nearest to a point."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from bot.geo import Position, distance_km
+from bot.models import Place, Product
+from bot.replies import Choice, Location, Reply
+from bot.text import fold
+from handlers import render
+from handlers.context import Context
+
+# Where a tourist is most likely to find OCOP goods first.
+KIND_ORDER = {"ocop_point": 0, "producer_shop": 1, "shop": 2, "market": 3, "night_market": 4}
+
+
+def places_for_area(ctx: Context, area: str, *, product: Product | None = None) -> list[Place]:
+    if not area:
+        return []
+    places = [p for p in ctx.snapshot.catalogue.places if p.area == area]
+    if product is not None:
+        # Places whose own description names the product come first.
+        name = fold(product.name)
+        places.sort(key=lambda p: (name not in fold(p.products_hint + " " + p.name), KIND_ORDER.get(p.kind, 9)))
+    else:
+        places.sort(key=lambda p: KIND_ORDER.get(p.kind, 9))
+    return places
+
+
+def rank_places(
+    ctx: Context, places: Sequence[Place], origin: Location | None
+) -> list[tuple[Place, Position | None, float | None]]:
+    gazetteer = ctx.snapshot.gazetteer
+    ranked = []
+    for place in places:
+        position = gazetteer.position(place)
+        distance = None
+        if origin is not None and position is not None:
+            distance = distance_km(origin.lat, origin.lon, position.lat, position.lon)
+        ranked.append((place, position, distance))
+    ranked.sort(key=lambda r: (r[2] is None, r[2] or 0.0))
+    return ranked
+
+
+def area_names(ctx: Context) -> list[str]:
+    return sorted({p.area for p in ctx.snapshot.catalogue.places if p.area}, key=fold)
+
+
+async def menu(ctx: Context) -> list[Reply]:
+    choices = [Choice(ctx.t("places.all"), "pl:-:1")]
+    choices += [Choice(area, f"pl:{fold(area).replace(' ', '')}:1") for area in area_names(ctx)]
+    return [Reply(ctx.t("places.menu"), tuple(choices), ask_location=True, language=ctx.lang)]
+
+
+async def by_area(ctx: Context, area_key: str, page: int) -> list[Reply]:
+    areas = {fold(a).replace(" ", ""): a for a in area_names(ctx)}
+    area = areas.get(area_key)
+    if area_key != "-" and area is None:
+        return [Reply(ctx.t("places.unknown_area"), language=ctx.lang)]
+    places = places_for_area(ctx, area) if area else list(ctx.snapshot.catalogue.places)
+    heading = ctx.t("places.in_area", area=area, n=len(places)) if area else ctx.t("places.all_n", n=len(places))
+    return [_page(ctx, places, None, f"pl:{area_key}", page, heading)]
+
+
+async def nearest(ctx: Context, origin: Location, page: int = 1) -> list[Reply]:
+    if not (-90 <= origin.lat <= 90 and -180 <= origin.lon <= 180):
+        return [Reply(ctx.t("places.bad_location"), language=ctx.lang)]
+    ranked = [r for r in rank_places(ctx, ctx.snapshot.catalogue.places, origin) if r[2] is not None]
+    if not ranked:
+        return [Reply(ctx.t("places.none_with_position"), language=ctx.lang)]
+    far = ranked[0][2] > 150
+    heading = ctx.t("places.nearest_far" if far else "places.nearest", km=f"{ranked[0][2]:.0f}")
+    return [_page_ranked(ctx, ranked, heading, page, pins=True, base=f"nr:{origin.lat:.4f}:{origin.lon:.4f}")]
+
+
+async def near_named(ctx: Context, place_text: str) -> list[Reply] | None:
+    """"near Sa Pa" on platforms without location sharing: the locality's centre is the origin."""
+    query = ctx.snapshot.index.parse(place_text)
+    if query.place is None or query.place.district is None:
+        return None
+    area = query.place.district
+    centre = ctx.snapshot.gazetteer.centre(area)
+    local = places_for_area(ctx, area)
+    if centre is None:
+        if not local:
+            return [Reply(ctx.t("places.none_in_area", area=area), language=ctx.lang)]
+        return [_page(ctx, local, None, f"pl:{fold(area).replace(' ', '')}", 1, ctx.t("places.in_area", area=area, n=len(local)))]
+    return await nearest(ctx, Location(centre.lat, centre.lon))  # type: ignore[arg-type]
+
+
+def _page(ctx: Context, places, origin, base: str, page: int, heading: str) -> Reply:
+    ranked = rank_places(ctx, places, origin)
+    return _page_ranked(ctx, ranked, heading, page, pins=False, base=base)
+
+
+def _page_ranked(ctx: Context, ranked, heading: str, page: int, *, pins: bool, base: str = "") -> Reply:
+    size = ctx.page_size
+    pages = max(1, math.ceil(len(ranked) / size))
+    page = min(max(page, 1), pages)
+    shown = ranked[(page - 1) * size : page * size]
+    lines = [heading]
+    if pages > 1:
+        lines.append(ctx.t("list.page", page=page, pages=pages))
+    reply_pins = []
+    for place, position, distance in shown:
+        lines.append(render.place_lines(ctx, place, distance, bool(position and position.approximate)))
+        pin = render.place_pin(ctx, place, position, distance)
+        if pin is not None:
+            reply_pins.append(pin)
+            if pin.approximate:
+                lines.append("   " + ctx.t("place.map_search", url=pin.map_url))
+        else:
+            lines.append("   " + ctx.t("place.no_position"))
+    if any(p.approximate for p in reply_pins):
+        lines.append(ctx.t("place.approx_note"))
+    choices = render.paging_choices(ctx, base, page, pages) if base else []
+    return Reply("\n".join(lines), tuple(choices), pins=tuple(reply_pins) if pins else (), language=ctx.lang)

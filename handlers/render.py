@@ -1,0 +1,150 @@
+"""Turning products, places and events into neutral replies. No decisions are made here."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from bot.certificates import Validity, certificate_status
+from bot.geo import map_url
+from bot.models import Event, Place, Product
+from bot.replies import Choice, Pin, Reply, ShareCard
+from handlers.context import Context
+
+
+def stars_text(ctx: Context, star: int | None) -> str:
+    if star is None:
+        return ctx.t("card.star_unconfirmed")
+    return ctx.t("card.stars", stars="★" * star, n=star)
+
+
+def short_line(ctx: Context, product: Product) -> str:
+    star = f"{product.star}★" if product.star else ctx.t("list.no_star")
+    area = f" · {product.area}" if product.area else ""
+    return f"{product.display_name} ({star}{area})"
+
+
+def certificate_text(ctx: Context, product: Product) -> str:
+    status = certificate_status(product.decision_date, product.year, ctx.services.today())
+    until = _fmt_date(status.until) if status.until else ""
+    key = {
+        Validity.VALID: "card.cert_valid",
+        Validity.EXPIRED: "card.cert_expired",
+        Validity.VALID_BY_YEAR: "card.cert_valid_by_year",
+        Validity.EXPIRED_BY_YEAR: "card.cert_expired_by_year",
+        Validity.UNCERTAIN_BY_YEAR: "card.cert_uncertain_by_year",
+        Validity.UNKNOWN: "card.cert_unknown",
+    }[status.validity]
+    return ctx.t(key, until=until, year=status.year or "", end_year=(status.year or 0) + 3)
+
+
+def _fmt_date(day: date) -> str:
+    return day.strftime("%d/%m/%Y")
+
+
+def decision_text(ctx: Context, product: Product) -> str:
+    parts = []
+    if product.decision:
+        parts.append(ctx.t("card.decision", decision=product.decision))
+    if product.decision_date:
+        parts.append(ctx.t("card.decision_date", date=_fmt_date(product.decision_date)))
+    elif product.year:
+        parts.append(ctx.t("card.year", year=product.year))
+    else:
+        parts.append(ctx.t("card.date_not_on_record"))
+    return " · ".join(parts)
+
+
+def product_card(
+    ctx: Context, product: Product, places: Sequence[Place], events_now: Sequence[Event], shop_links: Sequence
+) -> Reply:
+    lines = [f"🏷 {product.name}"]
+    if product.qualifier:
+        lines.append(ctx.t("card.qualifier", qualifier=product.qualifier))
+    if ctx.lang == "en" and product.english_name:
+        lines.append(f"   ({product.english_name})")
+    lines.append(stars_text(ctx, product.star))
+    lines.append("📜 " + decision_text(ctx, product))
+    if product.star is not None:
+        lines.append("⏳ " + certificate_text(ctx, product))
+    producer = product.producer or ctx.t("card.unknown")
+    kind = ctx.t(f"producer_type.{product.producer_type or 'unknown'}")
+    lines.append(ctx.t("card.producer", producer=producer, kind=kind))
+    category = ctx.t(f"category.{product.category}") if product.category else ctx.t("card.unknown")
+    lines.append(ctx.t("card.category", category=category))
+    area = product.area or ctx.t("card.unknown")
+    province = ctx.t("card.former_province", province=product.former_province) if product.former_province else ""
+    lines.append(ctx.t("card.area", area=area, province=province))
+    if places:
+        lines.append(ctx.t("card.places_count", n=len(places), area=product.area))
+    else:
+        lines.append(ctx.t("card.no_places"))
+    for link in shop_links:
+        lines.append(ctx.t("card.shop_link", platform=link.platform, url=link.url))
+    for event in events_now:
+        lines.append(ctx.t("card.event_now", name=event.name, place=event.place))
+    lines.append(ctx.t("card.source", url=product.source_url or ctx.t("card.unknown")))
+    choices = []
+    if places:
+        choices.append(Choice(ctx.t("button.where_to_buy"), f"b:{product.id}"))
+        choices.append(Choice(ctx.t("button.map"), f"m:{product.id}"))
+    text = "\n".join(lines)
+    share = ShareCard(
+        product_id=product.id,
+        title=product.display_name,
+        description=f"{stars_text(ctx, product.star)} · {product.area or ''}".strip(" ·"),
+        text=text,
+    )
+    return Reply(text, tuple(choices), share=share, language=ctx.lang)
+
+
+def place_lines(ctx: Context, place: Place, distance: float | None, approximate: bool) -> str:
+    lines = [f"📍 {place.name}"]
+    if place.address:
+        lines.append("   " + place.address)
+    if place.opening_hours:
+        lines.append("   " + ctx.t("place.hours", hours=place.opening_hours))
+    if place.products_hint:
+        lines.append("   " + ctx.t("place.sells", hint=place.products_hint))
+    if distance is not None:
+        key = "place.distance_approx" if approximate else "place.distance"
+        lines.append("   " + ctx.t(key, km=f"{distance:.1f}"))
+    return "\n".join(lines)
+
+
+def place_pin(ctx: Context, place: Place, position, distance: float | None) -> Pin | None:
+    if position is None:
+        return None
+    address = place.address or place.area
+    if position.approximate:
+        address = ctx.t("place.approx_centre", locality=position.locality) + " · " + address
+    return Pin(
+        title=place.name[:60],
+        address=address[:100],
+        lat=position.lat,
+        lon=position.lon,
+        approximate=position.approximate,
+        map_url=map_url(place, position),
+        distance_km=distance,
+    )
+
+
+def event_lines(ctx: Context, event: Event) -> str:
+    if event.start_date and event.end_date:
+        when = f"{_fmt_date(event.start_date)} – {_fmt_date(event.end_date)}"
+    elif event.start_date:
+        when = ctx.t("event.from", date=_fmt_date(event.start_date))
+    elif event.end_date:
+        when = ctx.t("event.until", date=_fmt_date(event.end_date))
+    else:
+        when = ctx.t("card.unknown")
+    return f"🎪 {event.name}\n   🗓 {when}\n   📍 {event.place}\n   🔗 {event.source_url}"
+
+
+def paging_choices(ctx: Context, base: str, page: int, pages: int) -> list[Choice]:
+    out = []
+    if page > 1:
+        out.append(Choice(ctx.t("button.previous"), f"{base}:{page - 1}"))
+    if page < pages:
+        out.append(Choice(ctx.t("button.next"), f"{base}:{page + 1}"))
+    return out

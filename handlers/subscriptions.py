@@ -1,0 +1,24 @@
+"""Fair announcements on request, and forgetting a person entirely."""
+
+from __future__ import annotations
+
+from bot.replies import Reply
+from handlers.context import Context
+
+
+async def subscribe(ctx: Context) -> list[Reply]:
+    request = ctx.request
+    added = await ctx.services.repo.subscribe(request.platform, request.chat_id, ctx.lang)
+    return [Reply(ctx.t("sub.done" if added else "sub.already"), language=ctx.lang)]
+
+
+async def unsubscribe(ctx: Context) -> list[Reply]:
+    request = ctx.request
+    removed = await ctx.services.repo.unsubscribe(request.platform, request.chat_id)
+    return [Reply(ctx.t("sub.removed" if removed else "sub.not_subscribed"), language=ctx.lang)]
+
+
+async def forget(ctx: Context) -> list[Reply]:
+    request = ctx.request
+    await ctx.services.repo.forget(request.platform, request.user_id, request.chat_id)
+    return [Reply(ctx.t("forget.done"), language=ctx.lang)]
