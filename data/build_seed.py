@@ -422,6 +422,8 @@ def build_categories(products: list[dict]) -> list[dict]:
 
 # term typed by a user -> Vietnamese word(s) used in product names (";" = alternatives)
 SYNONYMS: list[tuple[str, str]] = [
+    ("black", "đen"),
+    ("village", "bản;làng"),
     # tea
     ("tea", "chè;trà"), ("teas", "chè;trà"), ("green tea", "chè xanh;trà xanh"),
     ("black tea", "hồng trà"), ("red tea", "hồng trà"), ("white tea", "bạch trà;chè trắng"),

@@ -342,12 +342,14 @@ class SearchIndex:
         self, query: ParsedQuery, candidates: Iterable[tuple[int, list[float]]], total: float
     ) -> list[tuple[int, float, float, bool]]:
         content = query.content
+        full = " ".join(t.typed for t in query.terms)
         typed_marks = [accent_key(t.accented) for t in query.required if fold(t.accented) != t.accented]
         rows = []
         for doc, (coverage, lexical, has_content) in candidates:
             coverage = min(coverage, 1.0)
-            similarity = max(fuzz.ratio(content, alt) for alt in self.alt_folded[doc]) / 100
-            exact = 1.0 if content in self.alt_folded[doc] else 0.0
+            alts = self.alt_folded[doc]
+            similarity = max(max(fuzz.ratio(content, alt), fuzz.ratio(full, alt)) for alt in alts) / 100
+            exact = 1.0 if content in alts or full in alts else 0.0
             accents = self.name_accents[doc]
             accent = sum(1 if key in accents else -0.5 for key in typed_marks) / max(len(typed_marks), 1)
             lexical_share = lexical / (total * NAME)

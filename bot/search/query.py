@@ -36,6 +36,8 @@ does|do|have|has|a|an|the|of|in|from|at|near|around|for|to|with|and|or|me|my|i|w
 show me|show|find|search|looking for|look for|i want|i need|want|need|want to|tell me about|tell me|about
 what|which|what is|product|products|specialty|specialties|speciality|local|best|good|famous|cheap|nice
 delicious|original|authentic|some|any|list|there|any good|can|could|would|like|get
+how much|price|prices|cost|costs|how much does|visit|go|spot|spots|destination|destinations|attraction|attractions
+minh|toi|em|anh|chi|con|con khong|qua|mon qua|lam qua|qua tang|gift|gifts|souvenir|souvenirs|tang
 """
 STOP_PHRASE_SET = {p.strip() for line in STOP_PHRASES.split("\n") for p in line.split("|") if p.strip()}
 

@@ -36,19 +36,10 @@ from starlette.types import Receive, Scope, Send
 
 BOT_ID = 1000
 BOT_USERNAME = "ocop_test_bot"
-BOT_USER: dict[str, Any] = {
-    "id": BOT_ID,
-    "is_bot": True,
-    "first_name": "OCOP",
-    "username": BOT_USERNAME,
-    "can_join_groups": True,
-    "can_read_all_group_messages": False,
-    "supports_inline_queries": True,
-}
+BOT_USER: dict[str, Any] = {"id": BOT_ID, "is_bot": True, "first_name": "OCOP", "username": BOT_USERNAME}
+BOT_USER |= {"can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": True}
 # Calls that leave a visible message in a chat (what messages_to() reports).
-MESSAGE_METHOD = re.compile(
-    r"send(message|venue|location|document|photo|mediagroup)|edit\w+|copy\w+|forward\w+"
-)
+MESSAGE_METHOD = re.compile(r"send(message|venue|location|document|photo|mediagroup)|edit\w+|copy\w+|forward\w+")
 # Calls that Telegram refuses for blocked users and counts against flood limits.
 SEND_METHOD = re.compile(r"send\w+|edit\w+|copymessages?|forwardmessages?")
 DEFAULT_DESCRIPTIONS = {
@@ -100,12 +91,9 @@ class _Rule:
     chat_id: str | None = None
 
     def take(self, method: str, chat_id: str | None, delay_only: bool) -> bool:
-        if (
-            self.remaining == 0
-            or self.method not in ("*", method)
-            or self.chat_id not in (None, chat_id)
-            or delay_only != (self.status is None and not self.drop)
-        ):
+        if self.remaining == 0 or self.method not in ("*", method) or self.chat_id not in (None, chat_id):
+            return False
+        if delay_only != (self.status is None and not self.drop):
             return False
         if self.remaining is not None:
             self.remaining -= 1
@@ -165,8 +153,7 @@ class FakeTelegram:
     def __init__(self, valid_token: str | None = None, host: str = "127.0.0.1") -> None:
         self.valid_token, self.host, self.port = valid_token, host, 0
         self.calls: list[Call] = []
-        # update_ids of every getUpdates answer, repeats kept: proves "never twice".
-        self.delivered: list[int] = []
+        self.delivered: list[int] = []  # update_ids of every getUpdates answer, repeats kept
         self.webhook_url = ""
         self.commands: dict[str, Any] = {}  # "<scope json>|<language>" -> commands
         self._lock = threading.Lock()
@@ -300,8 +287,7 @@ class FakeTelegram:
         self._add(_Rule(method.lower(), times, delay=seconds))
 
     def drop(self, method: str, times: int | None = 1) -> None:
-        """Close the connection without a response: httpx.RemoteProtocolError, which
-        PTB raises as NetworkError. Recorded with status 0."""
+        """Close the connection without a response (httpx.RemoteProtocolError -> PTB NetworkError); status 0."""
         self._add(_Rule(method.lower(), times, drop=True))
 
     def _add(self, rule: _Rule) -> None:
@@ -360,13 +346,11 @@ class FakeTelegram:
         user = _user(user_id, language_code, first_name, username)
         cid = str(user_id if chat_id is None else chat_id)
         if chat_type != "private":
-            group = {"id": int(cid), "type": chat_type, "title": "Test"}
             with self._lock:
-                self._chats.setdefault(cid, group)
+                self._chats.setdefault(cid, {"id": int(cid), "type": chat_type, "title": "Test"})
         entities = None
         if text.startswith("/"):  # "/cmd@bot" too; ASCII, so len() = UTF-16 length
-            cmd = {"type": "bot_command", "offset": 0, "length": len(text.split()[0])}
-            entities = [cmd]
+            entities = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
         return self._push_message(cid, user, text=text, entities=entities)
 
     def push_callback(
@@ -385,13 +369,9 @@ class FakeTelegram:
             if mid is None:
                 raise ValueError(f"the bot sent nothing to chat {cid}; pass message_id")
             message = self._messages.get((cid, mid)) or self._stub(cid, mid)
-        query = {
-            "id": str(next(self._ids)),
-            "from": _user(user_id, language_code),
-            "chat_instance": f"ci{cid}",
-            "data": data,
-            "message": message,
-        }
+        # A copy: later edits of the stored message must not rewrite an already queued update.
+        query = {"id": str(next(self._ids)), "from": _user(user_id, language_code), "chat_instance": f"ci{cid}"}
+        query |= {"data": data, "message": dict(message)}
         return self.push_raw({"callback_query": query})
 
     def push_location(self, user_id: int, lat: float, lon: float) -> int:
@@ -416,11 +396,9 @@ class FakeTelegram:
         """``content`` also registers the bytes for getFile/download (add_file)."""
         if content is not None:
             self.add_file(file_id, content, file_name)
-        doc = {"file_id": file_id, "file_unique_id": f"u{file_id}"[:32]}
-        doc |= {"file_name": file_name, "mime_type": mime_type}
-        doc["file_size"] = len(content or b"")
-        user = _user(user_id)
-        return self._push_message(str(user_id), user, document=doc, caption=caption)
+        doc = {"file_id": file_id, "file_unique_id": f"u{file_id}"[:32], "file_name": file_name}
+        doc |= {"mime_type": mime_type, "file_size": len(content or b"")}
+        return self._push_message(str(user_id), _user(user_id), document=doc, caption=caption)
 
     def _push_message(self, cid: str, user: Json, **content: Any) -> int:
         chat = {"id": int(cid), "type": "private", "first_name": user["first_name"]}
@@ -434,13 +412,11 @@ class FakeTelegram:
         if chat_id in self._chats:
             return self._chats[chat_id]
         if chat_id.lstrip("-").isdigit():
-            kind = "private" if int(chat_id) > 0 else "supergroup"
-            return {"id": int(chat_id), "type": kind}
+            return {"id": int(chat_id), "type": "private" if int(chat_id) > 0 else "supergroup"}
         return {"id": -1001, "type": "channel", "username": chat_id.lstrip("@")}
 
     def _stub(self, cid: str, mid: int) -> Json:
-        now, chat = int(time.time()), self._chat(cid)
-        return {"message_id": mid, "date": now, "chat": chat, "from": BOT_USER}
+        return {"message_id": mid, "date": int(time.time()), "chat": self._chat(cid), "from": BOT_USER}
 
     def _new_message(self, cid: str, sender: Json, **content: Any) -> Json:
         # Telegram numbers messages per chat, shared by the user's and the bot's messages.
@@ -451,15 +427,11 @@ class FakeTelegram:
             self._messages[(cid, mid)] = msg
             if sender is BOT_USER:
                 self._last_bot_mid[cid] = mid
-        return msg
+        return dict(msg)  # callers (Call.result, queued updates) get a snapshot
 
     # ------------------------------------------------------------------ inspection
     def calls_for(
-        self,
-        method: str | None = None,
-        chat_id: int | str | None = None,
-        *,
-        failed: bool | None = None,
+        self, method: str | None = None, chat_id: int | str | None = None, *, failed: bool | None = None
     ) -> list[Call]:
         with self._lock:
             calls = list(self.calls)
@@ -477,8 +449,7 @@ class FakeTelegram:
         return [c for c in calls if MESSAGE_METHOD.fullmatch(c.method.lower())]
 
     def texts_to(self, chat_id: int | str) -> list[str]:
-        calls = self.messages_to(chat_id)
-        return [c.params.get("text") or c.params.get("caption") or "" for c in calls]
+        return [c.params.get("text") or c.params.get("caption") or "" for c in self.messages_to(chat_id)]
 
     def pending_updates(self) -> list[Json]:
         """Updates not yet confirmed by a getUpdates offset."""
@@ -487,16 +458,14 @@ class FakeTelegram:
 
     def dump(self, last: int = 20) -> str:
         calls = [c for c in self.calls_for() if c.method.lower() != "getupdates"]
-        lines = [
-            f"  {c.method} [{c.status}] {json.dumps(c.params, default=str)[:300]}"
-            for c in calls[-last:]
-        ]
+        lines = [f"  {c.method} [{c.status}] {json.dumps(c.params, default=str)[:300]}" for c in calls[-last:]]
         return "last calls (getUpdates omitted):\n" + ("\n".join(lines) or "  <none>")
 
-    async def wait_for(self, predicate: Callable[[], Any], timeout: float = 5.0) -> Any:
+    async def wait_for(self, predicate: Callable[[], Any], timeout: float = 5.0) -> Any:  # noqa: ASYNC109
         """Poll until ``predicate()`` is truthy and return it, else AssertionError."""
         deadline = time.monotonic() + timeout
-        while not (result := self._check(predicate, deadline, timeout)):
+        # Polling, not an Event: predicates are arbitrary and state changes on the server thread.
+        while not (result := self._check(predicate, deadline, timeout)):  # noqa: ASYNC110
             await asyncio.sleep(0.01)
         return result
 
@@ -516,17 +485,13 @@ class FakeTelegram:
         method: str,
         n: int = 1,
         chat_id: int | str | None = None,
-        timeout: float = 5.0,
+        timeout: float = 5.0,  # noqa: ASYNC109
     ) -> list[Call]:
         """Wait until >= n calls (failed ones included) match; return them all."""
         return await self.wait_for(lambda: self._at_least(method, n, chat_id), timeout)
 
     def wait_for_calls_sync(
-        self,
-        method: str,
-        n: int = 1,
-        chat_id: int | str | None = None,
-        timeout: float = 5.0,
+        self, method: str, n: int = 1, chat_id: int | str | None = None, timeout: float = 5.0
     ) -> list[Call]:
         return self.wait_for_sync(lambda: self._at_least(method, n, chat_id), timeout)
 
@@ -537,9 +502,8 @@ class FakeTelegram:
     # ------------------------------------------------------------------ HTTP layer
     async def _asgi(self, scope: Scope, receive: Receive, send: Send) -> Any:
         await self.app(scope, receive, send)
-        # uvicorn's h11 protocol closes the transport without writing a byte when the app
-        # returns non-None: the only way to get a real "server disconnected without sending
-        # a response" without reaching into uvicorn's private transport.
+        # uvicorn's h11 protocol closes the transport without writing a byte when the app returns
+        # non-None: a real "server disconnected without sending a response", no private API needed.
         return "drop" if scope.get(_DROP) else None
 
     async def _read_params(self, request: Request) -> Json:
@@ -550,15 +514,12 @@ class FakeTelegram:
         elif body and (m := re.search(r"multipart/.*boundary=\"?([^\";]+)", ctype)):
             params.update(_parse_multipart(body, m.group(1).encode()))
         elif body:
-            form = urllib.parse.parse_qsl(body.decode())
-            params.update((k, _decode(v)) for k, v in form)
+            params.update((k, _decode(v)) for k, v in urllib.parse.parse_qsl(body.decode()))
         if params.get("chat_id") is not None:
             params["chat_id"] = str(params["chat_id"])
         return params
 
-    def _error(
-        self, status: int, desc: str | None = None, retry: int | None = None
-    ) -> Any:
+    def _error(self, status: int, desc: str | None = None, retry: int | None = None) -> Any:
         if desc is None and status == 429:
             desc = f"Too Many Requests: retry after {retry}"
         elif desc is None:
@@ -580,16 +541,14 @@ class FakeTelegram:
                 elif self._rate_every:
                     self._send_count += 1
                     if self._send_count % self._rate_every == 0:
-                        retry = self._rate_retry_after
-                        fault = _Rule(method, None, 429, retry_after=retry)
+                        fault = _Rule(method, None, 429, retry_after=self._rate_retry_after)
         return delay + (fault.delay if fault else 0.0), fault
 
     async def _endpoint(self, request: Request) -> Response:
         call = Call(request.path_params["method"], {}, time.monotonic())
         call.params = await self._read_params(request)
         response: Response
-        token = request.path_params["token"]
-        if self.valid_token is not None and token != self.valid_token:
+        if self.valid_token is not None and request.path_params["token"] != self.valid_token:
             response = self._error(401)
         else:
             delay, fault = self._pick_faults(call.method.lower(), call.chat_id)
@@ -601,8 +560,7 @@ class FakeTelegram:
                 response = _Silent()
             elif fault is not None:
                 assert fault.status is not None
-                args = (fault.status, fault.description, fault.retry_after)
-                response = self._error(*args)
+                response = self._error(fault.status, fault.description, fault.retry_after)
             else:
                 try:
                     call.result = await self._dispatch(call.method.lower(), call.params)
@@ -620,9 +578,7 @@ class FakeTelegram:
     async def _download(self, request: Request) -> Response:
         path = request.path_params["path"]
         with self._lock:
-            self.calls.append(
-                Call("fileDownload", {"file_path": path}, time.monotonic())
-            )
+            self.calls.append(Call("fileDownload", {"file_path": path}, time.monotonic()))
             found = next((data for data, p in self._files.values() if p == path), None)
         if found is None:
             return self._error(404, "Not Found: file not found")
@@ -631,13 +587,12 @@ class FakeTelegram:
     # ------------------------------------------------------------------ Bot API methods
     async def _get_updates(self, params: Json) -> list[Json]:
         if self.webhook_url:
-            msg = "Conflict: can't use getUpdates method while webhook is active"
-            raise _ApiError(409, msg)
+            raise _ApiError(409, "Conflict: can't use getUpdates method while webhook is active")
         offset = int(params.get("offset") or 0)
         limit = max(1, min(100, int(params.get("limit") or 100)))
         deadline = time.monotonic() + float(params.get("timeout") or 0)
-        # A newer getUpdates ends an older one with 409, as Telegram does. Only the server
-        # loop touches _poll_gen, so no lock is needed.
+        # A newer getUpdates ends an older one with 409, as Telegram does (only the server loop
+        # touches _poll_gen). This also frees the server side of a poll PTB cancelled client-side.
         self._poll_gen += 1
         gen = self._poll_gen
         self._wake()
@@ -647,8 +602,7 @@ class FakeTelegram:
                 if offset < 0:
                     self._updates = self._updates[offset:]
                 elif offset:
-                    ups = self._updates
-                    self._updates = [u for u in ups if u["update_id"] >= offset]
+                    self._updates = [u for u in self._updates if u["update_id"] >= offset]
                 batch = self._updates[:limit]
                 self.delivered.extend(u["update_id"] for u in batch)
             remaining = deadline - time.monotonic()
@@ -684,11 +638,9 @@ class FakeTelegram:
     def _file(self, value: Any, default_name: str) -> Json:
         file_id, name, size = str(value), default_name, 1
         if isinstance(value, UploadedFile):  # uploads become downloadable right away
-            file_id, name = f"F{next(self._ids)}", value.filename or name
-            size = len(value.content)
+            file_id, name, size = f"F{next(self._ids)}", value.filename or name, len(value.content)
             self.add_file(file_id, value.content, name)
-        ids = {"file_id": file_id, "file_unique_id": f"u{file_id}"[:32]}
-        return ids | {"file_name": name, "file_size": size}
+        return {"file_id": file_id, "file_unique_id": f"u{file_id}"[:32], "file_name": name, "file_size": size}
 
     async def _dispatch(self, method: str, p: Json) -> Any:
         match method:
@@ -704,11 +656,10 @@ class FakeTelegram:
                     with self._lock:
                         self._updates.clear()
             case "getwebhookinfo":
-                info = {"url": self.webhook_url, "has_custom_certificate": False}
-                return info | {"pending_update_count": len(self.pending_updates())}
+                pending = len(self.pending_updates())
+                return {"url": self.webhook_url, "has_custom_certificate": False, "pending_update_count": pending}
             case "setmycommands" | "getmycommands" | "deletemycommands":
-                scope = json.dumps(p.get("scope"), sort_keys=True)
-                key = f"{scope}|{p.get('language_code', '')}"
+                key = f"{json.dumps(p.get('scope'), sort_keys=True)}|{p.get('language_code', '')}"
                 with self._lock:
                     if method == "getmycommands":
                         return self.commands.get(key, [])
@@ -721,8 +672,7 @@ class FakeTelegram:
             case "sendlocation":
                 return self._send(p, location=_location(p))
             case "sendvenue":
-                venue = {"location": _location(p), "title": p.get("title")}
-                venue["address"] = p.get("address")
+                venue = {"location": _location(p), "title": p.get("title"), "address": p.get("address")}
                 return self._send(p, venue=venue, location=_location(p))
             case "senddocument":
                 doc = self._file(p.get("document"), "document")
@@ -730,8 +680,7 @@ class FakeTelegram:
             case "sendphoto":
                 f = self._file(p.get("photo"), "photo.jpg")
                 del f["file_name"]
-                photo = [f | {"width": 800, "height": 600}]
-                return self._send(p, photo=photo, caption=p.get("caption"))
+                return self._send(p, photo=[f | {"width": 800, "height": 600}], caption=p.get("caption"))
             case "editmessagetext":
                 return self._edit(p, text=p.get("text"), entities=p.get("entities"))
             case "editmessagereplymarkup" | "editmessagecaption":
@@ -741,19 +690,19 @@ class FakeTelegram:
                     stored = self._files.get(str(p.get("file_id")))
                 if stored is None:
                     raise _ApiError(400, "Bad Request: invalid file_id")
-                ids = {
-                    "file_id": p["file_id"],
-                    "file_unique_id": f"u{p['file_id']}"[:32],
+                file_id, (content, path) = p["file_id"], stored
+                return {
+                    "file_id": file_id,
+                    "file_unique_id": f"u{file_id}"[:32],
+                    "file_size": len(content),
+                    "file_path": path,
                 }
-                return ids | {"file_size": len(stored[0]), "file_path": stored[1]}
         # deleteMessage, answerCallbackQuery, answerInlineQuery, sendChatAction, logOut,
         # close, setChatMenuButton, set*/delete* above and unknown methods: plain True.
         return True
 
 
-def _user(
-    uid: int, lang: str = "vi", name: str = "Test", username: str | None = None
-) -> Json:
+def _user(uid: int, lang: str = "vi", name: str = "Test", username: str | None = None) -> Json:
     user: Json = {"id": uid, "is_bot": False, "first_name": name}
     if username:
         user["username"] = username

@@ -9,14 +9,7 @@ import pytest
 import pytest_asyncio
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
-from telegram.ext import (
-    Application,
-    CallbackQueryHandler,
-    CommandHandler,
-    ContextTypes,
-    MessageHandler,
-    filters,
-)
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
 
 from .telegram_api import BOT_USERNAME, FakeTelegram, UploadedFile
 
@@ -37,12 +30,8 @@ def fake() -> Iterator[FakeTelegram]:
 
 async def _echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     assert update.effective_message is not None
-    keyboard = InlineKeyboardMarkup(
-        [[InlineKeyboardButton("again", callback_data="again")]]
-    )
-    await update.effective_message.reply_text(
-        f"echo: {update.effective_message.text}", reply_markup=keyboard
-    )
+    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("again", callback_data="again")]])
+    await update.effective_message.reply_text(f"echo: {update.effective_message.text}", reply_markup=keyboard)
 
 
 async def _start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -60,11 +49,7 @@ async def _button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 @pytest_asyncio.fixture
 async def app(fake: FakeTelegram) -> AsyncIterator[Application]:
     application = (
-        Application.builder()
-        .token("123:ABC")
-        .base_url(fake.base_url)
-        .base_file_url(fake.base_file_url)
-        .build()
+        Application.builder().token("123:ABC").base_url(fake.base_url).base_file_url(fake.base_file_url).build()
     )
     application.add_handler(CommandHandler("start", _start))
     application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, _echo))
@@ -82,9 +67,7 @@ async def app(fake: FakeTelegram) -> AsyncIterator[Application]:
 
 
 @pytest.mark.asyncio
-async def test_echo_and_callback_through_polling(
-    fake: FakeTelegram, app: Application
-) -> None:
+async def test_echo_and_callback_through_polling(fake: FakeTelegram, app: Application) -> None:
     assert app.bot.username == BOT_USERNAME  # getMe answered during initialize()
     fake.push_text(USER, "xin chào")
     (reply,) = await fake.wait_for_calls("sendMessage", 1, chat_id=USER)
@@ -104,18 +87,14 @@ async def test_echo_and_callback_through_polling(
 
 
 @pytest.mark.asyncio
-async def test_command_with_bot_suffix_gets_entity(
-    fake: FakeTelegram, app: Application
-) -> None:
+async def test_command_with_bot_suffix_gets_entity(fake: FakeTelegram, app: Application) -> None:
     fake.push_text(USER, f"/start@{BOT_USERNAME} abc")
     (reply,) = await fake.wait_for_calls("sendMessage", 1, chat_id=USER)
     assert reply.params["text"] == "hello ['abc']"
 
 
 @pytest.mark.asyncio
-async def test_offsets_confirm_updates_no_double_delivery(
-    fake: FakeTelegram, app: Application
-) -> None:
+async def test_offsets_confirm_updates_no_double_delivery(fake: FakeTelegram, app: Application) -> None:
     ids = [fake.push_text(USER, f"m{i}") for i in range(5)]
     assert ids == sorted(ids) and len(set(ids)) == 5
     await fake.wait_for_calls("sendMessage", 5, chat_id=USER)
@@ -124,18 +103,11 @@ async def test_offsets_confirm_updates_no_double_delivery(
     assert fake.texts_to(USER) == [f"echo: m{i}" for i in range(5)]
     assert sorted(fake.delivered) == ids  # each update handed out exactly once
     # Calls are recorded when answered; the confirming long poll ends after timeout=1.
-    await fake.wait_for(
-        lambda: any(
-            c.params.get("offset") == str(ids[-1] + 1)
-            for c in fake.calls_for("getUpdates")
-        )
-    )
+    await fake.wait_for(lambda: any(c.params.get("offset") == str(ids[-1] + 1) for c in fake.calls_for("getUpdates")))
 
 
 @pytest.mark.asyncio
-async def test_retry_after_surfaces_as_retry_after(
-    fake: FakeTelegram, app: Application
-) -> None:
+async def test_retry_after_surfaces_as_retry_after(fake: FakeTelegram, app: Application) -> None:
     fake.fail("sendMessage", 429, retry_after=7)
     with pytest.raises(RetryAfter) as err:
         await app.bot.send_message(USER, "hi")
@@ -148,9 +120,7 @@ async def test_retry_after_surfaces_as_retry_after(
 
 
 @pytest.mark.asyncio
-async def test_forbidden_bad_request_and_blocked_user(
-    fake: FakeTelegram, app: Application
-) -> None:
+async def test_forbidden_bad_request_and_blocked_user(fake: FakeTelegram, app: Application) -> None:
     fake.fail("sendMessage", 403)
     with pytest.raises(Forbidden, match="bot was blocked by the user"):
         await app.bot.send_message(USER, "hi")
@@ -187,9 +157,7 @@ async def test_drop_delay_and_rate_limit(fake: FakeTelegram, app: Application) -
 
 
 @pytest.mark.asyncio
-async def test_venue_document_and_file_download(
-    fake: FakeTelegram, app: Application
-) -> None:
+async def test_venue_document_and_file_download(fake: FakeTelegram, app: Application) -> None:
     venue = await app.bot.send_venue(USER, 10.77, 106.7, "Chợ Bến Thành", "Q1")
     assert venue.venue is not None and venue.venue.title == "Chợ Bến Thành"
     assert venue.venue.location.latitude == pytest.approx(10.77)
@@ -212,19 +180,10 @@ async def test_token_check_and_json_body() -> None:
         async with httpx.AsyncClient() as client:
             bad = await client.post(f"{server.base_url}1:bad/getMe")
             assert bad.status_code == 401
-            assert bad.json() == {
-                "ok": False,
-                "error_code": 401,
-                "description": "Unauthorized",
-            }
-            ok = await client.post(
-                f"{server.base_url}1:good/sendMessage", json={"chat_id": 5, "text": "x"}
-            )
+            assert bad.json() == {"ok": False, "error_code": 401, "description": "Unauthorized"}
+            ok = await client.post(f"{server.base_url}1:good/sendMessage", json={"chat_id": 5, "text": "x"})
             assert ok.json()["result"]["chat"]["id"] == 5
-            assert (await client.post(f"{server.base_url}1:good/fooBar")).json() == {
-                "ok": True,
-                "result": True,
-            }
+            assert (await client.post(f"{server.base_url}1:good/fooBar")).json() == {"ok": True, "result": True}
         assert server.calls_for("sendMessage", 5)[0].params["text"] == "x"
 
 
