@@ -101,10 +101,16 @@ async def _search(services, query: str, limit: int, as_json: bool) -> int:
     if as_json:
         rows = [
             {
-                "id": h.product.id, "name": h.product.name, "qualifier": h.product.qualifier or None,
-                "stars": h.product.star, "producer": h.product.producer or None, "area": h.product.area or None,
-                "former_province": h.product.former_province or None, "category": h.product.category or None,
-                "english_name": h.product.english_name or None, "score": h.score,
+                "id": h.product.id,
+                "name": h.product.name,
+                "qualifier": h.product.qualifier or None,
+                "stars": h.product.star,
+                "producer": h.product.producer or None,
+                "area": h.product.area or None,
+                "former_province": h.product.former_province or None,
+                "category": h.product.category or None,
+                "english_name": h.product.english_name or None,
+                "score": h.score,
             }  # fmt: skip
             for h in hits
         ]

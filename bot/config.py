@@ -189,5 +189,3 @@ def require_secret(name: str) -> str:
     if not value:
         raise ConfigError(f"{name} is not set: export {name}=... (secrets are read only from the environment)")
     return value
-
-

@@ -45,6 +45,16 @@ def migrations() -> list[tuple[int, Path]]:
     return found
 
 
+_NULLABLE = {"star", "year", "decision_date", "lat", "lon", "start_date", "end_date"}
+
+
+def _stored(column: str, value: object) -> object:
+    """NULL only where NULL means "unknown"; text columns store '' for nothing."""
+    if value is None or value == "":
+        return None if column in _NULLABLE else ""
+    return value
+
+
 def _split(value: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in (value or "").split(";") if part.strip())
 
@@ -164,20 +174,20 @@ class Repository:
                 key_values = [record.get(k) or ("" if k != "start_date" else None) for k in key]
                 async with self._conn.execute(f"SELECT id FROM {table} WHERE {where}", key_values) as cur:  # noqa: S608
                     row = await cur.fetchone()
-                values = [record.get(c) for c in columns]
+                present = [c for c in columns if c in record]
+                values = [_stored(c, record[c]) for c in present]
                 if row is None:
-                    if "id" in record and record["id"] is not None:
-                        sql_cols = ("id", *columns)
-                        values = [record["id"], *values]
-                    else:
-                        sql_cols = columns
+                    sql_cols = list(present)
+                    if record.get("id") is not None:
+                        sql_cols, values = ["id", *sql_cols], [record["id"], *values]
                     await self._conn.execute(
                         f"INSERT INTO {table} ({', '.join(sql_cols)}) VALUES ({', '.join('?' * len(sql_cols))})",
                         values,
                     )
                     added += 1
                 else:
-                    assignments = ", ".join(f"{c} = ?" for c in columns)
+                    # Only the columns the file has: a sheet without "Năm" keeps the stored year.
+                    assignments = ", ".join(f"{c} = ?" for c in present)
                     await self._conn.execute(f"UPDATE {table} SET {assignments} WHERE id = ?", [*values, row["id"]])
                     updated += 1
             for link in shop_links:

@@ -177,9 +177,7 @@ def _read_xlsx(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]
     return header, rows
 
 
-def plan_import(
-    header: Sequence[str], rows: Sequence[tuple[int, dict[str, str]]], areas: AreaResolver
-) -> ImportPlan:
+def plan_import(header: Sequence[str], rows: Sequence[tuple[int, dict[str, str]]], areas: AreaResolver) -> ImportPlan:
     mapping = {h: _header(h) for h in header}
     table = detect_table(c for c in mapping.values() if c)
     if table is None:
@@ -229,8 +227,8 @@ def _validate(table: str, row: dict, areas: AreaResolver, plan: ImportPlan, line
             record["area"] = resolved
         else:
             plan.warnings.append(RowError(line, f"area {row['area']!r} is not a known locality; kept as written"))
-    if table == "products":
-        star = row.get("star", "").strip()
+    if table == "products" and "star" in row:
+        star = row["star"].strip()
         if star:
             match = _STAR_RE.match(star)
             if not match or not 3 <= int(match.group(1)) <= 5:
@@ -239,7 +237,8 @@ def _validate(table: str, row: dict, areas: AreaResolver, plan: ImportPlan, line
                 record["star"] = int(match.group(1))
         else:
             record["star"] = None
-        year = row.get("year", "").strip()
+    if table == "products" and "year" in row:
+        year = row["year"].strip()
         if year:
             if not year.isdigit() or not 2000 <= int(year) <= date.today().year + 1:
                 reasons.append(f"bad year {year!r}")
@@ -247,6 +246,7 @@ def _validate(table: str, row: dict, areas: AreaResolver, plan: ImportPlan, line
                 record["year"] = int(year)
         else:
             record["year"] = None
+    if table == "products":
         category = row.get("category", "").strip()
         if category:
             key = CATEGORY_WORDS.get(fold(category))
@@ -272,7 +272,9 @@ def _validate(table: str, row: dict, areas: AreaResolver, plan: ImportPlan, line
 
 
 def _date_field(row: dict, record: dict, column: str, reasons: list[str]) -> None:
-    value = row.get(column, "").strip()
+    if column not in row:
+        return  # a sheet without this column leaves the stored value alone
+    value = row[column].strip()
     if not value:
         record[column] = None
         return
@@ -283,6 +285,8 @@ def _date_field(row: dict, record: dict, column: str, reasons: list[str]) -> Non
 
 
 def _coordinates(row: dict, record: dict, reasons: list[str]) -> None:
+    if "lat" not in row and "lon" not in row:
+        return
     lat, lon = row.get("lat", "").strip(), row.get("lon", "").strip()
     if not lat and not lon:
         record["lat"] = record["lon"] = None

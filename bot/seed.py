@@ -40,8 +40,15 @@ async def seed_catalogue(repo: Repository, data_dir: Path) -> None:
     resolver = AreaResolver(
         [
             Locality(
-                r["name"], r["kind"], r["district"] or r["name"], r["former_province"],
-                tuple(a.strip() for a in r["aliases"].split(";") if a.strip()), r["lat"], r["lon"], "", (),
+                r["name"],
+                r["kind"],
+                r["district"] or r["name"],
+                r["former_province"],
+                tuple(a.strip() for a in r["aliases"].split(";") if a.strip()),
+                r["lat"],
+                r["lon"],
+                "",
+                (),
             )  # fmt: skip
             for r in localities
         ]

@@ -78,7 +78,9 @@ class Services:
         await self.repo.close()
 
 
-async def build_services(config: Config, *, data_dir: Path = DATA_DIR, today: Callable[[], date] | None = None) -> Services:
+async def build_services(
+    config: Config, *, data_dir: Path = DATA_DIR, today: Callable[[], date] | None = None
+) -> Services:
     repo = await Repository.open(config.database_path, seed_dir=data_dir)
     vocab = Vocabulary.load(data_dir)
     zone = ZoneInfo(config.bot.timezone)

@@ -35,7 +35,11 @@ def _count_text(ctx: Context) -> str:
     lines.append(
         ctx.t(
             "about.catalogue",
-            n=len(products), s3=stars.get(3, 0), s4=stars.get(4, 0), s5=stars.get(5, 0), unknown=stars.get(None, 0),
+            n=len(products),
+            s3=stars.get(3, 0),
+            s4=stars.get(4, 0),
+            s5=stars.get(5, 0),
+            unknown=stars.get(None, 0),
         )  # fmt: skip
     )
     return "\n".join(lines)

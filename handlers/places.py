@@ -76,7 +76,7 @@ async def nearest(ctx: Context, origin: Location, page: int = 1) -> list[Reply]:
 
 
 async def near_named(ctx: Context, place_text: str) -> list[Reply] | None:
-    """"near Sa Pa" on platforms without location sharing: the locality's centre is the origin."""
+    """ "near Sa Pa" on platforms without location sharing: the locality's centre is the origin."""
     query = ctx.snapshot.index.parse(place_text)
     if query.place is None or query.place.district is None:
         return None
@@ -86,7 +86,16 @@ async def near_named(ctx: Context, place_text: str) -> list[Reply] | None:
     if centre is None:
         if not local:
             return [Reply(ctx.t("places.none_in_area", area=area), language=ctx.lang)]
-        return [_page(ctx, local, None, f"pl:{fold(area).replace(' ', '')}", 1, ctx.t("places.in_area", area=area, n=len(local)))]
+        return [
+            _page(
+                ctx,
+                local,
+                None,
+                f"pl:{fold(area).replace(' ', '')}",
+                1,
+                ctx.t("places.in_area", area=area, n=len(local)),
+            )
+        ]
     return await nearest(ctx, Location(centre.lat, centre.lon))  # type: ignore[arg-type]
 
 

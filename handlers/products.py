@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import time
 
+from bot.models import Product
 from bot.replies import Choice, Reply
 from bot.search import SearchResult
 from bot.text import fold
@@ -58,8 +59,10 @@ def _heading(ctx: Context, text: str, result: SearchResult) -> str:
         notes.append(ctx.t("search.relaxed_place", place=query.place.label))
     if "category" in result.relaxed and query.category:
         notes.append(ctx.t("search.relaxed_category", category=ctx.t(f"category.{query.category}")))
-    title = ctx.t("search.listing", n=len(result.hits)) if result.listing else ctx.t(
-        "search.results", query=text[:80], n=len(result.hits)
+    title = (
+        ctx.t("search.listing", n=len(result.hits))
+        if result.listing
+        else ctx.t("search.results", query=text[:80], n=len(result.hits))
     )
     return "\n".join([*notes, title])
 
@@ -93,9 +96,14 @@ async def card(ctx: Context, product_id: int) -> list[Reply]:
     product = next((p for p in ctx.snapshot.catalogue.products if p.id == product_id), None)
     if product is None:
         return [Reply(ctx.t("card.gone"), language=ctx.lang)]
+    return [card_reply(ctx, product)]
+
+
+def card_reply(ctx: Context, product: Product) -> Reply:
+    """The card of a product already in hand (Telegram inline mode renders search hits with it)."""
     places = places_for_area(ctx, product.area, product=product)
     links = [link for link in ctx.snapshot.catalogue.shop_links if link.product_id == product.id]
-    return [render.product_card(ctx, product, places, events_on_now(ctx), links)]
+    return render.product_card(ctx, product, places, events_on_now(ctx), links)
 
 
 async def star_question(ctx: Context, text: str) -> list[Reply]:
@@ -106,9 +114,8 @@ async def star_question(ctx: Context, text: str) -> list[Reply]:
         what = result.query.content or text
         return [Reply(ctx.t("stars.not_in_list", query=what[:80], total=total), language=ctx.lang)]
     best = result.hits[0]
-    # Several equally good matches: let the user pick rather than claim a star for the wrong one.
-    close = [h for h in result.hits if h.score >= best.score - 0.05]
-    if len(close) > 1 and fold(best.product.name) != result.query.content:
+    if not _clearly_one(result):
+        # Several plausible products: let the user pick rather than claim a star for the wrong one.
         query_id = await ctx.services.repo.save_query(text[:300])
         return [results_page(ctx, result, f"q:{query_id}", 1, heading=ctx.t("stars.which", n=len(result.hits)))]
     product = best.product
@@ -128,6 +135,17 @@ async def star_question(ctx: Context, text: str) -> list[Reply]:
     lines.append(ctx.t("card.source", url=product.source_url or ctx.t("card.unknown")))
     choices = (Choice(ctx.t("button.card"), f"p:{product.id}"),)
     return [Reply("\n".join(lines), choices, language=ctx.lang)]
+
+
+def _clearly_one(result: SearchResult) -> bool:
+    hits = result.hits
+    if len(hits) == 1:
+        return True
+    best = hits[0].product
+    typed = " ".join(t.typed for t in result.query.terms)
+    if typed == fold(best.display_name) or (typed == fold(best.name) and not best.qualifier):
+        return True
+    return hits[0].score - hits[1].score >= 0.15
 
 
 async def where_to_buy(ctx: Context, product_id: int, *, pins: bool) -> list[Reply]:

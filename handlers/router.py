@@ -86,7 +86,9 @@ class Router:
         if command == "help":
             return await start.help_(ctx)
         if command == "search":
-            return await products.search(ctx, args) if fold(args) else [Reply(ctx.t("search.prompt"), language=ctx.lang)]
+            return (
+                await products.search(ctx, args) if fold(args) else [Reply(ctx.t("search.prompt"), language=ctx.lang)]
+            )
         if command == "stars":
             return await products.star_question(ctx, args) if fold(args) else await lists.menu(ctx)
         if command == "places":

@@ -367,8 +367,8 @@ class SearchIndex:
 
     def _fuzzy_suggestions(self, query: ParsedQuery) -> list[Product]:
         text = query.content
-        if len(text) < 3:
-            return []
+        if sum(c.isalpha() for c in text) < 4:
+            return []  # "or 1 1" is not worth a guess
         names = {doc: name for doc, name in self.name_folded.items()}
         found = process.extract(text, names, scorer=fuzz.WRatio, processor=None, score_cutoff=80, limit=3)
         return [self.products[doc] for _, _, doc in found]

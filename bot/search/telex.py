@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-_VNI_DIGITS = re.compile(r"(?<=[a-z])[1-9]")
 _TONE_KEYS = set("sfrxj")
 _VOWELS = set("aeiouy")
 
@@ -18,8 +17,8 @@ def decode_ime(token: str) -> str | None:
     if not token or not token[0].isalpha():
         return None
     if any(c.isdigit() for c in token):
-        decoded = _VNI_DIGITS.sub("", token)
-        return decoded if decoded != token and decoded.isalpha() else None
+        decoded = re.sub(r"[1-9]", "", token)
+        return decoded if decoded.isalpha() else None
     out = token.replace("dd", "d")
     for double in ("aa", "ee", "oo"):
         out = out.replace(double, double[0])

@@ -156,9 +156,7 @@ def _check_text(text: str) -> None:
         raise TypeError(f"text must be a str, not {type(text).__name__}")
     size = _units(text)
     if not 1 <= size <= MAX_TEXT:
-        raise ValueError(
-            f"text must be 1..{MAX_TEXT} characters (got {size}); use split_text()"
-        )
+        raise ValueError(f"text must be 1..{MAX_TEXT} characters (got {size}); use split_text()")
 
 
 class ZaloClient:
@@ -237,9 +235,7 @@ class ZaloClient:
             return None
         return parse_update(result)
 
-    async def send_message(
-        self, chat_id: str, text: str, *, parse_mode: str | None = None
-    ) -> dict[str, Any]:
+    async def send_message(self, chat_id: str, text: str, *, parse_mode: str | None = None) -> dict[str, Any]:
         """Send one message (1..2000 chars; split longer text with `split_text`).
 
         Returns `{"message_id": str, "date": ms}`.
@@ -259,9 +255,7 @@ class ZaloClient:
         """Zalo echoes the secret in header X-Bot-Api-Secret-Token on every delivery."""
         if not 8 <= len(secret_token) <= 256:
             raise ValueError("secret_token must be 8..256 characters")
-        return await self._call(
-            "setWebhook", {"url": url, "secret_token": secret_token}
-        )
+        return await self._call("setWebhook", {"url": url, "secret_token": secret_token})
 
     async def delete_webhook(self) -> dict[str, Any]:
         return await self._call("deleteWebhook")
@@ -281,14 +275,10 @@ class ZaloClient:
         url = f"{self._base_url}/bot{self._token}/{method}"
         failure: ZaloNetworkError | None = None
         try:
-            response = await self._http.post(
-                url, json=payload or {}, timeout=timeout or self._timeout
-            )
+            response = await self._http.post(url, json=payload or {}, timeout=timeout or self._timeout)
         except httpx.HTTPError as exc:
             detail = self.redact(str(exc)) or "no detail"
-            failure = ZaloNetworkError(
-                None, f"{type(exc).__name__}: {detail}", method=method
-            )
+            failure = ZaloNetworkError(None, f"{type(exc).__name__}: {detail}", method=method)
         if failure is not None:
             # Raised outside the except block so __context__ stays empty: the httpx
             # exception carries the request URL (token) and would show in tracebacks.
@@ -302,9 +292,7 @@ class ZaloClient:
         if not isinstance(body, dict) or not isinstance(body.get("ok"), bool):
             # Proxy/CDN error pages: classify by HTTP status, else call it a server fault.
             description = f"HTTP {status}: response is not a Zalo JSON envelope"
-            raise _error(
-                method, status, description, retry_header, fallback=ZaloServerError
-            )
+            raise _error(method, status, description, retry_header, fallback=ZaloServerError)
         # Trust the envelope, not the HTTP status: Zalo answers errors with 200 too.
         if body["ok"]:
             log.debug("zalo %s ok", method)
@@ -317,9 +305,7 @@ class ZaloClient:
         description = self.redact(str(body.get("description") or f"HTTP {status}"))
         params = body.get("parameters")
         retry = params.get("retry_after") if isinstance(params, dict) else None
-        raise _error(
-            method, code, description, retry if retry is not None else retry_header
-        )
+        raise _error(method, code, description, retry if retry is not None else retry_header)
 
 
 _KINDS: dict[int, type[ZaloError]] = {
@@ -339,9 +325,7 @@ def _error(
     fallback: type[ZaloError] = ZaloError,
 ) -> ZaloError:
     if code == 429:
-        return ZaloRateLimited(
-            code, description, method=method, retry_after=_seconds(retry_after)
-        )
+        return ZaloRateLimited(code, description, method=method, retry_after=_seconds(retry_after))
     if code in _KINDS:
         return _KINDS[code](code, description, method=method)
     if code >= 500:

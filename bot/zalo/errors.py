@@ -15,9 +15,7 @@ from __future__ import annotations
 class ZaloError(Exception):
     """An API call failed. `error_code` is Zalo's (or the HTTP status when Zalo sent none)."""
 
-    def __init__(
-        self, error_code: int | None, description: str, *, method: str | None = None
-    ) -> None:
+    def __init__(self, error_code: int | None, description: str, *, method: str | None = None) -> None:
         self.error_code = error_code
         self.description = description
         self.method = method

@@ -41,19 +41,13 @@ def parse_update(obj: object) -> ZaloUpdate:
         raise MalformedUpdateError("Zalo update: 'event_name' missing or not a string")
     message = result.get("message")
     if not isinstance(message, dict):
-        raise MalformedUpdateError(
-            f"Zalo update {event_name!r}: 'message' missing or not an object"
-        )
+        raise MalformedUpdateError(f"Zalo update {event_name!r}: 'message' missing or not an object")
     chat = message.get("chat")
     if not isinstance(chat, dict):
-        raise MalformedUpdateError(
-            f"Zalo update {event_name!r}: 'message.chat' missing or not an object"
-        )
+        raise MalformedUpdateError(f"Zalo update {event_name!r}: 'message.chat' missing or not an object")
     sender = message.get("from")
     if not isinstance(sender, dict):
-        raise MalformedUpdateError(
-            f"Zalo update {event_name!r}: 'message.from' missing or not an object"
-        )
+        raise MalformedUpdateError(f"Zalo update {event_name!r}: 'message.from' missing or not an object")
     text = message.get("text")
     chat_type = chat.get("chat_type")
     display_name = sender.get("display_name")
@@ -72,20 +66,14 @@ def parse_update(obj: object) -> ZaloUpdate:
 
 def _unwrap(obj: object) -> dict[str, Any]:
     if not isinstance(obj, dict):
-        raise MalformedUpdateError(
-            f"Zalo update must be a JSON object, got {type(obj).__name__}"
-        )
+        raise MalformedUpdateError(f"Zalo update must be a JSON object, got {type(obj).__name__}")
     if "ok" in obj and obj["ok"] is not True:
         code = obj.get("error_code")
-        raise MalformedUpdateError(
-            f"Zalo update: envelope is not ok (error_code={code!r})"
-        )
+        raise MalformedUpdateError(f"Zalo update: envelope is not ok (error_code={code!r})")
     if "result" in obj:
         result = obj["result"]
         if not isinstance(result, dict):
-            raise MalformedUpdateError(
-                f"Zalo update: 'result' must be an object, got {type(result).__name__}"
-            )
+            raise MalformedUpdateError(f"Zalo update: 'result' must be an object, got {type(result).__name__}")
         return result
     if "ok" in obj:
         raise MalformedUpdateError("Zalo update: ok envelope without 'result'")

@@ -123,9 +123,7 @@ class FakeZalo:
         self._wakeup: asyncio.Event | None = None  # lives on the server loop
         self._closing: asyncio.Event | None = None
         self._port = 0
-        self._methods: dict[
-            str, Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
-        ] = {
+        self._methods: dict[str, Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]] = {
             "getMe": self._get_me,
             "getUpdates": self._get_updates,
             "sendMessage": self._send_message,
@@ -151,11 +149,7 @@ class FakeZalo:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", 0))
         self._port = sock.getsockname()[1]
-        app = Starlette(
-            routes=[
-                Route("/bot{token}/{method}", self._handle, methods=["GET", "POST"])
-            ]
-        )
+        app = Starlette(routes=[Route("/bot{token}/{method}", self._handle, methods=["GET", "POST"])])
         config = uvicorn.Config(
             app,
             lifespan="off",
@@ -166,9 +160,7 @@ class FakeZalo:
         )
         self._server = uvicorn.Server(config)
         ready = threading.Event()
-        self._thread = threading.Thread(
-            target=self._run, args=(sock, ready), name="FakeZalo", daemon=True
-        )
+        self._thread = threading.Thread(target=self._run, args=(sock, ready), name="FakeZalo", daemon=True)
         self._thread.start()
         deadline = time.monotonic() + 10
         while not self._server.started:
@@ -318,11 +310,7 @@ class FakeZalo:
 
     def messages_to(self, chat_id: str) -> list[str]:
         """Texts successfully sent to `chat_id`, in order."""
-        return [
-            c.params["text"]
-            for c in self.calls_to("sendMessage")
-            if c.ok and c.params.get("chat_id") == chat_id
-        ]
+        return [c.params["text"] for c in self.calls_to("sendMessage") if c.ok and c.params.get("chat_id") == chat_id]
 
     @property
     def pending_updates(self) -> int:
@@ -334,9 +322,7 @@ class FakeZalo:
         with self._lock:
             return dict(self._webhook)
 
-    async def wait_for(
-        self, predicate: Callable[[], bool], timeout: float = 5.0
-    ) -> None:
+    async def wait_for(self, predicate: Callable[[], bool], timeout: float = 5.0) -> None:
         """Poll `predicate` from the caller's loop until true; TimeoutError otherwise."""
         deadline = time.monotonic() + timeout
         while not predicate():
@@ -344,17 +330,13 @@ class FakeZalo:
                 raise TimeoutError(f"condition not met within {timeout}s")
             await asyncio.sleep(0.01)
 
-    async def wait_for_messages(
-        self, chat_id: str, n: int, timeout: float = 5.0
-    ) -> list[str]:
+    async def wait_for_messages(self, chat_id: str, n: int, timeout: float = 5.0) -> list[str]:
         """Wait until at least `n` texts reached `chat_id`; return them all."""
         try:
             await self.wait_for(lambda: len(self.messages_to(chat_id)) >= n, timeout)
         except TimeoutError:
             got = self.messages_to(chat_id)
-            raise TimeoutError(
-                f"{chat_id}: wanted {n} messages, got {len(got)}: {got!r}"
-            ) from None
+            raise TimeoutError(f"{chat_id}: wanted {n} messages, got {len(got)}: {got!r}") from None
         return self.messages_to(chat_id)
 
     # --- server side (runs on the server loop) ---
@@ -408,9 +390,7 @@ class FakeZalo:
         self._record(method, params, True, None, 200)
         return JSONResponse(payload)
 
-    def _fault_response(
-        self, method: str, params: dict[str, Any], fault: _Fault
-    ) -> Response:
+    def _fault_response(self, method: str, params: dict[str, Any], fault: _Fault) -> Response:
         code = fault.error_code or 500
         self._record(method, params, False, code, fault.http_status)
         if fault.body is not None:
@@ -442,11 +422,7 @@ class FakeZalo:
     async def _apply_delay(self, method: str) -> None:
         with self._lock:
             rule = next(
-                (
-                    f
-                    for f in self._faults
-                    if f.method == method and f.error_code is None
-                ),
+                (f for f in self._faults if f.method == method and f.error_code is None),
                 None,
             )
             if rule is not None:
@@ -519,9 +495,7 @@ class FakeZalo:
                 asyncio.ensure_future(self._wakeup.wait()),
                 asyncio.ensure_future(self._closing.wait()),
             }
-            _, pending = await asyncio.wait(
-                waiters, timeout=remaining, return_when=asyncio.FIRST_COMPLETED
-            )
+            _, pending = await asyncio.wait(waiters, timeout=remaining, return_when=asyncio.FIRST_COMPLETED)
             for task in pending:
                 task.cancel()
 

@@ -72,26 +72,20 @@ async def test_send_message_is_recorded(client: ZaloClient, fake: FakeZalo) -> N
 
 @pytest.mark.asyncio
 @pytest.mark.parametrize("text", ["", "x" * 2001, "🍯" * 1001])
-async def test_send_message_rejects_bad_length_locally(
-    client: ZaloClient, fake: FakeZalo, text: str
-) -> None:
+async def test_send_message_rejects_bad_length_locally(client: ZaloClient, fake: FakeZalo, text: str) -> None:
     with pytest.raises(ValueError, match="1..2000"):
         await client.send_message("chat-1", text)
     assert fake.calls == []
 
 
 @pytest.mark.asyncio
-async def test_send_message_accepts_exactly_2000(
-    client: ZaloClient, fake: FakeZalo
-) -> None:
+async def test_send_message_accepts_exactly_2000(client: ZaloClient, fake: FakeZalo) -> None:
     await client.send_message("chat-1", "a" * 2000)
     assert fake.messages_to("chat-1") == ["a" * 2000]
 
 
 @pytest.mark.asyncio
-async def test_get_updates_returns_pushed_update_then_none(
-    client: ZaloClient, fake: FakeZalo
-) -> None:
+async def test_get_updates_returns_pushed_update_then_none(client: ZaloClient, fake: FakeZalo) -> None:
     message_id = fake.push_text("user-7", "mật ong Bắc Hà", display_name="Lan")
     update = await client.get_updates(timeout=1)
     assert update == ZaloUpdate(
@@ -110,9 +104,7 @@ async def test_get_updates_returns_pushed_update_then_none(
 
 
 @pytest.mark.asyncio
-async def test_get_updates_hands_out_one_update_per_call(
-    client: ZaloClient, fake: FakeZalo
-) -> None:
+async def test_get_updates_hands_out_one_update_per_call(client: ZaloClient, fake: FakeZalo) -> None:
     fake.push_text("u1", "one")
     fake.push_text("u2", "two", chat_id="g1")
     first, second = (
@@ -124,9 +116,7 @@ async def test_get_updates_hands_out_one_update_per_call(
 
 
 @pytest.mark.asyncio
-async def test_get_updates_408_as_http_status_is_none(
-    client: ZaloClient, fake: FakeZalo
-) -> None:
+async def test_get_updates_408_as_http_status_is_none(client: ZaloClient, fake: FakeZalo) -> None:
     fake.fail("getUpdates", 408, http_status=408)
     assert await client.get_updates(timeout=1) is None
 
@@ -141,9 +131,7 @@ async def test_send_chat_action(client: ZaloClient, fake: FakeZalo) -> None:
 
 
 @pytest.mark.asyncio
-async def test_webhook_lifecycle_excludes_polling(
-    client: ZaloClient, fake: FakeZalo
-) -> None:
+async def test_webhook_lifecycle_excludes_polling(client: ZaloClient, fake: FakeZalo) -> None:
     with pytest.raises(ValueError, match="8..256"):
         await client.set_webhook("https://example.org/zalo", "short")
     hook = await client.set_webhook("https://example.org/zalo", "s3cret-token")
@@ -175,9 +163,7 @@ async def test_wrong_token_is_unauthorized_without_leaking(
 
 
 @pytest.mark.asyncio
-async def test_429_is_rate_limited_with_retry_after(
-    client: ZaloClient, fake: FakeZalo
-) -> None:
+async def test_429_is_rate_limited_with_retry_after(client: ZaloClient, fake: FakeZalo) -> None:
     fake.fail("sendMessage", 429, retry_after=3)
     with pytest.raises(ZaloRateLimited) as info:
         await client.send_message("chat-1", "hi")
@@ -210,9 +196,7 @@ async def test_blocked_user_is_forbidden(client: ZaloClient, fake: FakeZalo) -> 
 
 
 @pytest.mark.asyncio
-async def test_ok_false_with_http_200_still_raises(
-    client: ZaloClient, fake: FakeZalo
-) -> None:
+async def test_ok_false_with_http_200_still_raises(client: ZaloClient, fake: FakeZalo) -> None:
     fake.fail("getMe", 400, description="Bad Request: nope")
     with pytest.raises(ZaloBadRequest, match="nope") as info:
         await client.get_me()
@@ -229,9 +213,7 @@ async def test_fault_targets_one_chat(client: ZaloClient, fake: FakeZalo) -> Non
 
 
 @pytest.mark.asyncio
-async def test_unknown_error_code_is_base_error(
-    client: ZaloClient, fake: FakeZalo
-) -> None:
+async def test_unknown_error_code_is_base_error(client: ZaloClient, fake: FakeZalo) -> None:
     fake.fail("getMe", 426)
     with pytest.raises(ZaloError) as info:
         await client.get_me()
@@ -252,9 +234,7 @@ async def test_server_errors(client: ZaloClient, fake: FakeZalo) -> None:
 
 
 @pytest.mark.asyncio
-async def test_non_json_429_from_a_proxy_still_backs_off(
-    client: ZaloClient, fake: FakeZalo
-) -> None:
+async def test_non_json_429_from_a_proxy_still_backs_off(client: ZaloClient, fake: FakeZalo) -> None:
     fake.fail("sendMessage", 429, http_status=429, body="<html>slow down</html>")
     with pytest.raises(ZaloRateLimited):
         await client.send_message("c", "x")
@@ -294,13 +274,8 @@ async def test_slow_answer_is_network_error(fake: FakeZalo) -> None:
 
 
 def test_redact_raw_and_percent_encoded() -> None:
-    url = (
-        f"https://h/bot{TOKEN}/getMe and https://h/bot1234567890%3Azalo-secret-abcdef/x"
-    )
-    assert (
-        redact(url, TOKEN)
-        == "https://h/bot<redacted>/getMe and https://h/bot<redacted>/x"
-    )
+    url = f"https://h/bot{TOKEN}/getMe and https://h/bot1234567890%3Azalo-secret-abcdef/x"
+    assert redact(url, TOKEN) == "https://h/bot<redacted>/getMe and https://h/bot<redacted>/x"
     assert redact("nothing", "") == "nothing"
 
 
@@ -309,9 +284,7 @@ def test_filter_scrubs_httpx_style_record(caplog: pytest.LogCaptureFixture) -> N
     caplog.handler.addFilter(TokenRedactingFilter(TOKEN))
     url = httpx.URL(f"https://bot-api.zaloplatforms.com/bot{TOKEN}/sendMessage")
     # Same call shape as httpx's own request log line.
-    logging.getLogger("httpx").info(
-        'HTTP Request: %s %s "%s %d %s"', "POST", url, "HTTP/1.1", 200, "OK"
-    )
+    logging.getLogger("httpx").info('HTTP Request: %s %s "%s %d %s"', "POST", url, "HTTP/1.1", 200, "OK")
     assert TOKEN not in caplog.text
     assert "/bot<redacted>/sendMessage" in caplog.text
 
@@ -327,9 +300,7 @@ def test_filter_scrubs_exception_text(caplog: pytest.LogCaptureFixture) -> None:
 
 
 @pytest.mark.asyncio
-async def test_client_redacts_httpx_logs_by_default(
-    fake: FakeZalo, caplog: pytest.LogCaptureFixture
-) -> None:
+async def test_client_redacts_httpx_logs_by_default(fake: FakeZalo, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO, logger="httpx")
     async with ZaloClient(TOKEN, fake.base_url) as zalo:
         installed = zalo._log_filter
@@ -346,9 +317,7 @@ async def test_client_redacts_httpx_logs_by_default(
 @pytest.mark.asyncio
 async def test_fake_accepts_query_form_and_string_timeout(fake: FakeZalo) -> None:
     async with httpx.AsyncClient(base_url=f"{fake.base_url}/bot{TOKEN}") as http:
-        assert (await http.get("/getUpdates", params={"timeout": "0"})).json()[
-            "error_code"
-        ] == 408
+        assert (await http.get("/getUpdates", params={"timeout": "0"})).json()["error_code"] == 408
         fake.push_text("u1", "hi")
         polled = (await http.post("/getUpdates", json={"timeout": "1"})).json()
         assert polled["ok"] and polled["result"]["message"]["text"] == "hi"
@@ -459,9 +428,7 @@ def test_parse_update_rejects_malformed(body: object, needle: str) -> None:
 
 
 @pytest.mark.asyncio
-async def test_get_updates_surfaces_malformed_update(
-    client: ZaloClient, fake: FakeZalo
-) -> None:
+async def test_get_updates_surfaces_malformed_update(client: ZaloClient, fake: FakeZalo) -> None:
     fake.push_raw({"event_name": "user.follow"})
     with pytest.raises(ValueError, match="message"):
         await client.get_updates(timeout=1)

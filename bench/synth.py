@@ -1,0 +1,401 @@
+"""Synthetic OCOP catalogue, built from the vocabulary of the real one, for scale benchmarks.
+
+    python bench/synth.py --size 20000 --seed 1 --out /tmp/synth20k.csv
+    ocop-bot --db /tmp/s.db import /tmp/synth20k.csv
+
+Every row is SYNTHETIC: invented names, producers and decisions, marked by a
+`source_url` of `synthetic://seed/<seed>/<row>`. Never import it into a real database.
+
+Where the words come from:
+- product types (Vietnamese head words such as "Tinh dầu quế", their English words and
+  generic aliases, their category) from the names, English names and aliases in
+  data/products.csv: a name's head is its first word plus the lower-case words after it,
+  what follows is the proper part ("Tinh dầu quế | Nậm Đét"); the English type is the
+  English name minus the proper, place and producer words;
+- places from data/localities.csv: the area is a district name there, the former province
+  is that district's, the commune in a name is one of the district's communes (`new_units`);
+- village and brand names from pairs of syllables that occur in the real proper names,
+  producers and communes ("Nậm" + "Pằng");
+- producer activity words from the real producers ("HTX chế biến thực phẩm sạch ...");
+  the legal forms and the few family names are listed below.
+
+The output is the column set of data/products.csv, so `ocop-bot import` accepts it. Names
+are unique under the importer's natural key (folded name, folded qualifier), also against
+the real catalogue that a fresh database is seeded with. The rows do not depend on
+`--size`: the first 600 rows of a 20,000-row catalogue are the 600-row catalogue.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import random
+import re
+import sys
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+from bot.text import fold  # noqa: E402
+
+DATA_DIR = REPO_ROOT / "data"
+COLUMNS = (
+    "id", "name", "qualifier", "star", "producer", "producer_type", "area", "former_province",
+    "category", "year", "decision", "english_name", "aliases", "source_url",
+)  # fmt: skip
+
+# Star split of certified OCOP products nationally (about 76 % 3-star, 23 % 4-star, 1 % 5-star);
+# a share of rows has no stated star, as in the real catalogue.
+STAR_WEIGHTS = {"3": 76, "4": 23, "5": 1}
+NO_STAR_SHARE = 0.10
+YEAR_WEIGHTS = {2019: 6, 2020: 10, 2021: 16, 2022: 20, 2023: 22, 2024: 18, 2025: 8}
+# producer_type -> share of rows; "unknown" rows have no producer, as many real ones.
+PRODUCER_TYPE_WEIGHTS = {"cooperative": 44, "enterprise": 20, "household": 13, "cooperative_group": 3, "unknown": 20}
+LEGAL_FORMS = {
+    "cooperative": [("HTX", 8), ("Hợp tác xã", 2)],
+    "cooperative_group": [("Tổ hợp tác", 1)],
+    "enterprise": [
+        ("Công ty TNHH", 5), ("Công ty TNHH Một thành viên", 2), ("Công ty Cổ phần", 3),
+        ("Công ty TNHH Thương mại và Dịch vụ", 1),
+    ],
+    "household": [("Hộ kinh doanh", 5), ("Cơ sở sản xuất", 3), ("Cơ sở sản xuất kinh doanh", 1)],
+}  # fmt: skip
+# Common family names (with the ones in the real producers added below) and middle names.
+FAMILY_NAMES = [
+    "Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Hà", "Lò", "Giàng",
+    "Sùng", "Vàng", "Thào", "Hầu", "Lù", "Tẩn", "Chảo", "Lý", "Phùng", "Lèo",
+]  # fmt: skip
+MIDDLE_NAMES = ["Thị", "Văn", "Kim", "Đức", "Minh", "Thị Thu", "Văn A", "Seo"]
+# Lower-case modifiers kept only if they occur in a real name.
+MODIFIER_CANDIDATES = [
+    "tươi", "sấy", "sấy khô", "sấy dẻo", "hữu cơ", "đặc sản", "cổ thụ", "nguyên chất", "hun khói",
+    "túi lọc", "rang muối", "gác bếp", "lên men", "shan tuyết", "nguyên con",
+]  # fmt: skip
+ENGLISH_STOP_TAIL = {"of", "from", "in", "and", "the", "with", ","}
+_PAREN = re.compile(r"\([^()]*\)")
+
+
+@dataclass
+class ProductType:
+    head: str
+    category: str
+    weight: int = 0
+    english: list[str] = field(default_factory=list)
+    aliases: set[str] = field(default_factory=set)
+
+
+@dataclass
+class District:
+    name: str
+    former_province: str
+    communes: list[str]
+
+
+@dataclass
+class Producer:
+    name: str
+    short: str  # what a qualifier would say: "HTX Nậm Pằng"
+    kind: str
+    district: District
+
+
+@dataclass
+class Vocab:
+    types: list[ProductType]
+    type_weights: list[int]
+    districts: list[District]
+    first_syllables: list[str]
+    second_syllables: list[str]
+    activities: dict[str, list[str]]
+    given_names: list[str]
+    family_names: list[str]
+    modifiers: list[str]
+    taken: set[tuple[str, str]]  # natural keys of the real catalogue
+
+
+def _read(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _split_name(name: str) -> tuple[str, str]:
+    """'Tinh dầu quế Nậm Đét' -> ('Tinh dầu quế', 'Nậm Đét'): head words, then the proper part."""
+    words = name.split()
+    head = [words[0]]
+    for word in words[1:]:
+        if not word[0].isalpha() or word[0].isupper():
+            break
+        head.append(word)
+    return " ".join(head), " ".join(words[len(head) :])
+
+
+def _capitalised_runs(text: str) -> list[list[str]]:
+    runs: list[list[str]] = []
+    current: list[str] = []
+    for word in _PAREN.sub(" ", text).replace(",", " ").split():
+        if word[0].isalpha() and word[0].isupper():
+            current.append(word)
+        else:
+            if current:
+                runs.append(current)
+            current = []
+    if current:
+        runs.append(current)
+    return runs
+
+
+def _producer_activity(producer: str) -> tuple[str, str] | None:
+    """'HTX chế biến thực phẩm sạch Gia Phú' -> ('HTX', 'chế biến thực phẩm sạch')."""
+    text = " ".join(_PAREN.sub(" ", producer).split())
+    for form in ("Hợp tác xã", "HTX", "Công ty TNHH Một thành viên", "Công ty TNHH", "Công ty Cổ phần"):
+        if text.lower().startswith(form.lower() + " "):
+            rest = text[len(form) + 1 :].split()
+            while rest and rest[-1][0].isupper():  # the trailing brand
+                rest.pop()
+            while rest and rest[-1].lower() in ("xã", "thôn", "và"):
+                rest.pop()
+            kind = "enterprise" if form.startswith("Công ty") else "cooperative"
+            return kind, " ".join(rest)
+    return None
+
+
+def load_vocab(data_dir: Path = DATA_DIR) -> Vocab:
+    products = _read(data_dir / "products.csv")
+    localities = _read(data_dir / "localities.csv")
+
+    districts: dict[str, District] = {}
+    for loc in localities:
+        district = loc["district"] or loc["name"]
+        if district == loc["name"]:
+            districts[district] = District(district, loc["former_province"], [])
+    commune_words: list[str] = []
+    for loc in localities:
+        district = districts.get(loc["district"] or loc["name"])
+        for unit in loc["new_units"].split(";"):
+            unit = unit.split("(")[0].strip()
+            if not unit.startswith("xã "):
+                continue
+            commune = unit[3:].strip()
+            commune_words.append(commune)
+            if district and commune not in district.communes and fold(commune) != fold(district.name):
+                district.communes.append(commune)
+    place_folds = {fold(loc["name"].split("(")[0]) for loc in localities}
+    place_tokens = {tok for p in place_folds for tok in p.split()}
+
+    types: dict[str, ProductType] = {}
+    brand_runs: list[list[str]] = []
+    first_words: Counter[str] = Counter(fold(p["name"].split()[0]) for p in products)
+    given: set[str] = set()
+    families: set[str] = set(FAMILY_NAMES)
+    activities: dict[str, set[str]] = defaultdict(set)
+    real_names = " ".join(fold(p["name"]) for p in products)
+    for p in products:
+        head, proper = _split_name(p["name"])
+        english = _PAREN.sub(" ", p["english_name"]).replace(",", " ")
+        own = {tok for tok in fold(f"{proper} {p['qualifier']} {p['area']} {p['producer']}").split()}
+        en_words = [w for w in english.split() if fold(w) not in own and fold(w) not in place_tokens]
+        while en_words and en_words[-1].lower() in ENGLISH_STOP_TAIL:
+            en_words.pop()
+        # A one-word "head" that the English name keeps capitalised is a brand ("Phong Hải Danh Trà").
+        brand = any(w[0].isupper() and fold(w) == fold(head.split()[0]) for w in english.split())
+        if not en_words or brand or not p["category"]:
+            continue
+        english_type = " ".join(en_words)
+        if not english_type[1:2].isupper():
+            english_type = english_type[0].lower() + english_type[1:]
+        key = fold(head)
+        entry = types.setdefault(key, ProductType(head[0].upper() + head[1:], p["category"]))
+        entry.weight = first_words[fold(head.split()[0])]
+        if english_type not in entry.english:
+            entry.english.append(english_type)
+        for alias in p["aliases"].split(";"):
+            alias = alias.strip()
+            if alias and not (set(fold(alias).split()) & (own | place_tokens)):
+                entry.aliases.add(alias)
+        brand_runs.extend(_capitalised_runs(proper))
+        for run in _capitalised_runs(p["producer"]):
+            if len(run) == 3 and run[1] in MIDDLE_NAMES[:3]:  # "Lèo Thị Thúy"
+                families.add(run[0])
+                given.add(run[2])
+        found = _producer_activity(p["producer"])
+        if found:
+            activities[found[0]].add(found[1])
+
+    firsts: set[str] = set()
+    seconds: set[str] = set()
+    for run in brand_runs + [c.split() for c in commune_words]:
+        if len(run) >= 2:
+            firsts.add(run[0])
+            seconds.update(run[1:])
+    given.update(s for s in seconds if len(s) > 2)
+    ordered = sorted(types.values(), key=lambda t: fold(t.head))
+    taken = {(fold(p["name"]), fold(p["qualifier"])) for p in products}
+    modifiers = [m for m in MODIFIER_CANDIDATES if f" {fold(m)} " in f" {real_names} "]
+    return Vocab(
+        types=ordered,
+        type_weights=[max(t.weight, 1) for t in ordered],
+        districts=sorted(districts.values(), key=lambda d: fold(d.name)),
+        first_syllables=sorted(firsts),
+        second_syllables=sorted(seconds),
+        activities={k: sorted(v) for k, v in sorted(activities.items())},
+        given_names=sorted(given),
+        family_names=sorted(families),
+        modifiers=modifiers,
+        taken=taken,
+    )
+
+
+class Generator:
+    """Rows one at a time from a seeded random stream: the same seed gives the same rows."""
+
+    def __init__(self, vocab: Vocab, seed: int) -> None:
+        self.vocab = vocab
+        self.seed = seed
+        self.rng = random.Random(seed)
+        self.producers: list[Producer] = []
+        self.seen: set[tuple[str, str]] = set(vocab.taken)
+        self.count = 0
+
+    def _pick(self, weights: dict) -> str:
+        keys = list(weights)
+        return self.rng.choices(keys, weights=[weights[k] for k in keys])[0]
+
+    def village(self) -> str:
+        v = self.vocab
+        while True:
+            first, second = self.rng.choice(v.first_syllables), self.rng.choice(v.second_syllables)
+            if fold(first) != fold(second):
+                return f"{first} {second}"
+
+    def person(self) -> str:
+        v = self.vocab
+        return f"{self.rng.choice(v.family_names)} {self.rng.choice(MIDDLE_NAMES)} {self.rng.choice(v.given_names)}"
+
+    def new_producer(self, kind: str) -> Producer:
+        rng, v = self.rng, self.vocab
+        district = rng.choice(v.districts)
+        form = rng.choices([f for f, _ in LEGAL_FORMS[kind]], weights=[w for _, w in LEGAL_FORMS[kind]])[0]
+        if kind == "household":
+            brand = self.person()
+        elif rng.random() < 0.3 and district.communes:
+            brand = rng.choice(district.communes)
+        else:
+            brand = self.village()
+        activity = ""
+        pool = v.activities.get("enterprise" if kind == "enterprise" else "cooperative", [])
+        if kind in ("cooperative", "enterprise") and pool and rng.random() < 0.5:
+            activity = rng.choice(pool)
+        name = " ".join(part for part in (form, activity, brand) if part)
+        if kind == "enterprise" and rng.random() < 0.2:
+            name += f" {district.name}"
+        if rng.random() < 0.25 and district.communes:
+            name += f" (xã {rng.choice(district.communes)})"
+        short = f"HTX {brand}" if kind == "cooperative" else f"cơ sở {brand}" if kind == "household" else brand
+        return Producer(name, short, kind, district)
+
+    def producer(self) -> Producer | None:
+        kind = self._pick(PRODUCER_TYPE_WEIGHTS)
+        if kind == "unknown":
+            return None
+        same_kind = [p for p in self.producers[-200:] if p.kind == kind]
+        # A producer usually certifies a few products: reuse a recent one two times in three.
+        if same_kind and self.rng.random() < 0.65:
+            return self.rng.choice(same_kind)
+        producer = self.new_producer(kind)
+        self.producers.append(producer)
+        return producer
+
+    def row(self) -> dict[str, str]:
+        rng, v = self.rng, self.vocab
+        self.count += 1
+        kind = rng.choices(v.types, weights=v.type_weights)[0]
+        producer = self.producer()
+        district = producer.district if producer else rng.choice(v.districts)
+        roll = rng.random()
+        commune = rng.choice(district.communes) if district.communes else self.village()
+        if roll < 0.35:
+            proper = commune
+        elif roll < 0.75:
+            proper = self.village()
+        elif roll < 0.87:
+            proper = district.name
+        else:
+            proper = f"{commune} {district.name}"
+        head = kind.head
+        if v.modifiers and rng.random() < 0.15:
+            modifier = rng.choice(v.modifiers)
+            if fold(modifier) not in fold(head):
+                head = f"{head} {modifier}"
+        name = f"{head} {proper}"
+        qualifier = ""
+        key = (fold(name), "")
+        if key in self.seen:
+            qualifier = producer.short if producer else district.name
+            key = (fold(name), fold(qualifier))
+        attempt = 1
+        while key in self.seen:
+            attempt += 1
+            qualifier = f"{producer.short if producer else district.name}, lô {attempt}"
+            key = (fold(name), fold(qualifier))
+        self.seen.add(key)
+
+        star = "" if rng.random() < NO_STAR_SHARE else self._pick(STAR_WEIGHTS)
+        year = self._pick(YEAR_WEIGHTS)
+        english_type = rng.choice(kind.english)
+        english = f"{fold(proper).title() if rng.random() < 0.3 else proper} {english_type}"
+        aliases = sorted(kind.aliases)
+        chosen = rng.sample(aliases, min(len(aliases), rng.randint(2, 6))) if aliases else []
+        chosen.append(f"{kind.head.split()[-1].lower()} {proper}")
+        return {
+            "id": str(self.count),
+            "name": name,
+            "qualifier": qualifier,
+            "star": str(star),
+            "producer": producer.name if producer else "",
+            "producer_type": producer.kind if producer else "unknown",
+            "area": district.name,
+            "former_province": district.former_province,
+            "category": kind.category,
+            "year": str(year),
+            "decision": f"{rng.randint(100, 5999)}/QĐ-UBND",
+            "english_name": english,
+            "aliases": ";".join(chosen),
+            "source_url": f"synthetic://seed/{self.seed}/{self.count}",
+        }
+
+
+def generate(size: int, seed: int = 1, data_dir: Path = DATA_DIR) -> list[dict[str, str]]:
+    generator = Generator(load_vocab(data_dir), seed)
+    return [generator.row() for _ in range(size)]
+
+
+def write_csv(rows: list[dict[str, str]], out) -> None:
+    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Write a SYNTHETIC OCOP product catalogue as CSV.")
+    parser.add_argument("--size", type=int, default=20000, help="number of product rows")
+    parser.add_argument("--seed", type=int, default=1, help="random seed (same seed, same rows)")
+    parser.add_argument("--out", type=Path, help="CSV file to write (default: stdout)")
+    args = parser.parse_args(argv)
+    if args.size < 0:
+        parser.error("--size must not be negative")
+    rows = generate(args.size, args.seed)
+    if args.out:
+        with args.out.open("w", encoding="utf-8", newline="") as fh:
+            write_csv(rows, fh)
+        print(f"{args.out}: {len(rows)} synthetic product rows (seed {args.seed})", file=sys.stderr)
+    else:
+        write_csv(rows, sys.stdout)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

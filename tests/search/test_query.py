@@ -1,0 +1,52 @@
+import pytest
+
+
+@pytest.mark.parametrize(
+    ("text", "star", "star_min"),
+    [
+        ("chè 4 sao", 4, None),
+        ("chè 4*", 4, None),
+        ("chè 4★", 4, None),
+        ("chè bốn sao", 4, None),
+        ("4 star tea", 4, None),
+        ("tea four stars", 4, None),
+        ("chè 5sao", 5, None),
+        ("chè từ 4 sao trở lên", None, 4),
+        ("at least 4 stars tea", None, 4),
+        ("chè ba", None, None),  # "ba" is a number only before "sao"
+    ],
+)
+def test_star_filters(index, text, star, star_min):
+    query = index.parse(text)
+    assert (query.star, query.star_min) == (star, star_min)
+    assert all(t.typed not in ("sao", "star", "stars") for t in query.terms)
+
+
+@pytest.mark.parametrize(
+    ("text", "district"),
+    [("mật ong Sa Pa", "Sa Pa"), ("mat ong sapa", "Sa Pa"), ("chè Bắc Hà", "Bắc Hà"), ("tea in bac ha", "Bắc Hà")],
+)
+def test_places_are_understood(index, text, district):
+    assert index.parse(text).place.district == district
+
+
+def test_question_phrases_are_dropped(index):
+    for text in ("mua mật ong ở đâu", "where to buy honey", "mật ong có bán không"):
+        required = {t.typed for t in index.parse(text).required}
+        assert required <= {"mat", "ong", "honey"}, (text, required)
+
+
+def test_stopword_that_is_a_catalogue_word_is_optional_not_dropped(index):
+    # "dau" is the question word "đâu" but also "dầu" (oil): never required, still a bonus.
+    terms = index.parse("dầu lạc").terms
+    assert [t.typed for t in terms if t.required] == ["dau", "lac"] or [t.typed for t in terms] == ["dau", "lac"]
+
+
+def test_english_words_expand_to_vietnamese(index):
+    (term,) = index.parse("salmon").terms
+    assert ("ca", "hoi") in [alt for alt, _ in term.alternatives]
+
+
+def test_typo_expansion_has_a_penalty(index):
+    (term,) = [t for t in index.parse("bưởi Múcc").terms if t.typed == "mucc"]
+    assert any(alt == ("muc",) and penalty < 1 for alt, penalty in term.alternatives)

@@ -1,0 +1,151 @@
+"""Platform-neutral handlers, driven through the router as any adapter would."""
+
+from bot.replies import Location, Request
+from handlers.router import Router
+
+
+def req(text="", *, command=None, action=None, location=None, user="u1", language=None, platform="console"):
+    return Request(
+        platform, user, user, text=text, command=command, action=action, location=location, language=language
+    )
+
+
+async def ask(services, *args, **kwargs):
+    return await Router(services).handle(req(*args, **kwargs))
+
+
+async def test_search_lists_then_card(services):
+    (listing,) = await ask(services, "mật ong")
+    assert "mật ong" in listing.text.lower()
+    labels = [c.label for c in listing.choices]
+    assert any("Bảo Yên" in label for label in labels)
+    action = next(c.action for c in listing.choices if "Bảo Yên" in c.label)
+    (card,) = await ask(services, action=action)
+    assert "Mật ong" in card.text and "Bảo Yên" in card.text
+    assert "4 sao" in card.text
+    assert "Công ty TNHH Phát triển Ong miền núi Thanh Xuân" in card.text
+    assert "Nguồn:" in card.text and "http" in card.text
+    assert "ngày quyết định chưa có trong hồ sơ" in card.text.lower()
+
+
+async def test_single_match_opens_the_card_directly(services):
+    (card,) = await ask(services, "bưởi Múc")
+    assert card.text.startswith("🏷 Quả bưởi Múc")
+    assert "4261/QĐ-UBND" in card.text
+    # Decided in 2021: 36 months have passed by November 2026.
+    assert "đã hết hạn" in card.text
+
+
+async def test_unconfirmed_star_is_never_shown_as_a_star(services):
+    (card,) = await ask(services, "Chè hữu cơ Bản Liền")
+    assert "chưa được xác nhận" in card.text
+    assert "★" not in card.text
+
+
+async def test_star_question_right_wrong_and_unknown(services):
+    (wrong,) = await ask(services, "Tương ớt Mường Khương có phải 4 sao không")
+    assert "Không đúng" in wrong.text and "3 sao" in wrong.text
+    (right,) = await ask(services, "is Quả bưởi Múc really 4 star?", language="en")
+    assert right.text.startswith("Yes") and "4-star" in right.text
+    (how_many,) = await ask(services, "bưởi Múc mấy sao?")
+    assert "4 sao" in how_many.text
+    (missing,) = await ask(services, "phở bò mấy sao?")
+    assert "không có trong danh mục" in missing.text and "604" in missing.text
+
+
+async def test_star_question_with_several_candidates_asks_which(services):
+    (reply,) = await ask(services, "mật ong mấy sao")
+    assert reply.choices and "sản phẩm nào" in reply.text
+
+
+async def test_not_found_says_so_and_suggests(services):
+    (reply,) = await ask(services, "mat ongg bao yenn zzz")
+    assert "Không tìm thấy" in reply.text
+
+
+async def test_english_user_gets_english(services):
+    (reply,) = await ask(services, "where to buy honey", language="en")
+    assert "Results for" in reply.text
+
+
+async def test_language_switch_is_remembered(services):
+    (switched,) = await ask(services, command="lang", text="en")
+    assert switched.text == "Switched to English."
+    (reply,) = await ask(services, "mật ong")
+    assert reply.text.startswith("Results for")
+    (back,) = await ask(services, action="lang:vi")
+    assert back.text == "Đã chuyển sang tiếng Việt."
+
+
+async def test_listing_by_star_pages(services):
+    (page1,) = await ask(services, action="l:3:-:-:1")
+    assert "Trang 1/" in page1.text
+    next_action = next(c.action for c in page1.choices if c.action.endswith(":2"))
+    (page2,) = await ask(services, action=next_action)
+    assert "Trang 2/" in page2.text
+    assert {c.label for c in page1.choices}.isdisjoint({c.label for c in page2.choices if c.action.startswith("p:")})
+
+
+async def test_nearest_places_to_a_location_are_approximate_and_say_so(services):
+    (reply,) = await ask(services, location=Location(22.336, 103.844))  # near Sa Pa
+    assert reply.pins
+    assert all(pin.approximate for pin in reply.pins)
+    assert "ước lượng" in reply.text
+    distances = [pin.distance_km for pin in reply.pins]
+    assert distances == sorted(distances) and distances[0] < 5
+    assert all("google.com/maps/search" in pin.map_url for pin in reply.pins)
+
+
+async def test_where_to_buy_a_product_lists_places_in_its_area(services):
+    (card,) = await ask(services, "Cao mềm actiso Sa Pa")
+    buy = next(c.action for c in card.choices if c.action.startswith("b:"))
+    (places,) = await ask(services, action=buy)
+    assert "Sa Pa" in places.text and "📍" in places.text
+
+
+async def test_events_show_dates(services):
+    (reply,) = await ask(services, "hội chợ")
+    assert "Gần đây" in reply.text or "Sắp diễn ra" in reply.text
+    assert "2025" in reply.text or "2026" in reply.text
+
+
+async def test_about_gives_figures_with_dates_and_catalogue_size(services):
+    (reply,) = await ask(services, "OCOP là gì")
+    assert "604" in reply.text and "2025-07" in reply.text
+    assert "164" in reply.text
+
+
+async def test_about_validity(services):
+    (reply,) = await ask(services, "chứng nhận OCOP có hiệu lực bao lâu")
+    assert "36" in reply.text
+
+
+async def test_subscribe_unsubscribe_and_forget(services):
+    (done,) = await ask(services, command="subscribe")
+    assert "Đã đăng ký" in done.text
+    assert await services.repo.is_subscribed("console", "u1")
+    (again,) = await ask(services, "đăng ký")
+    assert "đã đăng ký" in again.text
+    await ask(services, command="lang", text="en")
+    (forgot,) = await ask(services, command="forget")
+    assert "Deleted" in forgot.text
+    assert not await services.repo.is_subscribed("console", "u1")
+    assert await services.repo.user_language("console", "u1") is None
+
+
+async def test_deep_link_opens_a_card(services):
+    (card,) = await ask(services, command="start", text="p_1")
+    assert card.text.startswith("🏷 Quả bưởi Múc")
+
+
+async def test_stale_or_forged_actions_get_a_clear_answer(services):
+    for action in ("p:999999", "q:999999:1", "l:x", "zz:1", "p:abc", "nr:a:b:1"):
+        (reply,) = await ask(services, action=action)
+        assert reply.text
+
+
+async def test_every_choice_action_fits_telegram_callback_data(services):
+    router = Router(services)
+    for text in ("mật ong", "chè", "sản phẩm 3 sao", "hội chợ", "/places", "/start"):
+        for reply in await router.handle(req(text)):
+            assert all(len(c.action.encode()) <= 64 for c in reply.choices)
