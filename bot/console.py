@@ -23,9 +23,8 @@ class ConsoleChat:
 
     def request_for(self, line: str) -> Request:
         number = chosen_number(line)
-        if number is not None and self.actions:
-            if 1 <= number <= len(self.actions):
-                return Request("console", CONSOLE_USER, CONSOLE_USER, action=self.actions[number - 1])
+        if number is not None and 1 <= number <= len(self.actions):
+            return Request("console", CONSOLE_USER, CONSOLE_USER, action=self.actions[number - 1])
         return Request("console", CONSOLE_USER, CONSOLE_USER, text=line, language=self.language)
 
     async def say(self, line: str) -> list[Reply]:

@@ -283,9 +283,7 @@ class SearchIndex:
             return False
         if "place" not in relax and not self._place_ok(query, doc):
             return False
-        if "category" not in relax and query.category and product.category != query.category:
-            return False
-        return True
+        return "category" in relax or not query.category or product.category == query.category
 
     def search(self, raw: str, limit: int | None = 5, *, ignore_stars: bool = False) -> SearchResult:
         """`ignore_stars`: a star in the query is a claim to check, not a filter ("is X really 4-star?")."""

@@ -78,3 +78,15 @@ def test_filters_only_query_is_a_listing(index):
     result = index.search("đặc sản Sa Pa 4 sao", limit=None)
     assert result.listing and result.hits
     assert all(h.product.area == "Sa Pa" and h.product.star == 4 for h in result.hits)
+
+
+def test_holdout_suite_never_tuned_on(index, capsys):
+    """A second suite, written after the engine and never used to tune it."""
+    from bot.config import REPO_ROOT
+
+    rows = load_suite(REPO_ROOT / "tests" / "search" / "holdout_queries.csv")
+    report = evaluate(lambda q: [h.product.display_name for h in index.search(q, limit=3).hits], rows)
+    with capsys.disabled():
+        print("\nholdout " + report.summary())
+    assert report.top3_rate >= 0.9
+    assert report.unrelated_empty_rate == 1.0
