@@ -154,6 +154,14 @@ async def _import(services, file: Path, dry_run: bool) -> int:
 
 
 async def _run_platform(args: argparse.Namespace, config: Config) -> int:
+    if args.command == "zalo":
+        from bot.zalo.polling import run_zalo
+
+        return await run_zalo(config)
+    if args.command == "serve":
+        from bot.web.serve import run_serve
+
+        return await run_serve(args, config)
     print(f"ocop-bot: '{args.command}' is not available in this build yet", file=sys.stderr)
     return EXIT_USAGE
 
