@@ -1,0 +1,1 @@
+"""`ocop-bot serve`: the webhook endpoints of both platforms and /healthz, on Starlette + uvicorn."""
