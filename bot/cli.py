@@ -7,10 +7,12 @@ import asyncio
 import json
 import logging
 import os
+import sqlite3
 import sys
 from pathlib import Path
 
 from bot.config import Config, ConfigError, load_config
+from bot.db import MigrationError
 
 EXIT_USAGE = 2
 EXIT_BAD_ROWS = 3
@@ -36,6 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--dry-run", action="store_true", help="validate and report, write nothing")
     sub.add_parser("telegram", help="run the Telegram bot (long polling)")
     sub.add_parser("zalo", help="run the Zalo bot (long polling)")
+    from bot.cli_staff import add_staff_commands
+
+    add_staff_commands(sub)
     serve = sub.add_parser("serve", help="webhooks for Telegram and Zalo, and /healthz")
     serve.add_argument("--set-webhook", metavar="URL", help="register both webhooks under this public URL first")
     return parser
@@ -61,6 +66,9 @@ def main(argv: list[str] | None = None) -> int:
         # stdout closed early (e.g. `| head`): not an error worth a traceback.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except (OSError, sqlite3.Error, MigrationError) as exc:
+        print(f"ocop-bot: {exc}", file=sys.stderr)
+        return 1
 
 
 async def _run(args: argparse.Namespace, config: Config) -> int:
@@ -84,6 +92,10 @@ async def _run(args: argparse.Namespace, config: Config) -> int:
             return await _search(services, " ".join(args.query), args.limit, args.json)
         if args.command == "import":
             return await _import(services, args.file, args.dry_run)
+        if args.command in ("announce", "broadcasts", "stats", "sender"):
+            from bot.cli_staff import run_staff_command
+
+            return await run_staff_command(args, services)
     finally:
         await services.close()
     return EXIT_USAGE
@@ -134,7 +146,7 @@ async def _import(services, file: Path, dry_run: bool) -> int:
         print(f"ocop-bot: {file}: no such file", file=sys.stderr)
         return EXIT_USAGE
     try:
-        plan, (added, updated) = await import_file(services.repo, file, dry_run=dry_run)
+        plan, (added, updated, _) = await import_file(services.repo, file, dry_run=dry_run)
     except (UnicodeDecodeError, ValueError, OSError) as exc:
         print(f"ocop-bot: {file}: cannot read ({exc.__class__.__name__}: {str(exc)[:200]})", file=sys.stderr)
         return EXIT_USAGE
@@ -154,6 +166,10 @@ async def _import(services, file: Path, dry_run: bool) -> int:
 
 
 async def _run_platform(args: argparse.Namespace, config: Config) -> int:
+    if args.command == "telegram":
+        from bot.telegram.app import run_telegram
+
+        return await run_telegram(config)
     if args.command == "zalo":
         from bot.zalo.polling import run_zalo
 

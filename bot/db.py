@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import sqlite3
 import time
 from collections.abc import Iterable, Sequence
 from datetime import date
@@ -13,6 +14,7 @@ from pathlib import Path
 import aiosqlite
 
 from bot.models import Catalogue, Event, Locality, Place, Product, ShopLink
+from bot.outbox_store import OutboxQueries
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +36,10 @@ LOCALITY_COLUMNS = (
 # The natural key of each importable table: a row with the same key updates, not duplicates.
 NATURAL_KEYS = {"products": ("name", "qualifier"), "places": ("name", "address"), "events": ("name", "start_date")}
 TABLE_COLUMNS = {"products": PRODUCT_COLUMNS, "places": PLACE_COLUMNS, "events": EVENT_COLUMNS}
+
+
+class MigrationError(Exception):
+    pass
 
 
 def migrations() -> list[tuple[int, Path]]:
@@ -63,7 +69,7 @@ def _date(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
-class Repository:
+class Repository(OutboxQueries):
     def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
         self._conn = conn
         self.path = path
@@ -80,11 +86,15 @@ class Repository:
         await conn.execute("PRAGMA foreign_keys = ON")
         await conn.execute("PRAGMA synchronous = NORMAL")
         repo = cls(conn, path)
-        await repo.migrate()
-        if seed_dir is not None and await repo.is_empty():
-            from bot.seed import seed_catalogue
+        try:
+            await repo.migrate()
+            if seed_dir is not None and await repo.is_empty():
+                from bot.seed import seed_catalogue
 
-            await seed_catalogue(repo, seed_dir)
+                await seed_catalogue(repo, seed_dir)
+        except BaseException:
+            await conn.close()  # its worker thread would otherwise keep the process alive
+            raise
         return repo
 
     async def close(self) -> None:
@@ -103,7 +113,12 @@ class Repository:
                 continue
             sql = path.read_text(encoding="utf-8")
             # One transaction per migration: a crash mid-way leaves the previous version intact.
-            await self._conn.executescript(f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {number};\nCOMMIT;")
+            try:
+                await self._conn.executescript(f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {number};\nCOMMIT;")
+            except sqlite3.Error as exc:
+                if self._conn.in_transaction:
+                    await self._conn.execute("ROLLBACK")
+                raise MigrationError(f"{self.path}: migration {path.name} failed: {exc}") from None
             log.info("database migrated to version %d (%s)", number, path.name)
 
     async def is_empty(self) -> bool:
@@ -156,11 +171,16 @@ class Repository:
         *,
         localities: Sequence[dict] = (),
         shop_links: Sequence[dict] = (),
-    ) -> tuple[int, int]:
-        """Upsert validated records in one transaction; returns (added, updated)."""
+        remove_missing: bool = False,
+    ) -> tuple[int, int, int]:
+        """Upsert validated records in one transaction; returns (added, updated, removed).
+
+        `remove_missing` also deletes rows of the table that the records do not name (a full
+        official list replacing ours); staff choose it explicitly.
+        """
         columns = TABLE_COLUMNS[table]
         key = NATURAL_KEYS[table]
-        added = updated = 0
+        added = updated = removed = 0
         await self._conn.execute("BEGIN IMMEDIATE")
         try:
             for loc in localities:
@@ -190,6 +210,13 @@ class Repository:
                     assignments = ", ".join(f"{c} = ?" for c in present)
                     await self._conn.execute(f"UPDATE {table} SET {assignments} WHERE id = ?", [*values, row["id"]])
                     updated += 1
+            if remove_missing:
+                wanted = {tuple(r.get(k) or "" for k in key) for r in records}
+                rows = await self._all(f"SELECT id, {', '.join(key)} FROM {table}")  # noqa: S608
+                for row in rows:
+                    if tuple(row[k] or "" for k in key) not in wanted:
+                        await self._conn.execute(f"DELETE FROM {table} WHERE id = ?", (row["id"],))  # noqa: S608
+                        removed += 1
             for link in shop_links:
                 await self._conn.execute(
                     "INSERT INTO shop_links (product_id, platform, url, source_url) VALUES (?, ?, ?, ?)",
@@ -202,7 +229,7 @@ class Repository:
         except BaseException:
             await self._conn.execute("ROLLBACK")
             raise
-        return added, updated
+        return added, updated, removed
 
     # -- users, languages, subscriptions -------------------------------------------------
 

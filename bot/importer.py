@@ -142,6 +142,18 @@ def read_rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     return read_csv_text(text)
 
 
+def read_upload(file_name: str, content: bytes) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    """A file sent to the bot: XLSX (the province publishes Excel) or CSV in UTF-8 or UTF-16."""
+    if file_name.lower().endswith((".xlsx", ".xlsm")):
+        return _read_xlsx(io.BytesIO(content))
+    for encoding in ("utf-8-sig", "utf-16"):
+        try:
+            return read_csv_text(content.decode(encoding))
+        except UnicodeDecodeError:
+            continue
+    raise ValueError("not UTF-8 or UTF-16 text")
+
+
 def read_csv_text(text: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     sample = text[:4096]
     try:
@@ -161,7 +173,7 @@ def read_csv_text(text: str) -> tuple[list[str], list[tuple[int, dict[str, str]]
     return header, rows
 
 
-def _read_xlsx(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+def _read_xlsx(path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     from openpyxl import load_workbook
 
     sheet = load_workbook(path, read_only=True, data_only=True).worksheets[0]
@@ -302,12 +314,12 @@ def _coordinates(row: dict, record: dict, reasons: list[str]) -> None:
     record["lat"], record["lon"] = lat_f, lon_f
 
 
-async def import_file(repo: Repository, path: Path, *, dry_run: bool) -> tuple[ImportPlan, tuple[int, int]]:
+async def import_file(repo: Repository, path: Path, *, dry_run: bool) -> tuple[ImportPlan, tuple[int, int, int]]:
     header, rows = read_rows(path)
     catalogue = await repo.load_catalogue()
     plan = plan_import(header, rows, AreaResolver(catalogue.localities))
     if plan.errors or dry_run or not plan.records:
-        return plan, (0, 0)
+        return plan, (0, 0, 0)
     for record in plan.records:
         record.pop("id", None)  # ids are ours; an outside sheet never chooses them
     return plan, await repo.apply_import(plan.table, plan.records)

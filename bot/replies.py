@@ -16,6 +16,14 @@ class Location:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file the user sent (staff upload a CSV/XLSX catalogue sheet)."""
+
+    file_name: str
+    content: bytes
+
+
+@dataclass(frozen=True)
 class Request:
     """One thing a user did: typed text, sent a command, chose an option or shared a location."""
 
@@ -28,6 +36,7 @@ class Request:
     location: Location | None = None
     language: str | None = None  # the platform's hint ("vi", "en-US"), if any
     display_name: str = ""
+    attachment: Attachment | None = None
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from bot.i18n import pick_language
 from bot.replies import Location, Reply, Request
 from bot.services import Services
 from bot.text import clean_input, fold
-from handlers import about, events, lists, places, products, start, subscriptions
+from handlers import about, events, lists, places, products, staff, start, subscriptions
 from handlers.context import Context
 
 log = logging.getLogger(__name__)
@@ -73,6 +73,8 @@ class Router:
             return await self.action(ctx, request.action)
         if request.location is not None:
             return await places.nearest(ctx, request.location)
+        if request.attachment is not None:
+            return await staff.upload(ctx)
         if request.command:
             return await self.command(ctx, request.command.lower(), text)
         return await self.free_text(ctx, text)
@@ -110,6 +112,10 @@ class Router:
             return await subscriptions.forget(ctx)
         if command in ("about", "ocop"):
             return await about.about(ctx)
+        if command == "announce":
+            return await staff.announce(ctx, args)
+        if command == "stats":
+            return await staff.stats(ctx, args)
         return [Reply(ctx.t("command.unknown", command=command[:32]), language=ctx.lang)]
 
     async def action(self, ctx: Context, action: str) -> list[Reply]:
@@ -139,6 +145,14 @@ class Router:
                 return await self._menu(ctx, parts[1])
             if kind == "sub":
                 return await subscriptions.subscribe(ctx)
+            if kind == "ann":
+                broadcast_id = int(parts[2])
+                return await (staff.confirm(ctx, broadcast_id) if parts[1] == "ok" else staff.cancel(ctx, broadcast_id))
+            if kind == "imp":
+                import_id = int(parts[2])
+                return await staff.apply_upload(
+                    ctx, import_id, remove_missing=parts[1] == "rm", cancel=parts[1] == "no"
+                )
         except (IndexError, ValueError):
             pass
         log.info("unknown action %r", action[:64])
@@ -172,6 +186,10 @@ class Router:
         if folded in LANG_WORDS:
             lang = LANG_WORDS[folded]
             return await start.set_language(ctx, lang) if lang else await start.language_menu(ctx)
+        if staff.is_yes(text):
+            confirmed = await staff.confirm_latest(ctx)
+            if confirmed is not None:
+                return confirmed
         if folded in SUBSCRIBE:
             return await subscriptions.subscribe(ctx)
         if folded in UNSUBSCRIBE:

@@ -87,6 +87,8 @@ def test_existing_database_is_migrated_not_clobbered(tmp_path):
     run_cli("import", str(DATA / "good_products.csv"), db=db)
     with sqlite3.connect(db) as conn:
         conn.execute("PRAGMA user_version = 1")  # as if created by an older release
+        for table in ("broadcasts", "deliveries", "pending_imports", "sender_leases"):
+            conn.execute(f"DROP TABLE IF EXISTS {table}")
         conn.execute("DROP TABLE search_log")
         conn.execute("DROP TABLE processed_updates")
         conn.execute("DROP TABLE saved_queries")

@@ -1,0 +1,152 @@
+"""Running the outbox in a bot process: one leased sender per platform, staff progress
+messages updated in place, and fair reminders."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import time
+from datetime import timedelta
+
+from bot.outbox import OutboxSender, Transport
+from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+LEASE_TTL = 10.0
+PROGRESS_EVERY = 2.0
+
+
+def owner_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def owner_alive(owner: str) -> bool:
+    host, _, pid = owner.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return True  # another machine: trust its lease until it lapses
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def progress_bar(done: int, total: int, width: int = 10) -> str:
+    filled = round(width * done / total) if total else width
+    return "▓" * filled + "░" * (width - filled)
+
+
+def format_count(n: int) -> str:
+    return f"{n:,}".replace(",", ".")  # Vietnamese thousands separator, fine in English too
+
+
+class ProgressReporter:
+    """Tells the staff member who confirmed an announcement how it goes, on their platform."""
+
+    def __init__(self, services: Services, transport: Transport) -> None:
+        self.services = services
+        self.transport = transport
+        self._last_edit: dict[int, tuple[float, str]] = {}
+
+    async def tick(self) -> None:
+        repo = self.services.repo
+        for broadcast in await repo.broadcasts(author_platform=self.transport.platform):
+            if broadcast.reported or not broadcast.author_chat:
+                continue
+            counts = await repo.delivery_counts(broadcast.id)
+            lang = await repo.user_language(broadcast.author_platform, broadcast.author_user) or "vi"
+            if broadcast.status == "done":
+                if await repo.mark_reported(broadcast.id):
+                    await self._safe_send(broadcast.author_chat, self._report(lang, broadcast, counts))
+                continue
+            await self._progress(lang, broadcast, counts)
+
+    async def _progress(self, lang: str, broadcast, counts: dict[str, int]) -> None:
+        total = sum(counts.values())
+        done = total - counts["pending"]
+        pct = int(100 * done / total) if total else 100
+        text = self.services.i18n.t(
+            lang, "outbox.progress", id=broadcast.id, done=format_count(done), total=format_count(total),
+            bar=progress_bar(done, total), pct=pct,
+        )  # fmt: skip
+        last = self._last_edit.get(broadcast.id)
+        now = time.monotonic()
+        if last and (last[1] == text or now - last[0] < PROGRESS_EVERY):
+            return
+        if broadcast.progress_message_id is None:
+            message_id = await self._safe_send(broadcast.author_chat, text)
+            if message_id:
+                await self.services.repo.set_progress_message(broadcast.id, message_id)
+        elif self.transport.can_edit:
+            try:
+                await self.transport.edit(broadcast.author_chat, broadcast.progress_message_id, text)
+            except Exception:
+                log.warning("could not update the progress message of broadcast %d", broadcast.id)
+        self._last_edit[broadcast.id] = (now, text)
+
+    def _report(self, lang: str, broadcast, counts: dict[str, int]) -> str:
+        seconds = (broadcast.finished_at or time.time()) - (broadcast.started_at or time.time())
+        return self.services.i18n.t(
+            lang, "outbox.report", id=broadcast.id, sent=format_count(counts["sent"]),
+            blocked=format_count(counts["blocked"]), failed=format_count(counts["failed"]),
+            duration=str(timedelta(seconds=round(max(seconds, 0)))),
+        )  # fmt: skip
+
+    async def _safe_send(self, chat_id: str, text: str) -> str | None:
+        try:
+            return await self.transport.send(chat_id, text)
+        except Exception:
+            log.warning("could not tell the author of a broadcast how it went")
+            return None
+
+
+async def schedule_reminders(services: Services) -> int:
+    """Queue reminders for fairs starting within [broadcast] reminder_days; idempotent."""
+    days = services.config.broadcast.reminder_days
+    if days <= 0:
+        return 0
+    today = services.today()
+    snapshot = await services.catalogue.get()
+    added = 0
+    i18n = services.i18n
+    for event in snapshot.catalogue.events:
+        if event.start_date is None or not 0 < (event.start_date - today).days <= days:
+            continue
+        when = event.start_date.strftime("%d/%m/%Y")
+        texts = [
+            i18n.t(lang, "outbox.reminder", name=event.name, date=when, place=event.place) for lang in ("vi", "en")
+        ]
+        added += await services.repo.ensure_reminder(event.id, texts[0], texts[1])
+    return added
+
+
+async def run_sender(services: Services, transport: Transport, stop: asyncio.Event, *, rate: float) -> None:
+    """The platform's sender, active only while this process holds the platform's lease."""
+    repo = services.repo
+    owner = owner_id()
+    sender = OutboxSender(repo, transport, rate=rate, max_attempts=services.config.broadcast.max_attempts)
+    reporter = ProgressReporter(services, transport)
+    holding = False
+    try:
+        while not stop.is_set():
+            try:
+                holding = await repo.acquire_lease(transport.platform, owner, LEASE_TTL, owner_alive)
+                if holding:
+                    await schedule_reminders(services)
+                    worked = await sender.send_round(batch=max(50, int(rate * 4)))
+                    await reporter.tick()
+                    if worked:
+                        continue
+            except Exception:
+                log.exception("%s sender round failed", transport.platform)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=0.5 if holding else 2.0)
+    finally:
+        if holding:
+            await repo.release_lease(transport.platform, owner)

@@ -1,0 +1,191 @@
+"""Staff jobs: announcements (preview, confirm, schedule), search statistics, catalogue uploads."""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.importer import AreaResolver, plan_import, read_upload
+from bot.replies import Choice, Reply
+from bot.text import fold
+from handlers.context import Context
+
+log = logging.getLogger(__name__)
+
+MAX_ANNOUNCEMENT = 1800  # Zalo takes 2000 characters; leave room for the footer
+_AT_RE = re.compile(r"^\s*(?:at|lúc|luc)\s+(\d{4}-\d{2}-\d{2})\s+(\d{1,2}:\d{2})\s+(.*)$", re.DOTALL | re.IGNORECASE)
+YES_WORDS = {"yes", "y", "co", "dong y", "ok", "xac nhan", "confirm", "gui", "send"}
+
+
+def is_staff(ctx: Context) -> bool:
+    admins = ctx.services.config.admins
+    request = ctx.request
+    if request.platform == "telegram":
+        return request.user_id.isdigit() and int(request.user_id) in admins.telegram
+    if request.platform == "zalo":
+        return request.user_id in admins.zalo
+    return False
+
+
+def refuse(ctx: Context, what: str) -> list[Reply]:
+    log.warning("refused staff command %s from %s user %s", what, ctx.request.platform, ctx.request.user_id)
+    return [Reply(ctx.t("staff.refused"), language=ctx.lang)]
+
+
+def parse_announcement(args: str, zone: ZoneInfo) -> tuple[str, str, str | None] | str:
+    """'[at YYYY-MM-DD HH:MM] vi text [|| en text]' -> (vi, en, UTC time) or an error key."""
+    scheduled = None
+    match = _AT_RE.match(args)
+    if match:
+        try:
+            local = datetime.strptime(f"{match.group(1)} {match.group(2)}", "%Y-%m-%d %H:%M").replace(tzinfo=zone)
+        except ValueError:
+            return "staff.bad_time"
+        if local <= datetime.now(zone):
+            return "staff.past_time"
+        scheduled = local.astimezone(ZoneInfo("UTC")).strftime("%Y-%m-%dT%H:%M:%S")
+        args = match.group(3)
+    vi, _, en = args.partition("||")
+    vi, en = vi.strip(), en.strip()
+    if not vi:
+        return "staff.announce_usage"
+    if len(vi) > MAX_ANNOUNCEMENT or len(en) > MAX_ANNOUNCEMENT:
+        return "staff.too_long"
+    return vi, en, scheduled
+
+
+async def announce(ctx: Context, args: str) -> list[Reply]:
+    if not is_staff(ctx):
+        return refuse(ctx, "announce")
+    zone = ZoneInfo(ctx.services.config.bot.timezone)
+    parsed = parse_announcement(args, zone)
+    if isinstance(parsed, str):
+        return [Reply(ctx.t(parsed, max=MAX_ANNOUNCEMENT), language=ctx.lang)]
+    vi, en, scheduled = parsed
+    request = ctx.request
+    draft = await ctx.services.repo.create_draft(request.platform, request.user_id, request.chat_id, vi, en, scheduled)
+    audience = await ctx.services.repo.subscriber_counts()
+    when = ctx.t("staff.when_now")
+    if scheduled:
+        local = datetime.fromisoformat(scheduled).replace(tzinfo=ZoneInfo("UTC")).astimezone(zone)
+        when = ctx.t("staff.when_at", time=local.strftime("%d/%m/%Y %H:%M"))
+    text = ctx.t(
+        "staff.preview", vi=vi, en=en or ctx.t("staff.no_english"), telegram=audience.get("telegram", 0),
+        zalo=audience.get("zalo", 0), when=when,
+    )  # fmt: skip
+    choices = (Choice(ctx.t("staff.confirm"), f"ann:ok:{draft}"), Choice(ctx.t("staff.cancel"), f"ann:no:{draft}"))
+    return [Reply(text, choices, language=ctx.lang)]
+
+
+async def confirm(ctx: Context, broadcast_id: int) -> list[Reply]:
+    if not is_staff(ctx):
+        return refuse(ctx, "announce confirm")
+    broadcast = await ctx.services.repo.broadcast(broadcast_id)
+    if broadcast is None or broadcast.author_user != ctx.request.user_id:
+        return [Reply(ctx.t("action.expired"), language=ctx.lang)]
+    recipients = await ctx.services.repo.confirm_broadcast(broadcast_id)
+    if recipients is None:
+        return [Reply(ctx.t("staff.already_handled", id=broadcast_id), language=ctx.lang)]
+    return [Reply(ctx.t("staff.queued", id=broadcast_id, n=recipients), language=ctx.lang)]
+
+
+async def confirm_latest(ctx: Context) -> list[Reply] | None:
+    """A "yes" on text-only chats confirms this staff member's latest draft, if any."""
+    if not is_staff(ctx):
+        return None
+    drafts = await ctx.services.repo.broadcasts(author_platform=ctx.request.platform, statuses=("draft",))
+    mine = [b for b in drafts if b.author_user == ctx.request.user_id]
+    return await confirm(ctx, mine[0].id) if mine else None
+
+
+async def cancel(ctx: Context, broadcast_id: int) -> list[Reply]:
+    if not is_staff(ctx):
+        return refuse(ctx, "announce cancel")
+    done = await ctx.services.repo.cancel_broadcast(broadcast_id)
+    return [Reply(ctx.t("staff.cancelled" if done else "staff.already_handled", id=broadcast_id), language=ctx.lang)]
+
+
+async def stats(ctx: Context, args: str) -> list[Reply]:
+    if not is_staff(ctx):
+        return refuse(ctx, "stats")
+    days = int(args) if args.strip().isdigit() and 0 < int(args) <= 3650 else 30
+    return [Reply(await stats_text(ctx.services, ctx.lang, days), language=ctx.lang)]
+
+
+async def stats_text(services, lang: str, days: int) -> str:
+    repo = services.repo
+    top = await repo.top_queries(days, 10, only_empty=False)
+    empty = await repo.top_queries(days, 10, only_empty=True)
+    lines = [services.i18n.t(lang, "staff.stats_top", days=days)]
+    lines += [f"  {n:>4}  {q}" for q, n in top] or ["  –"]
+    lines.append(services.i18n.t(lang, "staff.stats_empty", days=days))
+    lines += [f"  {n:>4}  {q}" for q, n in empty] or ["  –"]
+    return "\n".join(lines)
+
+
+async def upload(ctx: Context) -> list[Reply]:
+    if not is_staff(ctx):
+        return refuse(ctx, "catalogue upload")
+    attachment = ctx.request.attachment
+    assert attachment is not None
+    try:
+        header, rows = read_upload(attachment.file_name, attachment.content)
+    except Exception as exc:  # a broken file is the sender's problem to fix, not a crash
+        log.info("unreadable upload %r: %s", attachment.file_name, exc.__class__.__name__)
+        return [Reply(ctx.t("staff.upload_unreadable", name=attachment.file_name[:80]), language=ctx.lang)]
+    catalogue = ctx.snapshot.catalogue
+    plan = plan_import(header, rows, AreaResolver(catalogue.localities))
+    if plan.errors:
+        lines = [ctx.t("staff.upload_bad", n=len({e.line for e in plan.errors}))]
+        lines += [ctx.t("staff.upload_row", line=e.line, reason=e.reason) for e in plan.errors[:25]]
+        if len(plan.errors) > 25:
+            lines.append(ctx.t("staff.upload_more", n=len(plan.errors) - 25))
+        return [Reply("\n".join(lines), language=ctx.lang)]
+    if not plan.records:
+        return [Reply(ctx.t("staff.upload_empty"), language=ctx.lang)]
+    existing = await ctx.services.repo.existing_keys(plan.table)
+    keys = {_key(plan.table, r) for r in plan.records}
+    added = len(keys - existing)
+    updated = len(keys & existing)
+    missing = len(existing - keys)
+    pending = await ctx.services.repo.save_pending_import(
+        ctx.request.platform, ctx.request.user_id, plan.table, plan.records
+    )
+    text = ctx.t("staff.upload_preview", table=plan.table, added=added, updated=updated, missing=missing)
+    choices = [Choice(ctx.t("staff.apply"), f"imp:ok:{pending}")]
+    if missing:
+        choices.append(Choice(ctx.t("staff.apply_remove", n=missing), f"imp:rm:{pending}"))
+    choices.append(Choice(ctx.t("staff.cancel"), f"imp:no:{pending}"))
+    return [Reply(text, tuple(choices), language=ctx.lang)]
+
+
+def _key(table: str, record: dict) -> tuple:
+    if table == "products":
+        return (record.get("name") or "", record.get("qualifier") or "")
+    if table == "places":
+        return (record.get("name") or "", record.get("address") or "")
+    return (record.get("name") or "", record.get("start_date") or "")
+
+
+async def apply_upload(ctx: Context, import_id: int, *, remove_missing: bool, cancel: bool = False) -> list[Reply]:
+    if not is_staff(ctx):
+        return refuse(ctx, "catalogue apply")
+    pending = await ctx.services.repo.take_pending_import(import_id, ctx.request.platform, ctx.request.user_id)
+    if pending is None:
+        return [Reply(ctx.t("action.expired"), language=ctx.lang)]
+    if cancel:
+        return [Reply(ctx.t("staff.upload_cancelled"), language=ctx.lang)]
+    table, records = pending
+    for record in records:
+        record.pop("id", None)
+    added, updated, removed = await ctx.services.repo.apply_import(table, records, remove_missing=remove_missing)
+    log.info(
+        "staff %s applied an upload: %d added, %d updated, %d removed", ctx.request.user_id, added, updated, removed
+    )
+    return [Reply(ctx.t("staff.applied", added=added, updated=updated, removed=removed), language=ctx.lang)]
+
+
+def is_yes(text: str) -> bool:
+    return fold(text) in YES_WORDS
