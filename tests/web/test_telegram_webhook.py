@@ -43,28 +43,24 @@ async def test_conversation_over_the_webhook(tmp_path: Path, fake_telegram: Fake
         assert await served.services.repo.is_subscribed("telegram", "556")
 
 
-@pytest.mark.parametrize(
-    "headers", [{}, {"X-Telegram-Bot-Api-Secret-Token": "wrong"}, ZALO_HEADER], ids=["missing", "wrong", "zalo"]
-)
-async def test_wrong_secret_is_403_and_nothing_processed(
-    tmp_path: Path, fake_telegram: FakeTelegram, headers: dict[str, str]
-) -> None:
+async def test_wrong_secret_is_403_and_nothing_processed(tmp_path: Path, fake_telegram: FakeTelegram) -> None:
     async with serving(tmp_path, telegram=fake_telegram) as served:
-        response = await served.http.post(PATH, json=telegram_update(301, 557, "mật ong"), headers=headers)
-        assert response.status_code == 403
+        for headers in ({}, {"X-Telegram-Bot-Api-Secret-Token": "wrong"}, ZALO_HEADER):
+            response = await served.http.post(PATH, json=telegram_update(301, 557, "mật ong"), headers=headers)
+            assert response.status_code == 403, headers
         await asyncio.sleep(0.3)
         assert fake_telegram.messages_to(557) == []
-        # Nothing was claimed either: the real delivery is still answered.
+        # Nothing was claimed either: the genuine delivery is still answered.
         good = await served.http.post(PATH, json=telegram_update(301, 557, "mật ong"), headers=TELEGRAM_HEADER)
         assert good.status_code == 200
         await fake_telegram.wait_for(lambda: fake_telegram.messages_to(557))
 
 
-@pytest.mark.parametrize("body", [b"{oops", b"[]", b'{"message": {}}', b'{"update_id": "7"}'])
-async def test_malformed_update_is_400(tmp_path: Path, fake_telegram: FakeTelegram, body: bytes) -> None:
+async def test_malformed_update_is_400(tmp_path: Path, fake_telegram: FakeTelegram) -> None:
     async with serving(tmp_path, telegram=fake_telegram) as served:
         headers = {**TELEGRAM_HEADER, "Content-Type": "application/json"}
-        assert (await served.http.post(PATH, content=body, headers=headers)).status_code == 400
+        for body in (b"{oops", b"[]", b'{"message": {}}', b'{"update_id": "7"}', b'{"update_id": true}'):
+            assert (await served.http.post(PATH, content=body, headers=headers)).status_code == 400, body
 
 
 async def test_oversized_update_is_413(tmp_path: Path, fake_telegram: FakeTelegram) -> None:
