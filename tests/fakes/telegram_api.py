@@ -194,7 +194,10 @@ class FakeTelegram:
 
     def start(self) -> Self:
         # Binding the socket ourselves gives a free port without a find-then-bind race.
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # proto=IPPROTO_TCP matters: accepted sockets inherit it, and asyncio sets TCP_NODELAY
+        # only on sockets whose proto says TCP. With proto 0, Nagle + delayed ACK add ~40 ms
+        # to every answer (uvicorn writes headers and body separately).
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((self.host, 0))
         self.port = sock.getsockname()[1]

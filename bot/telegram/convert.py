@@ -1,0 +1,78 @@
+"""Telegram Update -> neutral Request. Decides too whether a group message is meant for us."""
+
+from __future__ import annotations
+
+import re
+
+from bot.replies import Location, Request
+from telegram import CallbackQuery, Message, User
+
+PLATFORM = "telegram"
+# Shown in the command menu (descriptions: locale keys telegram.cmd_<name>).
+MENU_COMMANDS = ("start", "help", "search", "stars", "places", "events", "lang", "subscribe", "unsubscribe", "forget")
+# Everything the Router understands as a command.
+KNOWN_COMMANDS = (*MENU_COMMANDS, "language", "stop", "about", "ocop")
+_COMMAND_RE = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@([A-Za-z0-9_]{3,64}))?(?:\s+|$)")
+
+
+def _base(chat_id: int, user: User | None) -> dict:
+    uid = str(user.id) if user else str(chat_id)
+    return {
+        "platform": PLATFORM,
+        "chat_id": str(chat_id),
+        "user_id": uid,
+        "language": (user.language_code or None) if user else None,
+        "display_name": user.first_name if user else "",
+    }
+
+
+def is_private(message: Message) -> bool:
+    return message.chat.type == "private"
+
+
+def message_request(message: Message, bot_id: int, bot_username: str) -> Request | None:
+    """The Request for a text, command or location message, or None if it is not for us."""
+    user = message.from_user
+    if user is None or user.is_bot or message.via_bot is not None:
+        return None  # bots, channels, and our own inline results posted back into a chat
+    base = _base(message.chat.id, user)
+    private = is_private(message)
+    replying_to_us = _replies_to(message, bot_id)
+    if message.location is not None:
+        if not private and not replying_to_us:
+            return None
+        return Request(**base, location=Location(message.location.latitude, message.location.longitude))
+    text = message.text
+    if text is None:
+        return None
+    command = _COMMAND_RE.match(text)
+    if command:
+        name, target = command.group(1).lower(), command.group(2)
+        if target is not None and target.lower() != bot_username.lower():
+            return None  # /cmd@another_bot
+        if not private and target is None and not replying_to_us and name not in KNOWN_COMMANDS:
+            return None  # a bare unknown command in a group is probably for another bot
+        return Request(**base, command=name, text=text[command.end() :].strip())
+    if not private:
+        mentioned, text = strip_mention(text, bot_username)
+        if not (mentioned or replying_to_us):
+            return None
+    return Request(**base, text=text)
+
+
+def callback_request(query: CallbackQuery) -> Request:
+    message = query.message
+    chat_id = message.chat.id if message is not None else query.from_user.id
+    return Request(**_base(chat_id, query.from_user), action=query.data or "")
+
+
+def strip_mention(text: str, bot_username: str) -> tuple[bool, str]:
+    """("@bot mật ong" -> True, "mật ong"); case-insensitive, anywhere in the text."""
+    pattern = re.compile(rf"@{re.escape(bot_username)}\b", re.IGNORECASE)
+    stripped, count = pattern.subn(" ", text)
+    return count > 0, " ".join(stripped.split())
+
+
+def _replies_to(message: Message, bot_id: int) -> bool:
+    original = message.reply_to_message
+    return bool(original and original.from_user and original.from_user.id == bot_id)
