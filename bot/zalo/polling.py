@@ -3,6 +3,10 @@
 Nothing that happens to one update may stop the loop: handler and send errors are
 logged; network and server errors back off a little; 429 waits what Zalo asks.
 Only a rejected token (401) ends it, because retrying never fixes that.
+
+Stopping: getUpdates has no offset, so an update Zalo hands to a poll we abandoned
+is lost. A stop request therefore lets the poll in flight finish (and answers what
+it brings); only a second request (`force`) abandons it.
 """
 
 from __future__ import annotations
@@ -43,14 +47,14 @@ async def _sleep_unless(stop: asyncio.Event, seconds: float) -> None:
         await asyncio.wait_for(stop.wait(), seconds)
 
 
-async def _next_update(client: ZaloClient, stop: asyncio.Event, poll_timeout: int) -> ZaloUpdate | None:
-    """One long poll, abandoned at once when `stop` is set (a shutdown must not wait 30 s)."""
+async def _next_update(client: ZaloClient, force: asyncio.Event, poll_timeout: int) -> ZaloUpdate | None:
+    """One long poll, abandoned only when `force` is set (see the module docstring)."""
     poll = asyncio.ensure_future(client.get_updates(poll_timeout))
-    stopped = asyncio.ensure_future(stop.wait())
+    forced = asyncio.ensure_future(force.wait())
     try:
-        await asyncio.wait({poll, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait({poll, forced}, return_when=asyncio.FIRST_COMPLETED)
     finally:
-        stopped.cancel()
+        forced.cancel()
     if not poll.done():
         poll.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -66,12 +70,18 @@ async def poll_forever(
     *,
     poll_timeout: int = 30,
     backoff: Backoff | None = None,
+    force: asyncio.Event | None = None,
 ) -> int:
-    """Poll and answer until `stop` is set; returns an exit status (0, or 1 for a bad token)."""
+    """Poll and answer until `stop` is set; returns an exit status (0, or 1 for a bad token).
+
+    After `stop`, the poll in flight still completes (up to `poll_timeout` s) unless
+    `force` is set too.
+    """
     backoff = backoff or Backoff()
+    force = force or asyncio.Event()
     while not stop.is_set():
         try:
-            update = await _next_update(client, stop, poll_timeout)
+            update = await _next_update(client, force, poll_timeout)
         except ZaloUnauthorized as exc:
             log.error("zalo: the bot token was rejected (%s); check ZALO_BOT_TOKEN", exc)
             return EXIT_TOKEN_REJECTED
@@ -112,12 +122,21 @@ async def handle_safely(bot: ZaloBot, update: ZaloUpdate, stop: asyncio.Event | 
         log.exception("zalo: answering message %s in chat %s failed", update.message_id, update.chat_id)
 
 
-def install_stop_signals(stop: asyncio.Event) -> None:
-    """SIGINT/SIGTERM end the loop cleanly: the update being answered is finished first."""
+def install_stop_signals(stop: asyncio.Event, force: asyncio.Event | None = None) -> None:
+    """The first SIGINT/SIGTERM sets `stop` (finish cleanly), a second one sets `force`."""
     loop = asyncio.get_running_loop()
+
+    def on_signal() -> None:
+        if stop.is_set() and force is not None:
+            force.set()
+            return
+        stop.set()
+        if force is not None:
+            log.warning("stopping after the current long poll; signal again to stop at once")
+
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):  # not on this platform/thread
-            loop.add_signal_handler(sig, stop.set)
+            loop.add_signal_handler(sig, on_signal)
 
 
 async def run_zalo(config: Config) -> int:
@@ -137,9 +156,10 @@ async def run_zalo(config: Config) -> int:
             raise ConfigError("ZALO_BOT_TOKEN was rejected by Zalo (401): check the token") from None
         except ZaloError as exc:
             log.warning("zalo: getMe failed (%s); polling anyway", exc)
-        stop = asyncio.Event()
-        install_stop_signals(stop)
-        return await poll_forever(ZaloBot(services, client), client, stop, poll_timeout=config.zalo.poll_timeout)
+        stop, force = asyncio.Event(), asyncio.Event()
+        install_stop_signals(stop, force)
+        bot = ZaloBot(services, client)
+        return await poll_forever(bot, client, stop, poll_timeout=config.zalo.poll_timeout, force=force)
     finally:
         await client.close()
         await services.close()

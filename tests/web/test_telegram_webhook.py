@@ -67,6 +67,9 @@ async def test_oversized_update_is_413(tmp_path: Path, fake_telegram: FakeTelegr
     async with serving(tmp_path, telegram=fake_telegram) as served:
         body = b'{"update_id": 1, "pad": "' + b"x" * 1_000_000 + b'"}'
         assert (await served.http.post(PATH, content=body, headers=TELEGRAM_HEADER)).status_code == 413
+        # Zalo is not configured in this server: its webhook does not exist.
+        zalo = await served.http.post("/zalo/webhook", json=zalo_event("z", "x", "1"), headers=ZALO_HEADER)
+        assert zalo.status_code == 404
 
 
 async def test_both_platforms_in_one_server(tmp_path: Path, fake_telegram: FakeTelegram, fake_zalo: FakeZalo) -> None:

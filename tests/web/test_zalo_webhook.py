@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from bot.config import WebSection
+from bot.web.app import build_app
 from tests.fakes.zalo_api import FakeZalo
 from tests.web.conftest import SECRET, ZALO_HEADER, serving, zalo_event
 
@@ -106,6 +107,26 @@ async def test_oversized_body_is_413(tmp_path: Path, fake_zalo: FakeZalo) -> Non
         await fake_zalo.wait_for_messages("w3", 1)
         await asyncio.sleep(0.1)
         assert len(fake_zalo.messages_to("w3")) == 1
+
+
+async def test_streamed_body_is_counted_not_trusted(tmp_path: Path, fake_zalo: FakeZalo) -> None:
+    # In-process too (deterministic: no socket timing), chunks without any Content-Length.
+    async with serving(tmp_path, zalo=fake_zalo) as served:
+        transport = httpx.ASGITransport(app=build_app(served.web.state))
+        async with httpx.AsyncClient(transport=transport, base_url="http://app") as http:
+
+            async def chunks(total: int):
+                for start in range(0, total, 65536):
+                    yield b" " * min(65536, total - start)
+
+            response = await http.post(PATH, content=chunks(LIMIT + 1), headers=ZALO_HEADER)
+            assert response.status_code == 413
+            assert "content-length" not in response.request.headers
+            lying = {**ZALO_HEADER, "Content-Length": "10"}  # a small declared length changes nothing
+            response = await http.post(PATH, content=chunks(LIMIT + 1), headers=lying)
+            assert response.status_code in (400, 413)
+            response = await http.post(PATH, content=b"{}", headers={**ZALO_HEADER, "Content-Length": "abc"})
+            assert response.status_code == 400
 
 
 async def test_duplicate_delivery_is_answered_once(tmp_path: Path, fake_zalo: FakeZalo) -> None:

@@ -28,16 +28,23 @@ def fake() -> Iterator[FakeZalo]:
 
 
 @asynccontextmanager
-async def running_bot(services: Services, fake: FakeZalo) -> AsyncIterator[ZaloBot]:
-    """A poller as `ocop-bot zalo` runs it, with short poll and back-off times."""
+async def running_bot(services: Services, fake: FakeZalo, *, graceful: bool = False) -> AsyncIterator[ZaloBot]:
+    """A poller as `ocop-bot zalo` runs it, with short poll and back-off times.
+
+    `graceful` stops as one SIGTERM does (the poll in flight completes); otherwise as
+    two do, which is quicker for tests that don't restart.
+    """
     client = ZaloClient(TOKEN, fake.base_url, timeout=5.0)
     bot = ZaloBot(services, client)
-    stop = asyncio.Event()
-    task = asyncio.create_task(poll_forever(bot, client, stop, poll_timeout=1, backoff=Backoff(0.01, 0.05)))
+    stop, force = asyncio.Event(), asyncio.Event()
+    poller = poll_forever(bot, client, stop, poll_timeout=1, backoff=Backoff(0.01, 0.05), force=force)
+    task = asyncio.create_task(poller)
     try:
         yield bot
     finally:
         stop.set()
+        if not graceful:
+            force.set()
         status = await asyncio.wait_for(task, 5)
         await client.close()
         assert status == 0
@@ -91,7 +98,7 @@ async def test_a_restart_keeps_the_last_list(tmp_path, fake: FakeZalo) -> None:
     config = make_config(tmp_path)
     first = await build_services(config, today=lambda: TODAY)
     try:
-        async with running_bot(first, fake):
+        async with running_bot(first, fake, graceful=True):
             [listing] = await say(fake, "u2", "mật ong")
     finally:
         await first.close()
@@ -259,13 +266,28 @@ async def test_blocked_chat_is_marked_inactive(services: Services, fake: FakeZal
     assert not await services.repo.is_subscribed("zalo", "e6")
 
 
-async def test_stop_is_prompt_during_a_long_poll(services: Services, fake: FakeZalo) -> None:
+async def test_stop_lets_the_poll_in_flight_finish_and_answers_it(services: Services, fake: FakeZalo) -> None:
+    # getUpdates has no offset: an update handed to an abandoned poll would be lost.
     client = ZaloClient(TOKEN, fake.base_url, timeout=5.0)
     stop = asyncio.Event()
-    task = asyncio.create_task(poll_forever(ZaloBot(services, client), client, stop, poll_timeout=30))
+    task = asyncio.create_task(poll_forever(ZaloBot(services, client), client, stop, poll_timeout=3))
+    await asyncio.sleep(0.3)  # the long poll is in flight
+    stop.set()
+    fake.push_text("s1", "mật ong")
+    assert await asyncio.wait_for(task, 5) == 0
+    assert len(fake.messages_to("s1")) == 1
+    assert len(fake.calls_to("getUpdates")) == 1  # and no new poll after the stop
+    await client.close()
+
+
+async def test_forced_stop_is_prompt_during_a_long_poll(services: Services, fake: FakeZalo) -> None:
+    client = ZaloClient(TOKEN, fake.base_url, timeout=5.0)
+    stop, force = asyncio.Event(), asyncio.Event()
+    task = asyncio.create_task(poll_forever(ZaloBot(services, client), client, stop, poll_timeout=30, force=force))
     await asyncio.sleep(0.2)  # the long poll is in flight
     started = time.monotonic()
     stop.set()
+    force.set()
     assert await asyncio.wait_for(task, 3) == 0
     assert time.monotonic() - started < 1
     await client.close()
