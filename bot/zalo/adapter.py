@@ -68,23 +68,20 @@ class ZaloBot:
     async def _request(self, update: ZaloUpdate) -> Request | Reply:
         """The neutral request, or a ready reply when a typed number cannot be used."""
         text = update.text or ""
-        base = {"platform": PLATFORM, "chat_id": update.chat_id, "user_id": update.user_id}
-        base["display_name"] = update.display_name
-        # No language hint: Zalo sends none; the Router uses the stored choice, else guesses, else vi.
         number = chosen_number(text)
         if number is not None:
             actions = await self._choices(update.chat_id)
             if actions is None:
                 if await self.services.repo.load_choices(PLATFORM, update.chat_id, NO_SESSION_AGE) is not None:
                     return await self._own_text(update.user_id, "choice.expired")
-                return Request(text=text, **base)  # no list was ever shown: just text
+                return _request(update, text=text)  # no list was ever shown: just text
             if not 1 <= number <= len(actions):
                 return await self._own_text(update.user_id, "choice.out_of_range", n=number, max=len(actions))
-            return Request(action=actions[number - 1][0], **base)
+            return _request(update, action=actions[number - 1][0])
         action = await self._label_choice(update.chat_id, text)
         if action is not None:
-            return Request(action=action, **base)
-        return Request(text=text, **base)
+            return _request(update, action=action)
+        return _request(update, text=text)
 
     async def _choices(self, chat_id: str) -> list[tuple[str, str]] | None:
         """The chat's last list as (action, label) pairs, or None when absent or expired."""
@@ -135,6 +132,11 @@ class ZaloBot:
                 await self.services.repo.mark_inactive(PLATFORM, chat_id, "forbidden")
                 return False
         return False  # not reached: the last attempt returns or raises
+
+
+def _request(update: ZaloUpdate, *, text: str = "", action: str | None = None) -> Request:
+    # No language hint: Zalo sends none; the Router uses the stored choice, else guesses, else vi.
+    return Request(PLATFORM, update.chat_id, update.user_id, text=text, action=action, display_name=update.display_name)
 
 
 # The label rides along with each stored action ("p:12\x1fMật ong ..."), so typing an
