@@ -69,12 +69,18 @@ FAMILY_NAMES = [
     "Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Hà", "Lò", "Giàng",
     "Sùng", "Vàng", "Thào", "Hầu", "Lù", "Tẩn", "Chảo", "Lý", "Phùng", "Lèo",
 ]  # fmt: skip
-MIDDLE_NAMES = ["Thị", "Văn", "Kim", "Đức", "Minh", "Thị Thu", "Văn A", "Seo"]
-# Lower-case modifiers kept only if they occur in a real name.
-MODIFIER_CANDIDATES = [
-    "tươi", "sấy", "sấy khô", "sấy dẻo", "hữu cơ", "đặc sản", "cổ thụ", "nguyên chất", "hun khói",
-    "túi lọc", "rang muối", "gác bếp", "lên men", "shan tuyết", "nguyên con",
+MIDDLE_NAMES = ["Thị", "Văn", "Kim", "Đức", "Minh", "Thị Thu", "Seo", "A"]
+GIVEN_NAMES = [
+    "Lan", "Hoa", "Mai", "Hương", "Hùng", "Dũng", "Tuấn", "Minh", "Sơn", "Hải", "Thắng", "Thành",
+    "Tâm", "Phúc", "Páo", "Sử", "Chứ", "Mẩy", "Sính", "Pao", "Dín", "Vần", "Chiến", "Nga",
 ]  # fmt: skip
+# Lower-case words put after a product type, per category; kept only if they occur in a real name.
+MODIFIER_CANDIDATES = {
+    "food": ["tươi", "sấy khô", "hữu cơ", "đặc sản"],
+    "beverage": ["hữu cơ", "đặc sản"],
+    "herbal": ["nguyên chất", "hữu cơ"],
+}
+ENGLISH_PLACE_WORDS = {"city", "town", "district", "village", "commune"}
 ENGLISH_STOP_TAIL = {"of", "from", "in", "and", "the", "with", ","}
 _PAREN = re.compile(r"\([^()]*\)")
 
@@ -113,8 +119,9 @@ class Vocab:
     activities: dict[str, list[str]]
     given_names: list[str]
     family_names: list[str]
-    modifiers: list[str]
+    modifiers: dict[str, list[str]]
     taken: set[tuple[str, str]]  # natural keys of the real catalogue
+    place_phrases: set[str]  # folded place names the search engine knows
 
 
 def _read(path: Path) -> list[dict[str, str]]:
@@ -125,12 +132,18 @@ def _read(path: Path) -> list[dict[str, str]]:
 def _split_name(name: str) -> tuple[str, str]:
     """'Tinh dầu quế Nậm Đét' -> ('Tinh dầu quế', 'Nậm Đét'): head words, then the proper part."""
     words = name.split()
-    head = [words[0]]
-    for word in words[1:]:
-        if not word[0].isalpha() or word[0].isupper():
-            break
-        head.append(word)
-    return " ".join(head), " ".join(words[len(head) :])
+    n = 1
+    while n < len(words) and words[n][0].isalpha() and not words[n][0].isupper():
+        n += 1
+    head = words[:n]
+    while len(head) > 1 and head[-1] in ("xã", "thôn"):  # "Miến đao xã Quy Mông"
+        head.pop()
+    return " ".join(head), " ".join(words[n:])
+
+
+def _english_type(words: list[str]) -> str:
+    """Plain English words lower-cased; Vietnamese ones ("Séng Cù rice") and codes kept."""
+    return " ".join(w.lower() if w.isascii() and not w.isupper() else w for w in words)
 
 
 def _capitalised_runs(text: str) -> list[list[str]]:
@@ -172,80 +185,92 @@ def load_vocab(data_dir: Path = DATA_DIR) -> Vocab:
         district = loc["district"] or loc["name"]
         if district == loc["name"]:
             districts[district] = District(district, loc["former_province"], [])
+    # Every phrase the search engine reads as a place: a village name must never be one.
+    place_phrases: set[str] = set()
     commune_words: list[str] = []
     for loc in localities:
+        for spelling in [loc["name"], *loc["aliases"].split(";")]:
+            place_phrases.add(fold(spelling.split("(")[0]))
         district = districts.get(loc["district"] or loc["name"])
         for unit in loc["new_units"].split(";"):
             unit = unit.split("(")[0].strip()
+            if " " in unit:
+                place_phrases.add(fold(unit.split(" ", 1)[1]))
             if not unit.startswith("xã "):
                 continue
             commune = unit[3:].strip()
             commune_words.append(commune)
             if district and commune not in district.communes and fold(commune) != fold(district.name):
                 district.communes.append(commune)
-    place_folds = {fold(loc["name"].split("(")[0]) for loc in localities}
-    place_tokens = {tok for p in place_folds for tok in p.split()}
+    # Words of place names, without the English ones in their aliases ("Cat Cat village").
+    place_tokens = {tok for phrase in place_phrases for tok in phrase.split()} - ENGLISH_PLACE_WORDS
 
     types: dict[str, ProductType] = {}
+    head_counts: Counter[str] = Counter()
     brand_runs: list[list[str]] = []
-    first_words: Counter[str] = Counter(fold(p["name"].split()[0]) for p in products)
-    given: set[str] = set()
+    type_words: set[str] = set()
+    given: set[str] = set(GIVEN_NAMES)
     families: set[str] = set(FAMILY_NAMES)
     activities: dict[str, set[str]] = defaultdict(set)
-    real_names = " ".join(fold(p["name"]) for p in products)
+    person = re.compile(r"(?:^|anh |chị |bà |ông |xuất |doanh )(\w+) (?:Thị|Văn|Kim) (?:\w+ )?(\w+)")
     for p in products:
         head, proper = _split_name(p["name"])
         english = _PAREN.sub(" ", p["english_name"]).replace(",", " ")
-        own = {tok for tok in fold(f"{proper} {p['qualifier']} {p['area']} {p['producer']}").split()}
-        en_words = [w for w in english.split() if fold(w) not in own and fold(w) not in place_tokens]
+        own = set(fold(f"{proper} {p['qualifier']} {p['area']} {p['producer']}").split())
+        keep = set(fold(head).split())
+        en_words = [w for w in english.split() if fold(w) in keep or fold(w) not in own | place_tokens]
         while en_words and en_words[-1].lower() in ENGLISH_STOP_TAIL:
             en_words.pop()
         # A one-word "head" that the English name keeps capitalised is a brand ("Phong Hải Danh Trà").
         brand = any(w[0].isupper() and fold(w) == fold(head.split()[0]) for w in english.split())
+        type_words.update(fold(f"{p['name']} {p['aliases']} {p['english_name']}").split())
+        if p["producer_type"] == "household" or re.search(r"\b(anh|chị|bà|ông) ", p["producer"]):
+            for match in person.finditer(_PAREN.sub(" ", p["producer"]) + " " + p["producer"]):
+                families.add(match.group(1))
+                given.add(match.group(2))
+        found = _producer_activity(p["producer"])
+        if found:
+            activities[found[0]].add(found[1])
+        brand_runs.extend(_capitalised_runs(proper))
         if not en_words or brand or not p["category"]:
             continue
-        english_type = " ".join(en_words)
-        if not english_type[1:2].isupper():
-            english_type = english_type[0].lower() + english_type[1:]
         key = fold(head)
+        head_counts[key] += 1
         entry = types.setdefault(key, ProductType(head[0].upper() + head[1:], p["category"]))
-        entry.weight = first_words[fold(head.split()[0])]
+        english_type = _english_type(en_words)
         if english_type not in entry.english:
             entry.english.append(english_type)
         for alias in p["aliases"].split(";"):
             alias = alias.strip()
             if alias and not (set(fold(alias).split()) & (own | place_tokens)):
                 entry.aliases.add(alias)
-        brand_runs.extend(_capitalised_runs(proper))
-        for run in _capitalised_runs(p["producer"]):
-            if len(run) == 3 and run[1] in MIDDLE_NAMES[:3]:  # "Lèo Thị Thúy"
-                families.add(run[0])
-                given.add(run[2])
-        found = _producer_activity(p["producer"])
-        if found:
-            activities[found[0]].add(found[1])
 
+    # Syllables of proper names: the real villages, brands and communes, minus product words.
     firsts: set[str] = set()
     seconds: set[str] = set()
     for run in brand_runs + [c.split() for c in commune_words]:
-        if len(run) >= 2:
+        run = [w for w in run if w.isalpha()]
+        if len(run) >= 2 and not any(fold(w) in type_words - place_tokens for w in run):
             firsts.add(run[0])
             seconds.update(run[1:])
-    given.update(s for s in seconds if len(s) > 2)
     ordered = sorted(types.values(), key=lambda t: fold(t.head))
-    taken = {(fold(p["name"]), fold(p["qualifier"])) for p in products}
-    modifiers = [m for m in MODIFIER_CANDIDATES if f" {fold(m)} " in f" {real_names} "]
+    real_names = " ".join(fold(p["name"]) for p in products)
+    modifiers = {
+        category: [m for m in words if f" {fold(m)} " in f" {real_names} "]
+        for category, words in MODIFIER_CANDIDATES.items()
+    }
     return Vocab(
         types=ordered,
-        type_weights=[max(t.weight, 1) for t in ordered],
+        type_weights=[head_counts[fold(t.head)] + 1 for t in ordered],
         districts=sorted(districts.values(), key=lambda d: fold(d.name)),
         first_syllables=sorted(firsts),
         second_syllables=sorted(seconds),
-        activities={k: sorted(v) for k, v in sorted(activities.items())},
+        activities={k: sorted(a for a in v if a) for k, v in sorted(activities.items())},
         given_names=sorted(given),
         family_names=sorted(families),
         modifiers=modifiers,
-        taken=taken,
+        taken={(fold(p["name"]), fold(p["qualifier"])) for p in products},
+        place_phrases=place_phrases,
     )
 
 
@@ -268,8 +293,9 @@ class Generator:
         v = self.vocab
         while True:
             first, second = self.rng.choice(v.first_syllables), self.rng.choice(v.second_syllables)
-            if fold(first) != fold(second):
-                return f"{first} {second}"
+            name = f"{first} {second}"
+            if fold(first) != fold(second) and fold(name) not in v.place_phrases:
+                return name
 
     def person(self) -> str:
         v = self.vocab
@@ -289,6 +315,8 @@ class Generator:
         pool = v.activities.get("enterprise" if kind == "enterprise" else "cooperative", [])
         if kind in ("cooperative", "enterprise") and pool and rng.random() < 0.5:
             activity = rng.choice(pool)
+            if set(fold(activity).split()) & set(fold(form).split()):  # no "Thương mại ... Thương mại"
+                activity = ""
         name = " ".join(part for part in (form, activity, brand) if part)
         if kind == "enterprise" and rng.random() < 0.2:
             name += f" {district.name}"
@@ -302,8 +330,8 @@ class Generator:
         if kind == "unknown":
             return None
         same_kind = [p for p in self.producers[-200:] if p.kind == kind]
-        # A producer usually certifies a few products: reuse a recent one two times in three.
-        if same_kind and self.rng.random() < 0.65:
+        # A producer often certifies more than one product: reuse a recent one half the time.
+        if same_kind and self.rng.random() < 0.5:
             return self.rng.choice(same_kind)
         producer = self.new_producer(kind)
         self.producers.append(producer)
@@ -326,9 +354,10 @@ class Generator:
         else:
             proper = f"{commune} {district.name}"
         head = kind.head
-        if v.modifiers and rng.random() < 0.15:
-            modifier = rng.choice(v.modifiers)
-            if fold(modifier) not in fold(head):
+        modifiers = v.modifiers.get(kind.category)
+        if modifiers and rng.random() < 0.15:
+            modifier = rng.choice(modifiers)
+            if not set(fold(modifier).split()) & set(fold(head).split()):
                 head = f"{head} {modifier}"
         name = f"{head} {proper}"
         qualifier = ""
@@ -349,7 +378,8 @@ class Generator:
         english = f"{fold(proper).title() if rng.random() < 0.3 else proper} {english_type}"
         aliases = sorted(kind.aliases)
         chosen = rng.sample(aliases, min(len(aliases), rng.randint(2, 6))) if aliases else []
-        chosen.append(f"{kind.head.split()[-1].lower()} {proper}")
+        if proper != district.name:
+            chosen.append(f"{kind.head.lower()} {district.name}")  # as "mận Si Ma Cai"
         return {
             "id": str(self.count),
             "name": name,
