@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import os
 import socket
 import time
@@ -35,6 +36,12 @@ def owner_alive(owner: str) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def sender_concurrency(rate: float) -> int:
+    """Sends in flight: enough to keep the rate when each send takes ~100 ms, few enough that a
+    crash re-sends little (at most this many recipients can get a message twice)."""
+    return max(4, min(32, math.ceil(rate / 10)))
 
 
 def progress_bar(done: int, total: int, width: int = 10) -> str:
@@ -130,7 +137,10 @@ async def run_sender(services: Services, transport: Transport, stop: asyncio.Eve
     """The platform's sender, active only while this process holds the platform's lease."""
     repo = services.repo
     owner = owner_id()
-    sender = OutboxSender(repo, transport, rate=rate, max_attempts=services.config.broadcast.max_attempts)
+    sender = OutboxSender(
+        repo, transport, rate=rate, max_attempts=services.config.broadcast.max_attempts,
+        concurrency=sender_concurrency(rate),
+    )  # fmt: skip
     reporter = ProgressReporter(services, transport)
     holding = False
     try:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _FOLD_MAP: dict[int, str] = {}
 for _cp in [*range(0x00C0, 0x0250), *range(0x1E00, 0x1F00)]:
@@ -41,6 +42,10 @@ def fold(text: str) -> str:
     text = nfc(text).lower().translate(_FOLD_TABLE)
     text = "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
     return " ".join(re.sub(r"[^0-9a-z]+", " ", text).split())
+
+
+# Index builds fold the same producer and alias strings many times over.
+fold_cached = lru_cache(maxsize=262_144)(fold)
 
 
 def fold_word(word: str) -> str:

@@ -122,12 +122,19 @@ def build_localities(src: Path) -> list[dict]:
         # source aliases verbatim (exact duplicates dropped), then our additions if not present
         aliases = list(dict.fromkeys(split_list(r["aliases"])))
         aliases += uniq(LOCALITY_ALIAS_ADDITIONS.get(name, []), exclude=aliases + [name])
-        out.append({
-            "name": name, "kind": kind, "district": district,
-            "former_province": r["former_province"], "aliases": ";".join(aliases),
-            "lat": r["lat"], "lon": r["lon"], "coord_source": r["coord_source"],
-            "new_units": r["new_units"],
-        })
+        out.append(
+            {
+                "name": name,
+                "kind": kind,
+                "district": district,
+                "former_province": r["former_province"],
+                "aliases": ";".join(aliases),
+                "lat": r["lat"],
+                "lon": r["lon"],
+                "coord_source": r["coord_source"],
+                "new_units": r["new_units"],
+            }
+        )
     if len(out) != 41:
         fail(f"localities: expected 41 rows, got {len(out)}")
     return out
@@ -289,14 +296,24 @@ def build_products(src: Path, here: Path, locality_names: set[str]) -> tuple[lis
         for a in aliases:
             if "★" in a or re.search(r"\b[345] ?(sao|stars?)\b", a, re.I):
                 fail(f"products row {i}: alias looks like a star claim: {a!r}")
-        out.append({
-            "id": i, "name": name, "qualifier": qualifier, "star": r["star"],
-            "producer": r["producer"], "producer_type": r["producer_type"],
-            "area": map_area(r["district"], locality_names, f"products row {i} district"),
-            "former_province": r["former_province"], "category": r["category"],
-            "year": r["year"], "decision": r["decision"], "english_name": en,
-            "aliases": ";".join(aliases), "source_url": r["source_url"],
-        })
+        out.append(
+            {
+                "id": i,
+                "name": name,
+                "qualifier": qualifier,
+                "star": r["star"],
+                "producer": r["producer"],
+                "producer_type": r["producer_type"],
+                "area": map_area(r["district"], locality_names, f"products row {i} district"),
+                "former_province": r["former_province"],
+                "category": r["category"],
+                "year": r["year"],
+                "decision": r["decision"],
+                "english_name": en,
+                "aliases": ";".join(aliases),
+                "source_url": r["source_url"],
+            }
+        )
     return rows, out
 
 
@@ -315,20 +332,43 @@ def build_places(src: Path, locality_names: set[str]) -> list[dict]:
             fail(f"places: dropping column {c!r} would lose data")
     out = []
     for i, r in enumerate(rows, 1):
-        out.append({
-            "id": i, "name": r["name"], "address": r["address"],
-            "commune_or_ward": r["commune_or_ward"],
-            "area": map_area(r["old_district"], locality_names, f"places row {i} old_district"),
-            "former_province": r["former_province"], "kind": r["kind"],
-            "opening_hours": r["opening_hours"], "lat": r["lat"], "lon": r["lon"],
-            "coord_quality": r["coord_quality"], "products_hint": r["products_hint"],
-            "source_url": r["source_url"], "notes": r["notes"],
-        })
+        out.append(
+            {
+                "id": i,
+                "name": r["name"],
+                "address": r["address"],
+                "commune_or_ward": r["commune_or_ward"],
+                "area": map_area(r["old_district"], locality_names, f"places row {i} old_district"),
+                "former_province": r["former_province"],
+                "kind": r["kind"],
+                "opening_hours": r["opening_hours"],
+                "lat": r["lat"],
+                "lon": r["lon"],
+                "coord_quality": r["coord_quality"],
+                "products_hint": r["products_hint"],
+                "source_url": r["source_url"],
+                "notes": r["notes"],
+            }
+        )
     return out
 
 
-PLACE_COLUMNS = ["id", "name", "address", "commune_or_ward", "area", "former_province", "kind",
-                 "opening_hours", "lat", "lon", "coord_quality", "products_hint", "source_url", "notes"]
+PLACE_COLUMNS = [
+    "id",
+    "name",
+    "address",
+    "commune_or_ward",
+    "area",
+    "former_province",
+    "kind",
+    "opening_hours",
+    "lat",
+    "lon",
+    "coord_quality",
+    "products_hint",
+    "source_url",
+    "notes",
+]
 
 # --------------------------------------------------------------------------- events
 
@@ -358,11 +398,18 @@ def build_events(src: Path, localities: list[dict]) -> list[dict]:
     for i, r in enumerate(rows, 1):
         area = event_area(r["place"], localities)
         print(f"  events row {i}: place {r['place'][:60]!r} -> area {area!r}")
-        out.append({
-            "id": i, "name": r["name"], "start_date": r["start_date"], "end_date": r["end_date"],
-            "place": r["place"], "area": area, "organiser": r["organiser"],
-            "source_url": r["source_url"],
-        })
+        out.append(
+            {
+                "id": i,
+                "name": r["name"],
+                "start_date": r["start_date"],
+                "end_date": r["end_date"],
+                "place": r["place"],
+                "area": area,
+                "organiser": r["organiser"],
+                "source_url": r["source_url"],
+            }
+        )
     return out
 
 
@@ -376,26 +423,44 @@ def build_shop_links(src: Path, src_products: list[dict]) -> list[dict]:
         ids = [i for i, p in enumerate(src_products, 1) if p["name"] == r["product_name"]]
         if len(ids) != 1:
             fail(f"shop_links: product_name {r['product_name']!r} matches {len(ids)} products")
-        out.append({"product_id": ids[0], "platform": r["platform"], "url": r["url"],
-                    "source_url": r["source_url"]})
+        out.append({"product_id": ids[0], "platform": r["platform"], "url": r["url"], "source_url": r["source_url"]})
     return out
 
 
 # ----------------------------------------------------------------------- categories
 
 CATEGORIES = [
-    ("food", "Thực phẩm", "Food",
-     "thực phẩm;đồ ăn;thức ăn;món ăn;đồ ăn vặt;nông sản;food;foods;foodstuff;eat;edible;snack;snacks;farm produce"),
-    ("beverage", "Đồ uống", "Drinks",
-     "đồ uống;nước uống;thức uống;giải khát;drinks;drink;beverage;beverages"),
-    ("herbal", "Dược liệu và sản phẩm thảo dược", "Herbal and medicinal products",
-     "dược liệu;thảo dược;thuốc nam;cây thuốc;sản phẩm từ dược liệu;herbal;herbs;herb;medicinal;medicinal herbs;herbal products;traditional medicine;wellness"),
-    ("textile", "Dệt may", "Textiles",
-     "dệt may;hàng dệt;may mặc;vải;đồ dệt;textile;textiles;fabric;fabrics;clothing;garments;weaving;woven"),
-    ("handicraft", "Thủ công mỹ nghệ", "Handicrafts",
-     "thủ công mỹ nghệ;thủ công;đồ thủ công;hàng thủ công;mỹ nghệ;đồ lưu niệm;handicraft;handicrafts;crafts;craft;souvenir;souvenirs;artisan"),
-    ("tourism", "Du lịch cộng đồng, sinh thái và điểm du lịch", "Community and eco-tourism",
-     "du lịch;du lịch cộng đồng;du lịch sinh thái;điểm du lịch;điểm tham quan;tham quan;tourism;tourist;ecotourism;eco-tourism;community tourism;tourist attraction;attractions;places to visit;things to do"),
+    (
+        "food",
+        "Thực phẩm",
+        "Food",
+        "thực phẩm;đồ ăn;thức ăn;món ăn;đồ ăn vặt;nông sản;food;foods;foodstuff;eat;edible;snack;snacks;farm produce",
+    ),
+    ("beverage", "Đồ uống", "Drinks", "đồ uống;nước uống;thức uống;giải khát;drinks;drink;beverage;beverages"),
+    (
+        "herbal",
+        "Dược liệu và sản phẩm thảo dược",
+        "Herbal and medicinal products",
+        "dược liệu;thảo dược;thuốc nam;cây thuốc;sản phẩm từ dược liệu;herbal;herbs;herb;medicinal;medicinal herbs;herbal products;traditional medicine;wellness",
+    ),
+    (
+        "textile",
+        "Dệt may",
+        "Textiles",
+        "dệt may;hàng dệt;may mặc;vải;đồ dệt;textile;textiles;fabric;fabrics;clothing;garments;weaving;woven",
+    ),
+    (
+        "handicraft",
+        "Thủ công mỹ nghệ",
+        "Handicrafts",
+        "thủ công mỹ nghệ;thủ công;đồ thủ công;hàng thủ công;mỹ nghệ;đồ lưu niệm;handicraft;handicrafts;crafts;craft;souvenir;souvenirs;artisan",
+    ),
+    (
+        "tourism",
+        "Du lịch cộng đồng, sinh thái và điểm du lịch",
+        "Community and eco-tourism",
+        "du lịch;du lịch cộng đồng;du lịch sinh thái;điểm du lịch;điểm tham quan;tham quan;tourism;tourist;ecotourism;eco-tourism;community tourism;tourist attraction;attractions;places to visit;things to do",
+    ),
 ]
 # product words that must never be category aliases
 CATEGORY_ALIAS_BLOCKLIST = {"trà", "chè", "rượu", "mật ong", "thổ cẩm", "tea", "wine", "honey", "homestay"}
@@ -425,83 +490,210 @@ SYNONYMS: list[tuple[str, str]] = [
     ("black", "đen"),
     ("village", "bản;làng"),
     # tea
-    ("tea", "chè;trà"), ("teas", "chè;trà"), ("green tea", "chè xanh;trà xanh"),
-    ("black tea", "hồng trà"), ("red tea", "hồng trà"), ("white tea", "bạch trà;chè trắng"),
-    ("yellow tea", "hoàng trà"), ("oolong", "ô long"), ("oolong tea", "ô long"), ("olong", "ô long"),
-    ("fermented tea", "chè lên men"), ("shan tea", "shan tuyết;chè shan"),
-    ("snow tea", "shan tuyết"), ("shan tuyet", "shan tuyết"), ("ancient tea", "shan tuyết cổ thụ;cổ thụ"),
-    ("old tea trees", "cổ thụ"), ("tea bags", "túi lọc"), ("tea bag", "túi lọc"), ("teabags", "túi lọc"),
-    ("lotus tea", "trà hoa sen"), ("lotus", "sen"), ("jasmine tea", "trà hoa nhài"), ("jasmine", "nhài"),
-    ("vine tea", "trà dây leo"), ("jiaogulan", "giảo cổ lam"), ("gynostemma", "giảo cổ lam"),
-    ("bat tien tea", "bát tiên"), ("organic", "hữu cơ"), ("organic tea", "chè hữu cơ"),
+    ("tea", "chè;trà"),
+    ("teas", "chè;trà"),
+    ("green tea", "chè xanh;trà xanh"),
+    ("black tea", "hồng trà"),
+    ("red tea", "hồng trà"),
+    ("white tea", "bạch trà;chè trắng"),
+    ("yellow tea", "hoàng trà"),
+    ("oolong", "ô long"),
+    ("oolong tea", "ô long"),
+    ("olong", "ô long"),
+    ("fermented tea", "chè lên men"),
+    ("shan tea", "shan tuyết;chè shan"),
+    ("snow tea", "shan tuyết"),
+    ("shan tuyet", "shan tuyết"),
+    ("ancient tea", "shan tuyết cổ thụ;cổ thụ"),
+    ("old tea trees", "cổ thụ"),
+    ("tea bags", "túi lọc"),
+    ("tea bag", "túi lọc"),
+    ("teabags", "túi lọc"),
+    ("lotus tea", "trà hoa sen"),
+    ("lotus", "sen"),
+    ("jasmine tea", "trà hoa nhài"),
+    ("jasmine", "nhài"),
+    ("vine tea", "trà dây leo"),
+    ("jiaogulan", "giảo cổ lam"),
+    ("gynostemma", "giảo cổ lam"),
+    ("bat tien tea", "bát tiên"),
+    ("organic", "hữu cơ"),
+    ("organic tea", "chè hữu cơ"),
     # honey and bees
-    ("honey", "mật ong"), ("bee honey", "mật ong"), ("wildflower honey", "mật ong hoa tự nhiên"),
-    ("pollen", "phấn hoa"), ("bee pollen", "phấn hoa"), ("royal jelly", "sữa ong chúa"),
+    ("honey", "mật ong"),
+    ("bee honey", "mật ong"),
+    ("wildflower honey", "mật ong hoa tự nhiên"),
+    ("pollen", "phấn hoa"),
+    ("bee pollen", "phấn hoa"),
+    ("royal jelly", "sữa ong chúa"),
     # fish and meat
-    ("salmon", "cá hồi"), ("smoked salmon", "cá hồi hun khói"), ("salmon floss", "ruốc cá hồi"),
-    ("fish", "cá"), ("fillet", "phi lê"), ("cheese", "pho mai"),
-    ("sausage", "lạp xường;lạp sườn;xúc xích"), ("sausages", "lạp xường;lạp sườn;xúc xích"),
-    ("chinese sausage", "lạp xường;lạp sườn"), ("lap xuong", "lạp xường;lạp sườn"),
-    ("smoked meat", "gác bếp;hun khói;sấy"), ("dried meat", "sấy;gác bếp"),
-    ("jerky", "gác bếp;sấy"), ("smoked", "hun khói;gác bếp"), ("dried", "sấy"),
-    ("buffalo", "trâu"), ("buffalo jerky", "thịt trâu gác bếp;thịt trâu sấy"),
-    ("pork", "lợn"), ("pig", "lợn"), ("heo", "lợn"), ("pork belly", "ba chỉ"),
-    ("pork floss", "ruốc lợn"), ("floss", "ruốc"), ("beef", "bò"), ("meat", "thịt"),
-    ("duck", "vịt"), ("duck egg", "trứng vịt"), ("duck eggs", "trứng vịt"),
-    ("egg", "trứng"), ("eggs", "trứng"), ("frog", "ếch"), ("rabbit", "thỏ"),
+    ("salmon", "cá hồi"),
+    ("smoked salmon", "cá hồi hun khói"),
+    ("salmon floss", "ruốc cá hồi"),
+    ("fish", "cá"),
+    ("fillet", "phi lê"),
+    ("cheese", "pho mai"),
+    ("sausage", "lạp xường;lạp sườn;xúc xích"),
+    ("sausages", "lạp xường;lạp sườn;xúc xích"),
+    ("chinese sausage", "lạp xường;lạp sườn"),
+    ("lap xuong", "lạp xường;lạp sườn"),
+    ("smoked meat", "gác bếp;hun khói;sấy"),
+    ("dried meat", "sấy;gác bếp"),
+    ("jerky", "gác bếp;sấy"),
+    ("smoked", "hun khói;gác bếp"),
+    ("dried", "sấy"),
+    ("buffalo", "trâu"),
+    ("buffalo jerky", "thịt trâu gác bếp;thịt trâu sấy"),
+    ("pork", "lợn"),
+    ("pig", "lợn"),
+    ("heo", "lợn"),
+    ("pork belly", "ba chỉ"),
+    ("pork floss", "ruốc lợn"),
+    ("floss", "ruốc"),
+    ("beef", "bò"),
+    ("meat", "thịt"),
+    ("duck", "vịt"),
+    ("duck egg", "trứng vịt"),
+    ("duck eggs", "trứng vịt"),
+    ("egg", "trứng"),
+    ("eggs", "trứng"),
+    ("frog", "ếch"),
+    ("rabbit", "thỏ"),
     # rice and grains
-    ("rice", "gạo"), ("brown rice", "gạo lứt"), ("organic rice", "gạo hữu cơ"),
-    ("sticky rice", "nếp"), ("glutinous rice", "nếp"), ("seng cu", "séng cù"),
-    ("green rice flakes", "cốm"), ("young rice flakes", "cốm"), ("rice flakes", "cốm"),
-    ("rice cake", "bánh chưng"), ("sticky rice cake", "bánh chưng"),
-    ("black rice cake", "bánh chưng đen"), ("corn", "ngô"), ("maize", "ngô"),
-    ("glass noodles", "miến"), ("vermicelli", "miến"), ("noodles", "miến"),
-    ("arrowroot noodles", "miến đao"), ("cellophane noodles", "miến"),
-    ("cassava", "sắn"), ("tapioca", "tinh bột sắn"), ("tapioca starch", "tinh bột sắn"),
+    ("rice", "gạo"),
+    ("brown rice", "gạo lứt"),
+    ("organic rice", "gạo hữu cơ"),
+    ("sticky rice", "nếp"),
+    ("glutinous rice", "nếp"),
+    ("seng cu", "séng cù"),
+    ("green rice flakes", "cốm"),
+    ("young rice flakes", "cốm"),
+    ("rice flakes", "cốm"),
+    ("rice cake", "bánh chưng"),
+    ("sticky rice cake", "bánh chưng"),
+    ("black rice cake", "bánh chưng đen"),
+    ("corn", "ngô"),
+    ("maize", "ngô"),
+    ("glass noodles", "miến"),
+    ("vermicelli", "miến"),
+    ("noodles", "miến"),
+    ("arrowroot noodles", "miến đao"),
+    ("cellophane noodles", "miến"),
+    ("cassava", "sắn"),
+    ("tapioca", "tinh bột sắn"),
+    ("tapioca starch", "tinh bột sắn"),
     ("cassava starch", "tinh bột sắn"),
     # drinks
-    ("wine", "rượu"), ("liquor", "rượu"), ("alcohol", "rượu"), ("spirits", "rượu"),
-    ("rice wine", "rượu gạo;rượu nếp;rượu thóc"), ("sticky rice wine", "rượu nếp"),
-    ("moonshine", "rượu"), ("happy water", "rượu"), ("corn wine", "rượu ngô"),
-    ("bottled water", "nước uống đóng chai"), ("drinking water", "nước uống đóng chai"),
+    ("wine", "rượu"),
+    ("liquor", "rượu"),
+    ("alcohol", "rượu"),
+    ("spirits", "rượu"),
+    ("rice wine", "rượu gạo;rượu nếp;rượu thóc"),
+    ("sticky rice wine", "rượu nếp"),
+    ("moonshine", "rượu"),
+    ("happy water", "rượu"),
+    ("corn wine", "rượu ngô"),
+    ("bottled water", "nước uống đóng chai"),
+    ("drinking water", "nước uống đóng chai"),
     # fruit and vegetables
-    ("pomelo", "bưởi"), ("grapefruit", "bưởi"), ("plum", "mận"), ("plums", "mận"),
-    ("dried plum", "mận sấy"), ("pear", "lê"), ("pears", "lê"),
-    ("persimmon", "hồng không hạt;hồng ngâm"), ("persimmons", "hồng không hạt;hồng ngâm"),
-    ("banana", "chuối"), ("bananas", "chuối"), ("royal banana", "chuối ngự;chuối tiến vua"),
-    ("longan", "nhãn"), ("tangerine", "quýt"), ("tangerines", "quýt"), ("mandarin", "quýt"),
-    ("orange", "quýt"), ("oranges", "quýt"),
-    ("chili", "tương ớt;ớt"), ("chilli", "tương ớt;ớt"), ("chili sauce", "tương ớt"),
-    ("chilli sauce", "tương ớt"), ("hot sauce", "tương ớt"),
-    ("bamboo shoots", "măng"), ("bamboo shoot", "măng"), ("mushroom", "nấm"),
-    ("mushrooms", "nấm"), ("oyster mushroom", "nấm sò"),
-    ("peanut", "lạc"), ("peanuts", "lạc"), ("groundnut", "lạc"), ("groundnuts", "lạc"),
-    ("peanut oil", "dầu lạc"), ("soybean", "đậu tương"), ("soybeans", "đậu tương"),
-    ("soy", "đậu tương"), ("kale", "cải kale"), ("chayote", "su su"), ("taro", "khoai sọ"),
-    ("dragon fruit", "thanh long"), ("pitaya", "thanh long"), ("watermelon", "dưa hấu"),
-    ("wild apple", "táo mèo"), ("docynia", "táo mèo"), ("tao meo", "táo mèo"),
-    ("vinegar", "dấm"), ("turmeric", "nghệ"), ("lemongrass", "sả"), ("perilla", "tía tô"),
-    ("chocolate", "chocolate"), ("choco", "chocolate"),
+    ("pomelo", "bưởi"),
+    ("grapefruit", "bưởi"),
+    ("plum", "mận"),
+    ("plums", "mận"),
+    ("dried plum", "mận sấy"),
+    ("pear", "lê"),
+    ("pears", "lê"),
+    ("persimmon", "hồng không hạt;hồng ngâm"),
+    ("persimmons", "hồng không hạt;hồng ngâm"),
+    ("banana", "chuối"),
+    ("bananas", "chuối"),
+    ("royal banana", "chuối ngự;chuối tiến vua"),
+    ("longan", "nhãn"),
+    ("tangerine", "quýt"),
+    ("tangerines", "quýt"),
+    ("mandarin", "quýt"),
+    ("orange", "quýt"),
+    ("oranges", "quýt"),
+    ("chili", "tương ớt;ớt"),
+    ("chilli", "tương ớt;ớt"),
+    ("chili sauce", "tương ớt"),
+    ("chilli sauce", "tương ớt"),
+    ("hot sauce", "tương ớt"),
+    ("bamboo shoots", "măng"),
+    ("bamboo shoot", "măng"),
+    ("mushroom", "nấm"),
+    ("mushrooms", "nấm"),
+    ("oyster mushroom", "nấm sò"),
+    ("peanut", "lạc"),
+    ("peanuts", "lạc"),
+    ("groundnut", "lạc"),
+    ("groundnuts", "lạc"),
+    ("peanut oil", "dầu lạc"),
+    ("soybean", "đậu tương"),
+    ("soybeans", "đậu tương"),
+    ("soy", "đậu tương"),
+    ("kale", "cải kale"),
+    ("chayote", "su su"),
+    ("taro", "khoai sọ"),
+    ("dragon fruit", "thanh long"),
+    ("pitaya", "thanh long"),
+    ("watermelon", "dưa hấu"),
+    ("wild apple", "táo mèo"),
+    ("docynia", "táo mèo"),
+    ("tao meo", "táo mèo"),
+    ("vinegar", "dấm"),
+    ("turmeric", "nghệ"),
+    ("lemongrass", "sả"),
+    ("perilla", "tía tô"),
+    ("chocolate", "chocolate"),
+    ("choco", "chocolate"),
     # herbal
-    ("cinnamon", "quế"), ("cinnamon tea", "trà quế"), ("cinnamon oil", "tinh dầu quế"),
-    ("cinnamon sticks", "quế điếu;quế sáo"), ("essential oil", "tinh dầu"),
-    ("essential oils", "tinh dầu"), ("artichoke", "actiso"), ("atiso", "actiso"),
-    ("cordyceps", "đông trùng hạ thảo"), ("capsules", "viên nang"), ("extract", "cao"),
-    ("incense", "quế hương"), ("massage", "xịt massage"), ("dish soap", "nước rửa chén"),
+    ("cinnamon", "quế"),
+    ("cinnamon tea", "trà quế"),
+    ("cinnamon oil", "tinh dầu quế"),
+    ("cinnamon sticks", "quế điếu;quế sáo"),
+    ("essential oil", "tinh dầu"),
+    ("essential oils", "tinh dầu"),
+    ("artichoke", "actiso"),
+    ("atiso", "actiso"),
+    ("cordyceps", "đông trùng hạ thảo"),
+    ("capsules", "viên nang"),
+    ("extract", "cao"),
+    ("incense", "quế hương"),
+    ("massage", "xịt massage"),
+    ("dish soap", "nước rửa chén"),
     ("floor cleaner", "nước lau sàn"),
     # crafts
-    ("brocade", "thổ cẩm"), ("textile", "thổ cẩm"), ("bag", "túi"), ("pillowcase", "vỏ gối"),
-    ("stone", "đá"), ("feng shui", "phong thủy"), ("pixiu", "tỳ hưu"),
-    ("money toad", "thiềm thừ"), ("three-legged toad", "thiềm thừ"),
+    ("brocade", "thổ cẩm"),
+    ("textile", "thổ cẩm"),
+    ("bag", "túi"),
+    ("pillowcase", "vỏ gối"),
+    ("stone", "đá"),
+    ("feng shui", "phong thủy"),
+    ("pixiu", "tỳ hưu"),
+    ("money toad", "thiềm thừ"),
+    ("three-legged toad", "thiềm thừ"),
     # tourism
-    ("homestay", "homestay"), ("tourism", "du lịch"), ("ecotourism", "du lịch;sinh thái"),
-    ("eco-tourism", "du lịch;sinh thái"), ("community tourism", "du lịch cộng đồng"),
-    ("hot spring", "suối khoáng nóng"), ("hot springs", "suối khoáng nóng"),
-    ("garden", "vườn"), ("tea culture", "không gian văn hoá trà"),
+    ("homestay", "homestay"),
+    ("tourism", "du lịch"),
+    ("ecotourism", "du lịch;sinh thái"),
+    ("eco-tourism", "du lịch;sinh thái"),
+    ("community tourism", "du lịch cộng đồng"),
+    ("hot spring", "suối khoáng nóng"),
+    ("hot springs", "suối khoáng nóng"),
+    ("garden", "vườn"),
+    ("tea culture", "không gian văn hoá trà"),
     # abbreviations and slang
-    ("htx", "hợp tác xã"), ("cty", "công ty"), ("tp", "thành phố"), ("tx", "thị xã"),
-    ("tt", "thị trấn"), ("sp", "sản phẩm"), ("tnhh", "trách nhiệm hữu hạn"),
-    ("mtv", "một thành viên"), ("ubnd", "ủy ban nhân dân"), ("qđ", "quyết định"),
+    ("htx", "hợp tác xã"),
+    ("cty", "công ty"),
+    ("tp", "thành phố"),
+    ("tx", "thị xã"),
+    ("tt", "thị trấn"),
+    ("sp", "sản phẩm"),
+    ("tnhh", "trách nhiệm hữu hạn"),
+    ("mtv", "một thành viên"),
+    ("ubnd", "ủy ban nhân dân"),
+    ("qđ", "quyết định"),
     ("đs", "đặc sản"),
 ]
 
@@ -529,99 +721,164 @@ def build_synonyms(products: list[dict]) -> list[dict]:
 # ---------------------------------------------------------------------------- facts
 
 FACT_FIGURES = [
-    dict(as_of="2025-07", scope="new Lào Cai province", total=604,
-         split_vi="553 sản phẩm 3★, 49 sản phẩm 4★, 2 sản phẩm 5★",
-         split_en="553 at 3★, 49 at 4★, 2 at 5★",
-         source="https://trangtraiviet.danviet.vn/nong-thon-moi-lao-cai-vuot-ke-hoach-them-62-san-pham-ocop-duoc-gan-sao-d1350046.html"),
-    dict(as_of="2025-08", scope="new Lào Cai province", total=604,
-         split_vi="553 sản phẩm 3★ (3 sản phẩm tiềm năng 4★), 49 sản phẩm 4★, 2 sản phẩm 5★",
-         split_en="553 at 3★ (3 of them rated potential 4★), 49 at 4★, 2 at 5★",
-         source="https://thongtin.vietnam.vn/en/khi-san-vat-vao-duong-bang-cat-canh"),
-    dict(as_of="2025-05", scope="former Lào Cai", total=267,
-         split_vi="258 sản phẩm 3★, 7 sản phẩm 4★, 2 sản phẩm 5★",
-         split_en="258 at 3★, 7 at 4★, 2 at 5★",
-         source="https://laocaitv.vn/chinh-tri-xa-hoi/lao-cai-co-267-san-pham-dat-chuan-ocop"),
-    dict(as_of="2025-01-31", scope="former Lào Cai", total=269,
-         split_vi="259 sản phẩm 3★, 8 sản phẩm 4★, 2 sản phẩm 5★",
-         split_en="259 at 3★, 8 at 4★, 2 at 5★",
-         source="https://baolaocai.vn/lao-cai-co-269-san-pham-ocop-tu-3-sao-tro-len-post396860.html"),
-    dict(as_of="2024-11", scope="former Lào Cai", total=212,
-         split_vi="202 sản phẩm 3★, 8 sản phẩm 4★, 2 sản phẩm 5★",
-         split_en="202 at 3★, 8 at 4★, 2 at 5★",
-         source="https://baolaocai.vn/lao-cai-them-2-san-pham-duoc-cong-nhan-ocop-5-sao-post392978.html"),
-    dict(as_of="2023-06-20", scope="former Lào Cai", total=163,
-         split_vi="138 sản phẩm 3★, 25 sản phẩm 4★",
-         split_en="138 at 3★, 25 at 4★",
-         source="https://baolaocai.vn/toan-tinh-co-163-san-pham-ocop-post369801.html"),
-    dict(as_of="2019-03-19", scope="former Lào Cai", total=10,
-         split_vi="9 sản phẩm 3★, 1 sản phẩm 4★",
-         split_en="9 at 3★, 1 at 4★",
-         source="https://nongnghiep.vn/10-san-pham-ocop-lao-cai-d239958.html"),
-    dict(as_of="mid-2025", scope="former Yên Bái", total=271,
-         split_vi="246 sản phẩm 3★, 25 sản phẩm 4★",
-         split_en="246 at 3★, 25 at 4★",
-         source="https://trongtrot.com.vn/giao-thuong-nong-nghiep/phat-trien-san-pham-ocop-yen-bai-nang-tam-gia-tri-nong-san-dia-phuong.html"),
-    dict(as_of="2025-02", scope="former Yên Bái", total=268,
-         split_vi="240 sản phẩm 3★, 28 sản phẩm 4★",
-         split_en="240 at 3★, 28 at 4★",
-         source="http://hoinhabaoyenbai.org.vn/tin-tuc-su-kien/Yen-Bai-268-san-pham-OCOP-duoc-chung-nhan?PageIndex=8"),
-    dict(as_of="2023-10", scope="former Yên Bái", total=227,
-         split_vi="206 sản phẩm 3★, 21 sản phẩm 4★",
-         split_en="206 at 3★, 21 at 4★",
-         source="http://hhdn.yenbai.vn/tin-tuc/yen-bai-co-227-san-pham-duoc-cap-chung-nhan-ocop/"),
-    dict(as_of="2025-01", scope="national", total=14642,
-         split_vi="", split_en="",
-         source="https://vietnamnews.vn/economy/1690849/28-products-receive-five-star-national-ocop-rating.html"),
+    dict(
+        as_of="2025-07",
+        scope="new Lào Cai province",
+        total=604,
+        split_vi="553 sản phẩm 3★, 49 sản phẩm 4★, 2 sản phẩm 5★",
+        split_en="553 at 3★, 49 at 4★, 2 at 5★",
+        source="https://trangtraiviet.danviet.vn/nong-thon-moi-lao-cai-vuot-ke-hoach-them-62-san-pham-ocop-duoc-gan-sao-d1350046.html",
+    ),
+    dict(
+        as_of="2025-08",
+        scope="new Lào Cai province",
+        total=604,
+        split_vi="553 sản phẩm 3★ (3 sản phẩm tiềm năng 4★), 49 sản phẩm 4★, 2 sản phẩm 5★",
+        split_en="553 at 3★ (3 of them rated potential 4★), 49 at 4★, 2 at 5★",
+        source="https://thongtin.vietnam.vn/en/khi-san-vat-vao-duong-bang-cat-canh",
+    ),
+    dict(
+        as_of="2025-05",
+        scope="former Lào Cai",
+        total=267,
+        split_vi="258 sản phẩm 3★, 7 sản phẩm 4★, 2 sản phẩm 5★",
+        split_en="258 at 3★, 7 at 4★, 2 at 5★",
+        source="https://laocaitv.vn/chinh-tri-xa-hoi/lao-cai-co-267-san-pham-dat-chuan-ocop",
+    ),
+    dict(
+        as_of="2025-01-31",
+        scope="former Lào Cai",
+        total=269,
+        split_vi="259 sản phẩm 3★, 8 sản phẩm 4★, 2 sản phẩm 5★",
+        split_en="259 at 3★, 8 at 4★, 2 at 5★",
+        source="https://baolaocai.vn/lao-cai-co-269-san-pham-ocop-tu-3-sao-tro-len-post396860.html",
+    ),
+    dict(
+        as_of="2024-11",
+        scope="former Lào Cai",
+        total=212,
+        split_vi="202 sản phẩm 3★, 8 sản phẩm 4★, 2 sản phẩm 5★",
+        split_en="202 at 3★, 8 at 4★, 2 at 5★",
+        source="https://baolaocai.vn/lao-cai-them-2-san-pham-duoc-cong-nhan-ocop-5-sao-post392978.html",
+    ),
+    dict(
+        as_of="2023-06-20",
+        scope="former Lào Cai",
+        total=163,
+        split_vi="138 sản phẩm 3★, 25 sản phẩm 4★",
+        split_en="138 at 3★, 25 at 4★",
+        source="https://baolaocai.vn/toan-tinh-co-163-san-pham-ocop-post369801.html",
+    ),
+    dict(
+        as_of="2019-03-19",
+        scope="former Lào Cai",
+        total=10,
+        split_vi="9 sản phẩm 3★, 1 sản phẩm 4★",
+        split_en="9 at 3★, 1 at 4★",
+        source="https://nongnghiep.vn/10-san-pham-ocop-lao-cai-d239958.html",
+    ),
+    dict(
+        as_of="mid-2025",
+        scope="former Yên Bái",
+        total=271,
+        split_vi="246 sản phẩm 3★, 25 sản phẩm 4★",
+        split_en="246 at 3★, 25 at 4★",
+        source="https://trongtrot.com.vn/giao-thuong-nong-nghiep/phat-trien-san-pham-ocop-yen-bai-nang-tam-gia-tri-nong-san-dia-phuong.html",
+    ),
+    dict(
+        as_of="2025-02",
+        scope="former Yên Bái",
+        total=268,
+        split_vi="240 sản phẩm 3★, 28 sản phẩm 4★",
+        split_en="240 at 3★, 28 at 4★",
+        source="http://hoinhabaoyenbai.org.vn/tin-tuc-su-kien/Yen-Bai-268-san-pham-OCOP-duoc-chung-nhan?PageIndex=8",
+    ),
+    dict(
+        as_of="2023-10",
+        scope="former Yên Bái",
+        total=227,
+        split_vi="206 sản phẩm 3★, 21 sản phẩm 4★",
+        split_en="206 at 3★, 21 at 4★",
+        source="http://hhdn.yenbai.vn/tin-tuc/yen-bai-co-227-san-pham-duoc-cap-chung-nhan-ocop/",
+    ),
+    dict(
+        as_of="2025-01",
+        scope="national",
+        total=14642,
+        split_vi="",
+        split_en="",
+        source="https://vietnamnews.vn/economy/1690849/28-products-receive-five-star-national-ocop-rating.html",
+    ),
 ]
 
 FACT_SECTIONS = {
     "stars": dict(
-        vi=("Sản phẩm OCOP được chấm theo thang 100 điểm (phần A tổ chức sản xuất 40, phần B "
+        vi=(
+            "Sản phẩm OCOP được chấm theo thang 100 điểm (phần A tổ chức sản xuất 40, phần B "
             "tiếp thị và câu chuyện sản phẩm 25, phần C chất lượng 35). Từ 90 điểm: 5 sao (cấp "
             "quốc gia); 70 đến dưới 90: 4 sao; 50 đến dưới 70: 3 sao; 30 đến dưới 50: 2 sao; "
             "dưới 30: 1 sao. Chỉ sản phẩm từ 3 sao trở lên được công nhận, cấp giấy chứng nhận "
             "và được in logo OCOP cùng số sao trên bao bì. Sao gắn với một sản phẩm và bao bì cụ "
-            "thể, không gắn với nhà sản xuất hay cả xã."),
-        en=("OCOP products are scored out of 100 (part A, production and community: 40; part B, "
+            "thể, không gắn với nhà sản xuất hay cả xã."
+        ),
+        en=(
+            "OCOP products are scored out of 100 (part A, production and community: 40; part B, "
             "marketing and product story: 25; part C, quality: 35). 90 points or more: 5 stars "
             "(national level); 70 to under 90: 4 stars; 50 to under 70: 3 stars; 30 to under 50: "
             "2 stars; under 30: 1 star. Only products with 3 stars or more are certified, get a "
             "certificate and may print the OCOP logo and their stars on the packaging. A star "
-            "belongs to one specific product and its packaging, not to a producer or a commune."),
-        source="https://proatc.vn/phan-hang-nhom-san-pham-ocop/"),
+            "belongs to one specific product and its packaging, not to a producer or a commune."
+        ),
+        source="https://proatc.vn/phan-hang-nhom-san-pham-ocop/",
+    ),
     "certifier": dict(
-        vi=("Theo Quyết định 148/QĐ-TTg ngày 24/02/2023: UBND cấp huyện công nhận sản phẩm 3 sao; "
+        vi=(
+            "Theo Quyết định 148/QĐ-TTg ngày 24/02/2023: UBND cấp huyện công nhận sản phẩm 3 sao; "
             "UBND cấp tỉnh công nhận 4 sao và đề nghị xét 5 sao; Hội đồng Trung ương tại Bộ Nông "
             "nghiệp (từ 2025 là Bộ Nông nghiệp và Môi trường) công nhận 5 sao. Trước năm 2023, "
             "UBND tỉnh công nhận cả 3 sao và 4 sao. Cấp chính quyền huyện đã bỏ từ 1/7/2025; "
-            "chưa có nguồn xác nhận cấp nào công nhận 3 sao sau thời điểm này."),
-        en=("Under Decision 148/QĐ-TTg of 24/02/2023, the district People's Committee recognises "
+            "chưa có nguồn xác nhận cấp nào công nhận 3 sao sau thời điểm này."
+        ),
+        en=(
+            "Under Decision 148/QĐ-TTg of 24/02/2023, the district People's Committee recognises "
             "3-star products, the provincial People's Committee recognises 4 stars and proposes "
             "5-star candidates, and the central council at the Ministry of Agriculture (since 2025 "
             "the Ministry of Agriculture and Environment) recognises 5 stars. Before 2023 the "
             "province certified both 3 and 4 stars. District governments were abolished on "
-            "1/7/2025, and no source yet confirms who recognises 3 stars since then."),
-        source="https://hangthat.thuonghieucongluan.com.vn/ban-hanh-bo-tieu-chi-va-quy-trinh-danh-gia-phan-hang-san-pham-chuong-trinh-moi-xa-mot-san-pham-a93435.html"),
+            "1/7/2025, and no source yet confirms who recognises 3 stars since then."
+        ),
+        source="https://hangthat.thuonghieucongluan.com.vn/ban-hanh-bo-tieu-chi-va-quy-trinh-danh-gia-phan-hang-san-pham-chuong-trinh-moi-xa-mot-san-pham-a93435.html",
+    ),
     "validity": dict(
-        vi=("Giấy chứng nhận OCOP có hiệu lực 36 tháng (3 năm) kể từ ngày ký quyết định. Hết "
+        vi=(
+            "Giấy chứng nhận OCOP có hiệu lực 36 tháng (3 năm) kể từ ngày ký quyết định. Hết "
             "hạn, sản phẩm phải được đánh giá lại, nếu không sẽ mất quyền dùng logo OCOP. Vì vậy "
             "nhiều chứng nhận từ 2019-2021 có thể đã hết hạn hoặc được xếp hạng lại; nên nói "
-            "\"được chứng nhận năm ...\" thay vì \"còn hiệu lực\"."),
-        en=("An OCOP certificate is valid for 36 months (3 years) from the date of the decision. "
+            '"được chứng nhận năm ..." thay vì "còn hiệu lực".'
+        ),
+        en=(
+            "An OCOP certificate is valid for 36 months (3 years) from the date of the decision. "
             "After that the product must be re-evaluated or it loses the right to use the OCOP "
             "logo. Many 2019-2021 certificates may therefore have expired or been re-rated, so "
-            "say \"certified in YEAR\" rather than \"valid\"."),
-        source="https://yenbai.gov.vn:443/noidung/tintuc/Pages/chi-tiet-tin-tuc.aspx?ItemID=33243"),
+            'say "certified in YEAR" rather than "valid".'
+        ),
+        source="https://yenbai.gov.vn:443/noidung/tintuc/Pages/chi-tiet-tin-tuc.aspx?ItemID=33243",
+    ),
     "merger": dict(
-        vi=("Ngày 1/7/2025 tỉnh Lào Cai và tỉnh Yên Bái hợp nhất thành tỉnh Lào Cai mới. Cấp "
+        vi=(
+            "Ngày 1/7/2025 tỉnh Lào Cai và tỉnh Yên Bái hợp nhất thành tỉnh Lào Cai mới. Cấp "
             "huyện bị bãi bỏ và các xã được sáp nhập, ví dụ thị xã Sa Pa cũ nay là phường Sa Pa, "
             "Bắc Hà nay là xã Bắc Hà. Báo chí, giấy chứng nhận và người dân vẫn thường dùng tên "
-            "huyện cũ."),
-        en=("On 1 July 2025 Lào Cai and Yên Bái provinces merged into a new Lào Cai province. "
+            "huyện cũ."
+        ),
+        en=(
+            "On 1 July 2025 Lào Cai and Yên Bái provinces merged into a new Lào Cai province. "
             "Districts were abolished and communes merged: for example the old Sa Pa town is now "
             "phường Sa Pa and Bắc Hà is now xã Bắc Hà. News, certificates and people still often "
-            "use the old district names."),
-        source="https://ngaynay.vn/phat-trien-du-lich-xanh-gan-voi-bao-ton-gia-tri-van-hoa-post166805.html"),
+            "use the old district names."
+        ),
+        source="https://ngaynay.vn/phat-trien-du-lich-xanh-gan-voi-bao-ton-gia-tri-van-hoa-post166805.html",
+    ),
 }
 
 
@@ -632,9 +889,12 @@ def toml_str(s: str) -> str:
 
 def build_facts(src: Path, path: Path) -> None:
     facts_md = nfc((src / "ocop_facts.md").read_text(encoding="utf-8"))
-    lines = ["# OCOP programme facts for the bot's 'about OCOP' answers.",
-             "# Summarised from ../shared/data/ocop_facts.md by data/build_seed.py; do not edit by hand.",
-             "# Always quote a figure with its as_of date.", ""]
+    lines = [
+        "# OCOP programme facts for the bot's 'about OCOP' answers.",
+        "# Summarised from ../shared/data/ocop_facts.md by data/build_seed.py; do not edit by hand.",
+        "# Always quote a figure with its as_of date.",
+        "",
+    ]
     for f in FACT_FIGURES:
         if f["source"] not in facts_md:
             fail(f"facts: source URL not in ocop_facts.md: {f['source']}")
@@ -658,6 +918,7 @@ def build_facts(src: Path, path: Path) -> None:
     text = "\n".join(lines)
     try:
         import tomllib  # Python 3.11+
+
         tomllib.loads(text)
     except ModuleNotFoundError:
         pass
@@ -667,11 +928,23 @@ def build_facts(src: Path, path: Path) -> None:
 
 # ----------------------------------------------------------------------------- main
 
-PRODUCT_COLUMNS = ["id", "name", "qualifier", "star", "producer", "producer_type", "area",
-                   "former_province", "category", "year", "decision", "english_name", "aliases",
-                   "source_url"]
-LOCALITY_COLUMNS = ["name", "kind", "district", "former_province", "aliases", "lat", "lon",
-                    "coord_source", "new_units"]
+PRODUCT_COLUMNS = [
+    "id",
+    "name",
+    "qualifier",
+    "star",
+    "producer",
+    "producer_type",
+    "area",
+    "former_province",
+    "category",
+    "year",
+    "decision",
+    "english_name",
+    "aliases",
+    "source_url",
+]
+LOCALITY_COLUMNS = ["name", "kind", "district", "former_province", "aliases", "lat", "lon", "coord_source", "new_units"]
 EVENT_COLUMNS = ["id", "name", "start_date", "end_date", "place", "area", "organiser", "source_url"]
 SHOP_COLUMNS = ["product_id", "platform", "url", "source_url"]
 
@@ -690,7 +963,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"source: {src}\noutput: {out}")
 
     localities = build_localities(src)
-    names = {l["name"] for l in localities}
+    names = {line["name"] for line in localities}
     src_products, products = build_products(src, here, names)
     places = build_places(src, names)
     events = build_events(src, localities)

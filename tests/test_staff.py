@@ -18,7 +18,9 @@ ADMIN = "4242"
 
 @pytest.fixture
 async def staff_services(services):
-    services.config = dataclasses.replace(services.config, admins=AdminsSection(telegram=(int(ADMIN),), zalo=("zadmin",)))
+    services.config = dataclasses.replace(
+        services.config, admins=AdminsSection(telegram=(int(ADMIN),), zalo=("zadmin",))
+    )
     return services
 
 

@@ -8,6 +8,7 @@ rapidfuzz similarity order the answers.
 from __future__ import annotations
 
 import csv
+import heapq
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -28,11 +29,11 @@ from bot.search.query import (
     tokenize,
 )
 from bot.search.telex import decode_ime
-from bot.text import accent_key, fold, words
+from bot.text import accent_key, fold, fold_cached, words
 
 # Field weights: a word found in the name counts more than one found in the producer.
-NAME, QUALIFIER, ALIAS, PRODUCER, PLACE, CATEGORY = 3.0, 1.5, 2.0, 1.2, 1.0, 0.8
-CONTENT_FIELD_MIN = PRODUCER  # name, qualifier, alias, producer: what a product *is*
+NAME, QUALIFIER, ALIAS, PRODUCER = 3.0, 1.5, 2.0, 1.2
+CONTENT_FIELD_MIN = PRODUCER  # every indexed field says what a product *is*
 ANSWER_COVERAGE = 0.8  # below this share of the user's words we claim no answer
 SUGGEST_COVERAGE = 0.34
 MAX_CANDIDATES = 200
@@ -103,9 +104,16 @@ class SearchIndex:
         self.area_of: dict[int, str] = {}
         self.province_of: dict[int, str] = {}
         self.places: dict[tuple[str, ...], PlacePhrase] = {}
+        self.by_star: dict[int | None, set[int]] = defaultdict(set)
+        self.by_area: dict[str, set[int]] = defaultdict(set)
+        self.by_province: dict[str, set[int]] = defaultdict(set)
+        self.by_category: dict[str, set[int]] = defaultdict(set)
         self._build_places(localities)
         for product in products:
             self._add(product)
+        # Listings (filters only) come out in this order: stars first, then by name.
+        ordered = sorted(self.products, key=lambda d: (-(self.products[d].star or 0), self.name_folded[d]))
+        self.list_position = {doc: i for i, doc in enumerate(ordered)}
         n = max(len(self.products), 1)
         self.idf = {tok: math.log(1 + n / len(docs)) for tok, docs in self.postings.items()}
         self.max_idf = math.log(1 + n)
@@ -143,25 +151,26 @@ class SearchIndex:
             (product.english_name, ALIAS),
             *((alias, ALIAS) for alias in product.aliases),
             (product.producer, PRODUCER),
-            (product.area, PLACE),
-            (product.former_province, PLACE),
         ]
-        category = self.vocab.categories.get(product.category)
-        if category:
-            fields.append((f"{category['vi']} {category['en']} {product.category}", CATEGORY))
+        # Area, province and category are filters (parsed out of the query), not search words:
+        # as postings they would touch a third of the catalogue for every "Sa Pa".
         for text, weight in fields:
-            tokens = fold(text).split()
+            tokens = fold_cached(text).split()
             grams = tokens + ["".join(pair) for pair in zip(tokens, tokens[1:], strict=False)]
             for tok in grams:
                 if self.postings[tok].get(doc, 0.0) < weight:
                     self.postings[tok][doc] = weight
-        self.name_folded[doc] = fold(product.name)
+        self.name_folded[doc] = fold_cached(product.name)
         self.alt_folded[doc] = tuple(
-            fold(s) for s in (product.name, product.display_name, product.english_name, *product.aliases) if s
+            fold_cached(s) for s in (product.name, product.display_name, product.english_name, *product.aliases) if s
         )
         self.name_accents[doc] = frozenset(accent_key(w) for w in words(product.display_name))
         self.area_of[doc] = product.area
         self.province_of[doc] = product.former_province
+        self.by_star[product.star].add(doc)
+        self.by_area[product.area].add(doc)
+        self.by_province[product.former_province].add(doc)
+        self.by_category[product.category].add(doc)
 
     # -- query understanding ------------------------------------------------------------
 
@@ -266,25 +275,6 @@ class SearchIndex:
                     best[doc] = (penalty, field_weight)
         return best
 
-    def _place_ok(self, query: ParsedQuery, doc: int) -> bool:
-        place = query.place
-        if place is None or (place.district is None and place.province is None):
-            return True
-        if place.province is not None and self.province_of[doc] == place.province:
-            return True
-        if place.district is not None and self.area_of[doc] == place.district:
-            return True
-        # The phrase is part of this product's own name ("Quả mận Tả Van Si Ma Cai").
-        return f" {' '.join(place.tokens)} " in f" {self.name_folded[doc]} "
-
-    def _filters_ok(self, query: ParsedQuery, doc: int, relax: set[str]) -> bool:
-        product = self.products[doc]
-        if "star" not in relax and not query.star_ok(product.star):
-            return False
-        if "place" not in relax and not self._place_ok(query, doc):
-            return False
-        return "category" in relax or not query.category or product.category == query.category
-
     def search(self, raw: str, limit: int | None = 5, *, ignore_stars: bool = False) -> SearchResult:
         """`ignore_stars`: a star in the query is a claim to check, not a filter ("is X really 4-star?")."""
         query = self.parse(raw)
@@ -298,35 +288,71 @@ class SearchIndex:
             return self._cap(result, limit)
 
         total = sum(t.weight for t in required)
-        scores: dict[int, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])  # coverage, lexical, content
+        coverage: dict[int, float] = defaultdict(float)
+        lexical: dict[int, float] = defaultdict(float)
+        content: set[int] = set()
         for term in query.terms:
             for doc, (penalty, field_weight) in self._term_matches(term).items():
-                entry = scores[doc]
                 if term.required:
-                    entry[0] += term.weight * penalty / total
-                    entry[1] += term.weight * penalty * field_weight
+                    coverage[doc] += term.weight * penalty / total
+                    lexical[doc] += term.weight * penalty * field_weight
                     if field_weight >= CONTENT_FIELD_MIN:
-                        entry[2] = 1.0
+                        content.add(doc)
                 else:
-                    entry[1] += 0.25 * penalty * field_weight
-        candidates = sorted(scores.items(), key=lambda kv: (-kv[1][0], -kv[1][1]))[:MAX_CANDIDATES]
-        ranked = self._rank(query, candidates, total)
-        answers = [(doc, cov, s) for doc, cov, s, content in ranked if cov >= ANSWER_COVERAGE - 1e-9 and content]
+                    lexical[doc] += 0.25 * penalty * field_weight
+        threshold = ANSWER_COVERAGE - 1e-9
+        eligible = [doc for doc in content if coverage[doc] >= threshold]
         relaxed: tuple[str, ...] = ()
-        filtered = [a for a in answers if self._filters_ok(query, a[0], set())]
-        if answers and not filtered:
+        passing = self._apply_filters(query, eligible, ())
+        if eligible and not passing:
             # Nothing satisfies every filter: say which one we dropped, never hide it.
             for relax in (("star",), ("place",), ("category",), ("star", "place", "category")):
-                filtered = [a for a in answers if self._filters_ok(query, a[0], set(relax))]
-                if filtered:
+                passing = self._apply_filters(query, eligible, relax)
+                if passing:
                     relaxed = tuple(r for r in relax if self._filter_given(query, r))
                     break
         result.relaxed = relaxed
-        result.hits = [Hit(self.products[doc], round(s, 3), round(cov, 3)) for doc, cov, s in filtered]
+        top = heapq.nlargest(MAX_CANDIDATES, passing, key=lambda d: (coverage[d], lexical[d]))
+        ranked = self._rank(query, [(d, coverage[d], lexical[d]) for d in top], total)
+        result.hits = [Hit(self.products[doc], round(score, 3), round(cov, 3)) for doc, cov, score in ranked]
         if not result.hits:
-            near = [doc for doc, cov, _, content in ranked if cov >= SUGGEST_COVERAGE and content]
-            result.suggestions = [self.products[d] for d in near[:3]] or self._fuzzy_suggestions(query)
+            near = [d for d in content if coverage[d] >= SUGGEST_COVERAGE]
+            near = heapq.nlargest(3, near, key=lambda d: (coverage[d], lexical[d]))
+            result.suggestions = [self.products[d] for d in near] or self._fuzzy_suggestions(query, coverage)
         return self._cap(result, limit)
+
+    def _filter_set(self, query: ParsedQuery, relax: tuple[str, ...]) -> set[int] | None:
+        """Docs allowed by the query's filters (None: no filter), from precomputed sets."""
+        sets: list[set[int]] = []
+        if "star" not in relax and not query.star_filter_off:
+            if query.star is not None:
+                sets.append(self.by_star.get(query.star, set()))
+            elif query.star_min is not None:
+                sets.append(set().union(*(self.by_star.get(s, set()) for s in range(query.star_min, 6))))
+        place = query.place
+        if "place" not in relax and place is not None and (place.district or place.province):
+            allowed = set(self.by_area.get(place.district, ())) | set(self.by_province.get(place.province, ()))
+            allowed |= self._docs_naming(place.tokens)
+            sets.append(allowed)
+        if "category" not in relax and query.category:
+            sets.append(self.by_category.get(query.category, set()))
+        if not sets:
+            return None
+        sets.sort(key=len)
+        return set.intersection(*sets) if len(sets) > 1 else sets[0]
+
+    def _docs_naming(self, tokens: tuple[str, ...]) -> set[int]:
+        """Products whose own name holds the place ("Quả mận Tả Van Si Ma Cai")."""
+        postings = [self.postings.get(t) for t in tokens]
+        if not all(postings):
+            return set()
+        phrase = f" {' '.join(tokens)} "
+        docs = min(postings, key=len)
+        return {d for d in docs if phrase in f" {self.name_folded[d]} "}
+
+    def _apply_filters(self, query: ParsedQuery, docs: Iterable[int], relax: tuple[str, ...]) -> list[int]:
+        allowed = self._filter_set(query, relax)
+        return list(docs) if allowed is None else [d for d in docs if d in allowed]
 
     @staticmethod
     def _filter_given(query: ParsedQuery, name: str) -> bool:
@@ -337,13 +363,13 @@ class SearchIndex:
         }[name]
 
     def _rank(
-        self, query: ParsedQuery, candidates: Iterable[tuple[int, list[float]]], total: float
-    ) -> list[tuple[int, float, float, bool]]:
+        self, query: ParsedQuery, candidates: Iterable[tuple[int, float, float]], total: float
+    ) -> list[tuple[int, float, float]]:
         content = query.content
         full = " ".join(t.typed for t in query.terms)
         typed_marks = [accent_key(t.accented) for t in query.required if fold(t.accented) != t.accented]
         rows = []
-        for doc, (coverage, lexical, has_content) in candidates:
+        for doc, coverage, lexical in candidates:
             coverage = min(coverage, 1.0)
             alts = self.alt_folded[doc]
             similarity = max(max(fuzz.ratio(content, alt), fuzz.ratio(full, alt)) for alt in alts) / 100
@@ -354,20 +380,22 @@ class SearchIndex:
             star = (self.products[doc].star or 0) / 100
             rank = round(coverage, 2) * 10 + lexical_share + similarity + exact + 0.3 * accent + star
             score = coverage * (0.6 + 0.4 * max(similarity, exact))
-            rows.append((rank, doc, coverage, score, bool(has_content)))
+            rows.append((rank, doc, coverage, score))
         rows.sort(key=lambda r: (-r[0], r[1]))
-        return [(doc, coverage, score, has_content) for _, doc, coverage, score, has_content in rows]
+        return [(doc, coverage, score) for _, doc, coverage, score in rows]
 
     def _listing(self, query: ParsedQuery, limit: int | None) -> list[Hit]:
-        docs = [d for d in self.products if self._filters_ok(query, d, set())]
-        docs.sort(key=lambda d: (-(self.products[d].star or 0), self.name_folded[d]))
+        allowed = self._filter_set(query, ())
+        docs = sorted(allowed if allowed is not None else self.products, key=self.list_position.__getitem__)
         return [Hit(self.products[d], 1.0, 1.0) for d in docs[:limit]]
 
-    def _fuzzy_suggestions(self, query: ParsedQuery) -> list[Product]:
+    def _fuzzy_suggestions(self, query: ParsedQuery, touched: dict[int, float]) -> list[Product]:
+        """Names close to what was typed, among products that share at least one word with it."""
         text = query.content
-        if sum(c.isalpha() for c in text) < 4:
+        if sum(c.isalpha() for c in text) < 4 or not touched:
             return []  # "or 1 1" is not worth a guess
-        names = {doc: name for doc, name in self.name_folded.items()}
+        pool = heapq.nlargest(MAX_CANDIDATES, touched, key=touched.__getitem__)
+        names = {doc: self.name_folded[doc] for doc in pool}
         found = process.extract(text, names, scorer=fuzz.WRatio, processor=None, score_cutoff=80, limit=3)
         return [self.products[doc] for _, _, doc in found]
 

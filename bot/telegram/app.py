@@ -11,13 +11,6 @@ import sys
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
-from bot.config import Config, ConfigError, require_secret
-from bot.i18n import LANGUAGES
-from bot.services import Services
-from bot.telegram.convert import KNOWN_COMMANDS, MENU_COMMANDS
-from bot.telegram.network import ChatOrderedProcessor, RetryingRateLimiter
-from bot.telegram.updates import Callbacks
-from handlers.router import Router
 from telegram import BotCommand
 from telegram.error import InvalidToken, NetworkError
 from telegram.ext import (
@@ -29,6 +22,14 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+
+from bot.config import Config, ConfigError, require_secret
+from bot.i18n import LANGUAGES
+from bot.services import Services
+from bot.telegram.convert import KNOWN_COMMANDS, MENU_COMMANDS
+from bot.telegram.network import ChatOrderedProcessor, RetryingRateLimiter
+from bot.telegram.updates import Callbacks
+from handlers.router import Router
 
 log = logging.getLogger(__name__)
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 
-from bot.replies import Location, Request
 from telegram import CallbackQuery, Message, User
+
+from bot.replies import Location, Request
 
 PLATFORM = "telegram"
 # Shown in the command menu (descriptions: locale keys telegram.cmd_<name>).

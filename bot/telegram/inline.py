@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InlineQuery,
+    InlineQueryResultArticle,
+    InputTextMessageContent,
+)
+
 from bot.i18n import pick_language
 from bot.replies import Request
 from bot.services import Services
@@ -10,13 +18,6 @@ from bot.telegram.render import NO_PREVIEW, split_text
 from bot.text import clean_input, fold
 from handlers.context import Context
 from handlers.products import card_reply
-from telegram import (
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    InlineQuery,
-    InlineQueryResultArticle,
-    InputTextMessageContent,
-)
 
 MAX_RESULTS = 10
 CACHE_SECONDS = 60

@@ -3,8 +3,6 @@ inline keyboards from choices, a location request keyboard, and venues for map p
 
 from __future__ import annotations
 
-from bot.i18n import I18n
-from bot.replies import Reply
 from telegram import (
     Bot,
     InlineKeyboardButton,
@@ -14,6 +12,9 @@ from telegram import (
     ReplyKeyboardMarkup,
     ReplyParameters,
 )
+
+from bot.i18n import I18n
+from bot.replies import Reply
 
 MAX_MESSAGE = 4096  # Telegram counts UTF-16 code units
 MAX_CALLBACK_DATA = 64  # bytes

@@ -6,6 +6,10 @@ import logging
 import traceback
 from collections.abc import Sequence
 
+from telegram import Bot, CallbackQuery, ChatMember, Update, User
+from telegram.error import Forbidden, TelegramError
+from telegram.ext import ContextTypes
+
 from bot.i18n import pick_language
 from bot.replies import Reply, Request
 from bot.services import Services
@@ -13,9 +17,6 @@ from bot.telegram import convert, inline, render
 from bot.telegram.convert import PLATFORM
 from bot.telegram.flood import FloodGate, Verdict
 from handlers.router import Router
-from telegram import Bot, CallbackQuery, ChatMember, Update, User
-from telegram.error import Forbidden, TelegramError
-from telegram.ext import ContextTypes
 
 log = logging.getLogger(__name__)
 

@@ -145,7 +145,9 @@ class FakeZalo:
         if self._thread is not None:
             return self
         # Bind first, hand the socket to uvicorn: no race for a "free" port.
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # proto=IPPROTO_TCP: accepted sockets inherit it and asyncio then sets TCP_NODELAY
+        # (without it every response waits ~40 ms on Nagle + delayed ACK).
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", 0))
         self._port = sock.getsockname()[1]

@@ -32,7 +32,9 @@ async def test_ten_thousand_subscribers_with_429s_and_blocked_users(services, fa
     zalo = ZaloClient(fake_zalo.token, fake_zalo.base_url)
     try:
         tg_sender = OutboxSender(services.repo, TelegramTransport(bot), rate=10_000, concurrency=8)
-        za_sender = OutboxSender(services.repo, ZaloTransport(zalo, default_retry_after=0.02), rate=10_000, concurrency=8)
+        za_sender = OutboxSender(
+            services.repo, ZaloTransport(zalo, default_retry_after=0.02), rate=10_000, concurrency=8
+        )
         tg_stats, za_stats = await asyncio.gather(tg_sender.drain(within=240), za_sender.drain(within=240))
     finally:
         await bot.shutdown()

@@ -7,9 +7,11 @@ import subprocess
 import sys
 import time
 
+from bot.outbox_runtime import sender_concurrency
 from tests.outbox.conftest import add_subscribers, delivered
 
-CONCURRENCY = 4  # OutboxSender's default: the most sends one platform has in flight
+RATE = 400
+IN_FLIGHT = sender_concurrency(RATE)  # the most sends one platform's sender has in flight
 
 
 def sent_count(db) -> int:
@@ -47,7 +49,7 @@ async def test_sigkill_halfway_then_restart_completes_without_loss(services, fak
     config = tmp_path / "c.toml"
     config.write_text(
         f'[telegram]\nbase_url = "{fake_telegram.base_url}"\n[zalo]\nbase_url = "{fake_zalo.base_url}"\n'
-        "[broadcast]\ntelegram_rate = 400\nzalo_rate = 400\n"
+        f"[broadcast]\ntelegram_rate = {RATE}\nzalo_rate = {RATE}\n"
     )
 
     first = start_sender(config, db, fake_zalo)
@@ -72,6 +74,6 @@ async def test_sigkill_halfway_then_restart_completes_without_loss(services, fak
     missed = [c for c, n in copies.items() if n == 0 and c not in blocked]
     duplicates = [c for c, n in copies.items() if n > 1]
     assert not missed
-    assert len(duplicates) <= 2 * CONCURRENCY, duplicates
+    assert len(duplicates) <= 2 * IN_FLIGHT, duplicates  # two platforms
     counts = await services.repo.delivery_counts(draft)
     assert counts["pending"] == 0 and counts["blocked"] == len(blocked)
