@@ -134,7 +134,11 @@ async def schedule_reminders(services: Services) -> int:
 
 
 async def run_sender(services: Services, transport: Transport, stop: asyncio.Event, *, rate: float) -> None:
-    """The platform's sender, active only while this process holds the platform's lease."""
+    """The platform's sender, active only while this process holds the platform's lease.
+
+    Progress is reported from a side task every PROGRESS_EVERY seconds, so a staff member sees
+    the count move during a long round, not only between rounds.
+    """
     repo = services.repo
     owner = owner_id()
     sender = OutboxSender(
@@ -142,21 +146,36 @@ async def run_sender(services: Services, transport: Transport, stop: asyncio.Eve
         concurrency=sender_concurrency(rate),
     )  # fmt: skip
     reporter = ProgressReporter(services, transport)
-    holding = False
+    state = {"holding": False}
+
+    async def report_progress() -> None:
+        while not stop.is_set():
+            if state["holding"]:
+                try:
+                    await reporter.tick()
+                except Exception:
+                    log.exception("%s progress report failed", transport.platform)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=PROGRESS_EVERY)
+
+    progress = asyncio.create_task(report_progress())
     try:
         while not stop.is_set():
+            worked = False
             try:
-                holding = await repo.acquire_lease(transport.platform, owner, LEASE_TTL, owner_alive)
-                if holding:
+                state["holding"] = await repo.acquire_lease(transport.platform, owner, LEASE_TTL, owner_alive)
+                if state["holding"]:
                     await schedule_reminders(services)
-                    worked = await sender.send_round(batch=max(50, int(rate * 4)))
-                    await reporter.tick()
-                    if worked:
-                        continue
+                    worked = await sender.send_round(batch=max(20, int(rate * 2)))
             except Exception:
                 log.exception("%s sender round failed", transport.platform)
+            if worked:
+                continue
+            if state["holding"]:
+                await reporter.tick()  # the final report as soon as a broadcast is done
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=0.5 if holding else 2.0)
+                await asyncio.wait_for(stop.wait(), timeout=0.5 if state["holding"] else 2.0)
     finally:
-        if holding:
+        await progress
+        if state["holding"]:
             await repo.release_lease(transport.platform, owner)

@@ -25,10 +25,12 @@ from telegram.ext import (
 
 from bot.config import Config, ConfigError, require_secret
 from bot.i18n import LANGUAGES
+from bot.outbox_runtime import run_sender
 from bot.services import Services
 from bot.telegram.convert import KNOWN_COMMANDS, MENU_COMMANDS
 from bot.telegram.network import ChatOrderedProcessor, RetryingRateLimiter
 from bot.telegram.updates import Callbacks
+from bot.transports import TelegramTransport
 from handlers.router import Router
 
 log = logging.getLogger(__name__)
@@ -81,6 +83,7 @@ def build_application(
             CommandHandler(KNOWN_COMMANDS, callbacks.on_message, filters=message),
             MessageHandler(message & filters.TEXT, callbacks.on_message),  # free text, other commands
             MessageHandler(message & filters.LOCATION, callbacks.on_message),
+            MessageHandler(message & filters.Document.ALL, callbacks.on_message),  # staff catalogue sheets
             CallbackQueryHandler(callbacks.on_callback),
             InlineQueryHandler(callbacks.on_inline_query),
             ChatMemberHandler(callbacks.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER),
@@ -146,9 +149,16 @@ async def run_polling(services: Services, token: str, *, stop: asyncio.Event | N
             loop.add_signal_handler(sig, stop.set)
             installed.append(sig)
     try:
-        async with running(build_application(services, token)):
+        async with running(build_application(services, token)) as application:
+            # Announcements to Telegram subscribers go out from here, paced, through the same Bot.
+            sender = asyncio.create_task(
+                run_sender(
+                    services, TelegramTransport(application.bot), stop, rate=services.config.broadcast.telegram_rate
+                )
+            )
             await stop.wait()
             log.info("stop requested; shutting down")
+            await sender
     finally:
         for sig in installed:
             loop.remove_signal_handler(sig)

@@ -12,7 +12,7 @@ PLATFORM = "telegram"
 # Shown in the command menu (descriptions: locale keys telegram.cmd_<name>).
 MENU_COMMANDS = ("start", "help", "search", "stars", "places", "events", "lang", "subscribe", "unsubscribe", "forget")
 # Everything the Router understands as a command.
-KNOWN_COMMANDS = (*MENU_COMMANDS, "language", "stop", "about", "ocop")
+KNOWN_COMMANDS = (*MENU_COMMANDS, "language", "stop", "about", "ocop", "announce", "stats")
 _COMMAND_RE = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@([A-Za-z0-9_]{3,64}))?(?:\s+|$)")
 
 
@@ -25,6 +25,10 @@ def _base(chat_id: int, user: User | None) -> dict:
         "language": (user.language_code or None) if user else None,
         "display_name": user.first_name if user else "",
     }
+
+
+def message_request_base(message: Message) -> dict:
+    return _base(message.chat.id, message.from_user)
 
 
 def is_private(message: Message) -> bool:

@@ -11,7 +11,7 @@ from telegram.error import Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.i18n import pick_language
-from bot.replies import Reply, Request
+from bot.replies import Attachment, Reply, Request
 from bot.services import Services
 from bot.telegram import convert, inline, render
 from bot.telegram.convert import PLATFORM
@@ -19,6 +19,8 @@ from bot.telegram.flood import FloodGate, Verdict
 from handlers.router import Router
 
 log = logging.getLogger(__name__)
+
+MAX_UPLOAD_BYTES = 5_000_000  # a province list of a few thousand rows is well under this
 
 
 def redact(text: str, token: str) -> str:
@@ -39,7 +41,10 @@ class Callbacks:
         if message is None:
             return
         bot = context.bot
-        request = convert.message_request(message, bot.id, bot.username)
+        if message.document is not None and convert.is_private(message):
+            request = await self._upload_request(message)
+        else:
+            request = convert.message_request(message, bot.id, bot.username)
         if request is None:
             return
         private = convert.is_private(message)
@@ -100,6 +105,22 @@ class Callbacks:
             log.warning("could not send the apology to chat %s: %s", chat.id, redact(str(exc), token))
 
     # -- helpers ----------------------------------------------------------------------
+
+    async def _upload_request(self, message) -> Request | None:
+        """A staff member's catalogue sheet. Only staff files are downloaded; anyone else's
+        upload reaches the router empty and gets its polite refusal there."""
+        document = message.document
+        name = document.file_name or "upload"
+        if not name.lower().endswith((".csv", ".xlsx", ".xlsm")):
+            return None
+        base = convert.message_request_base(message)
+        content = b""
+        if message.from_user and message.from_user.id in self.services.config.admins.telegram:
+            if (document.file_size or 0) > MAX_UPLOAD_BYTES:
+                return Request(**base, attachment=Attachment(name, b""))
+            file = await document.get_file()
+            content = bytes(await file.download_as_bytearray())
+        return Request(**base, attachment=Attachment(name, content))
 
     async def _admit(self, bot: Bot, request: Request, chat_id: int, private: bool) -> bool:
         verdict = self.flood.check(request.user_id)
