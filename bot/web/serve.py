@@ -172,6 +172,22 @@ async def _start(web: WebService, zalo_client: ZaloClient | None) -> None:
         raise
 
 
+def _start_senders(services, state: WebState, zalo_client: ZaloClient | None, stop: asyncio.Event) -> list:
+    """Announcements go out from the webhook process too (leased: one sender per platform)."""
+    from bot.outbox_runtime import run_sender
+    from bot.transports import TelegramTransport, ZaloTransport
+
+    rates = services.config.broadcast
+    tasks = []
+    if state.telegram is not None:
+        transport = TelegramTransport(state.telegram.bot)
+        tasks.append(asyncio.create_task(run_sender(services, transport, stop, rate=rates.telegram_rate)))
+    if zalo_client is not None:
+        transport = ZaloTransport(zalo_client)
+        tasks.append(asyncio.create_task(run_sender(services, transport, stop, rate=rates.zalo_rate)))
+    return tasks
+
+
 async def run_serve(args: argparse.Namespace, config: Config) -> int:
     """The `ocop-bot serve` command."""
     from bot.redaction import redact_tokens_in_logs
@@ -208,7 +224,9 @@ async def run_serve(args: argparse.Namespace, config: Config) -> int:
                 except Exception as exc:
                     log.error("setting the webhooks failed: %s", exc)
                     return EXIT_WEBHOOK_FAILED
+            senders = _start_senders(services, state, zalo_client, stop)
             await stop.wait()
+            await asyncio.gather(*senders)
         finally:
             await web.stop()
         return 0

@@ -141,8 +141,10 @@ def install_stop_signals(stop: asyncio.Event, force: asyncio.Event | None = None
 
 async def run_zalo(config: Config) -> int:
     """The `ocop-bot zalo` command."""
+    from bot.outbox_runtime import run_sender
     from bot.redaction import redact_tokens_in_logs
     from bot.services import build_services
+    from bot.transports import ZaloTransport
 
     token = require_secret("ZALO_BOT_TOKEN")
     remove_redaction = redact_tokens_in_logs(token)
@@ -159,7 +161,13 @@ async def run_zalo(config: Config) -> int:
         stop, force = asyncio.Event(), asyncio.Event()
         install_stop_signals(stop, force)
         bot = ZaloBot(services, client)
-        return await poll_forever(bot, client, stop, poll_timeout=config.zalo.poll_timeout, force=force)
+        # Announcements to Zalo subscribers go out from this process too, paced and leased.
+        sender = asyncio.create_task(run_sender(services, ZaloTransport(client), stop, rate=config.broadcast.zalo_rate))
+        try:
+            return await poll_forever(bot, client, stop, poll_timeout=config.zalo.poll_timeout, force=force)
+        finally:
+            stop.set()
+            await sender
     finally:
         await client.close()
         await services.close()
