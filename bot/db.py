@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterable, Sequence
 from datetime import date
 from pathlib import Path
+from sys import intern
 
 import aiosqlite
 
@@ -362,12 +363,13 @@ class Repository(OutboxQueries):
 
     @staticmethod
     def _product(r: aiosqlite.Row) -> Product:
+        # Producers, areas, categories and aliases repeat across thousands of rows: one copy each.
         return Product(
-            id=r["id"], name=r["name"], qualifier=r["qualifier"], star=r["star"], producer=r["producer"],
-            producer_type=r["producer_type"], area=r["area"], former_province=r["former_province"],
-            category=r["category"], year=r["year"], decision=r["decision"],
-            decision_date=_date(r["decision_date"]), english_name=r["english_name"],
-            aliases=_split(r["aliases"]), source_url=r["source_url"],
+            id=r["id"], name=r["name"], qualifier=r["qualifier"], star=r["star"], producer=intern(r["producer"]),
+            producer_type=intern(r["producer_type"]), area=intern(r["area"]),
+            former_province=intern(r["former_province"]), category=intern(r["category"]), year=r["year"],
+            decision=intern(r["decision"]), decision_date=_date(r["decision_date"]), english_name=r["english_name"],
+            aliases=tuple(intern(a) for a in _split(r["aliases"])), source_url=r["source_url"],
         )  # fmt: skip
 
     @staticmethod

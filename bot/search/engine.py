@@ -19,6 +19,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import DamerauLevenshtein
 
 from bot.models import Locality, Product
+from bot.search.postings import ALIAS, FIELD_WEIGHTS, NAME, PRODUCER, QUALIFIER, Postings
 from bot.search.query import (
     STOP_PHRASE_SET,
     ParsedQuery,
@@ -31,12 +32,10 @@ from bot.search.query import (
 from bot.search.telex import decode_ime
 from bot.text import accent_key, fold, fold_cached, words
 
-# Field weights: a word found in the name counts more than one found in the producer.
-NAME, QUALIFIER, ALIAS, PRODUCER = 3.0, 1.5, 2.0, 1.2
-CONTENT_FIELD_MIN = PRODUCER  # every indexed field says what a product *is*
 ANSWER_COVERAGE = 0.8  # below this share of the user's words we claim no answer
 SUGGEST_COVERAGE = 0.34
-MAX_CANDIDATES = 200
+MAX_CANDIDATES = 60  # re-ranked with rapidfuzz; the rest are never close
+PROBE_FACTOR = 8  # a list this many times longer than the candidates is probed, not scanned
 PROVINCE_WIDE = {("lao", "cai"), ("laocai",), ("lao", "kay"), ("laokay",)}
 
 
@@ -97,25 +96,27 @@ class SearchIndex:
     def __init__(self, products: Sequence[Product], localities: Sequence[Locality], vocab: Vocabulary) -> None:
         self.vocab = vocab
         self.products: dict[int, Product] = {p.id: p for p in products}
-        self.postings: dict[str, dict[int, float]] = defaultdict(dict)
+        self.postings = Postings()
         self.name_folded: dict[int, str] = {}
         self.alt_folded: dict[int, tuple[str, ...]] = {}
-        self.name_accents: dict[int, frozenset[str]] = {}
         self.area_of: dict[int, str] = {}
         self.province_of: dict[int, str] = {}
         self.places: dict[tuple[str, ...], PlacePhrase] = {}
-        self.by_star: dict[int | None, set[int]] = defaultdict(set)
-        self.by_area: dict[str, set[int]] = defaultdict(set)
-        self.by_province: dict[str, set[int]] = defaultdict(set)
-        self.by_category: dict[str, set[int]] = defaultdict(set)
         self._build_places(localities)
-        for product in products:
+        for product in sorted(products, key=lambda p: p.id):  # postings need increasing ids
             self._add(product)
         # Listings (filters only) come out in this order: stars first, then by name.
-        ordered = sorted(self.products, key=lambda d: (-(self.products[d].star or 0), self.name_folded[d]))
-        self.list_position = {doc: i for i, doc in enumerate(ordered)}
+        self.ordered = sorted(self.products, key=lambda d: (-(self.products[d].star or 0), self.name_folded[d]))
+        self.ordered_by_area: dict[str, list[int]] = defaultdict(list)
+        self.ordered_by_province: dict[str, list[int]] = defaultdict(list)
+        self.ordered_by_category: dict[str, list[int]] = defaultdict(list)
+        for doc in self.ordered:
+            product = self.products[doc]
+            self.ordered_by_area[product.area].append(doc)
+            self.ordered_by_province[product.former_province].append(doc)
+            self.ordered_by_category[product.category].append(doc)
         n = max(len(self.products), 1)
-        self.idf = {tok: math.log(1 + n / len(docs)) for tok, docs in self.postings.items()}
+        self.idf = {tok: math.log(1 + n / self.postings.df(tok)) for tok in self.postings}
         self.max_idf = math.log(1 + n)
         self.by_length: dict[int, list[str]] = defaultdict(list)
         for tok in self.postings:
@@ -145,7 +146,7 @@ class SearchIndex:
 
     def _add(self, product: Product) -> None:
         doc = product.id
-        fields: list[tuple[str, float]] = [
+        fields: list[tuple[str, int]] = [
             (product.name, NAME),
             (product.qualifier, QUALIFIER),
             (product.english_name, ALIAS),
@@ -154,23 +155,19 @@ class SearchIndex:
         ]
         # Area, province and category are filters (parsed out of the query), not search words:
         # as postings they would touch a third of the catalogue for every "Sa Pa".
-        for text, weight in fields:
+        best: dict[str, int] = {}
+        for text, code in fields:
             tokens = fold_cached(text).split()
-            grams = tokens + ["".join(pair) for pair in zip(tokens, tokens[1:], strict=False)]
-            for tok in grams:
-                if self.postings[tok].get(doc, 0.0) < weight:
-                    self.postings[tok][doc] = weight
+            for tok in tokens + ["".join(pair) for pair in zip(tokens, tokens[1:], strict=False)]:
+                if best.get(tok, -1) < code:
+                    best[tok] = code
+        self.postings.add_document(doc, best)
         self.name_folded[doc] = fold_cached(product.name)
         self.alt_folded[doc] = tuple(
             fold_cached(s) for s in (product.name, product.display_name, product.english_name, *product.aliases) if s
         )
-        self.name_accents[doc] = frozenset(accent_key(w) for w in words(product.display_name))
         self.area_of[doc] = product.area
         self.province_of[doc] = product.former_province
-        self.by_star[product.star].add(doc)
-        self.by_area[product.area].add(doc)
-        self.by_province[product.former_province].add(doc)
-        self.by_category[product.category].add(doc)
 
     # -- query understanding ------------------------------------------------------------
 
@@ -257,22 +254,35 @@ class SearchIndex:
 
     # -- matching -----------------------------------------------------------------------
 
-    def _term_matches(self, term: Term) -> dict[int, tuple[float, float]]:
-        """doc -> (penalty of the best alternative, field weight) for docs the term matches."""
+    def _term_docs(self, term: Term, among: dict[int, float] | None = None) -> dict[int, tuple[float, float]]:
+        """doc -> (penalty, field weight) of the term's best alternative in that doc.
+
+        With `among`, only those docs are wanted: a long list is probed per candidate
+        instead of walked, which keeps very common words cheap.
+        """
         best: dict[int, tuple[float, float]] = {}
+        postings = self.postings
         for alt, penalty in term.alternatives:
-            postings = [self.postings.get(tok) for tok in alt]
-            if not all(postings):
+            if not all(tok in postings for tok in alt):
                 continue
-            docs = min(postings, key=len)
-            for doc in docs:
-                weights = [p.get(doc) for p in postings]
-                if None in weights:
+            lead, *rest = sorted(alt, key=postings.df)
+            if among is not None and postings.df(lead) > PROBE_FACTOR * len(among):
+                found = ((doc, postings.field(lead, doc)) for doc in among)
+            else:
+                found = postings.scan(lead)
+            for doc, code in found:
+                if code is None or (among is not None and doc not in among):
                     continue
-                field_weight = min(weights)
-                old = best.get(doc)
-                if old is None or penalty * field_weight > old[0] * old[1]:
-                    best[doc] = (penalty, field_weight)
+                for tok in rest:  # a multi-word alternative ("mat ong") needs every word
+                    other = postings.field(tok, doc)
+                    if other is None:
+                        break
+                    code = min(code, other)
+                else:
+                    weight = FIELD_WEIGHTS[code]
+                    old = best.get(doc)
+                    if old is None or penalty * weight > old[0] * old[1]:
+                        best[doc] = (penalty, weight)
         return best
 
     def search(self, raw: str, limit: int | None = 5, *, ignore_stars: bool = False) -> SearchResult:
@@ -284,35 +294,49 @@ class SearchIndex:
         if not required:
             if query.has_filters:
                 result.listing = True
-                result.hits = self._listing(query, limit=None)
+                result.hits = self._listing(query, limit)
             return self._cap(result, limit)
 
         total = sum(t.weight for t in required)
         coverage: dict[int, float] = defaultdict(float)
         lexical: dict[int, float] = defaultdict(float)
         content: set[int] = set()
+        # Any answer matches at least one of the rarest words that together outweigh what an
+        # answer may miss; those words' lists give the candidates, the others only check them.
+        ordered = sorted(required, key=lambda t: -t.weight)
+        leading, weight = [], 0.0
+        for term in ordered:
+            leading.append(term)
+            weight += term.weight
+            if weight > (1 - ANSWER_COVERAGE) * total + 1e-9:
+                break
+        leading_ids = {id(term) for term in leading}
+        for term in ordered:
+            among = None if id(term) in leading_ids else coverage
+            for doc, (penalty, field_weight) in self._term_docs(term, among).items():
+                coverage[doc] += term.weight * penalty / total
+                lexical[doc] += term.weight * penalty * field_weight
+                content.add(doc)
         for term in query.terms:
-            for doc, (penalty, field_weight) in self._term_matches(term).items():
-                if term.required:
-                    coverage[doc] += term.weight * penalty / total
-                    lexical[doc] += term.weight * penalty * field_weight
-                    if field_weight >= CONTENT_FIELD_MIN:
-                        content.add(doc)
-                else:
+            if not term.required:
+                for doc, (penalty, field_weight) in self._term_docs(term, coverage).items():
                     lexical[doc] += 0.25 * penalty * field_weight
         threshold = ANSWER_COVERAGE - 1e-9
         eligible = [doc for doc in content if coverage[doc] >= threshold]
         relaxed: tuple[str, ...] = ()
-        passing = self._apply_filters(query, eligible, ())
-        if eligible and not passing:
+
+        def key(doc: int) -> tuple[float, float]:
+            return coverage[doc], lexical[doc]
+
+        top = self._top_passing(query, eligible, key, ())
+        if eligible and not top:
             # Nothing satisfies every filter: say which one we dropped, never hide it.
             for relax in (("star",), ("place",), ("category",), ("star", "place", "category")):
-                passing = self._apply_filters(query, eligible, relax)
-                if passing:
+                top = self._top_passing(query, eligible, key, relax)
+                if top:
                     relaxed = tuple(r for r in relax if self._filter_given(query, r))
                     break
         result.relaxed = relaxed
-        top = heapq.nlargest(MAX_CANDIDATES, passing, key=lambda d: (coverage[d], lexical[d]))
         ranked = self._rank(query, [(d, coverage[d], lexical[d]) for d in top], total)
         result.hits = [Hit(self.products[doc], round(score, 3), round(cov, 3)) for doc, cov, score in ranked]
         if not result.hits:
@@ -321,38 +345,51 @@ class SearchIndex:
             result.suggestions = [self.products[d] for d in near] or self._fuzzy_suggestions(query, coverage)
         return self._cap(result, limit)
 
-    def _filter_set(self, query: ParsedQuery, relax: tuple[str, ...]) -> set[int] | None:
-        """Docs allowed by the query's filters (None: no filter), from precomputed sets."""
-        sets: list[set[int]] = []
-        if "star" not in relax and not query.star_filter_off:
-            if query.star is not None:
-                sets.append(self.by_star.get(query.star, set()))
-            elif query.star_min is not None:
-                sets.append(set().union(*(self.by_star.get(s, set()) for s in range(query.star_min, 6))))
-        place = query.place
-        if "place" not in relax and place is not None and (place.district or place.province):
-            allowed = set(self.by_area.get(place.district, ())) | set(self.by_province.get(place.province, ()))
-            allowed |= self._docs_naming(place.tokens)
-            sets.append(allowed)
-        if "category" not in relax and query.category:
-            sets.append(self.by_category.get(query.category, set()))
-        if not sets:
+    def _filter_check(self, query: ParsedQuery, relax: tuple[str, ...]):
+        """A per-document test for the query's filters, or None when nothing filters.
+
+        A test per candidate, not a set per query: candidates are few, while a province's
+        set can hold half the catalogue and copying it costs more than the whole search.
+        """
+        stars_on = "star" not in relax and not query.star_filter_off
+        star, star_min = (query.star, query.star_min) if stars_on else (None, None)
+        place = query.place if "place" not in relax else None
+        if place is not None and not (place.district or place.province):
+            place = None
+        category = query.category if "category" not in relax else None
+        if star is None and star_min is None and place is None and category is None:
             return None
-        sets.sort(key=len)
-        return set.intersection(*sets) if len(sets) > 1 else sets[0]
+        products, area_of, province_of, names = self.products, self.area_of, self.province_of, self.name_folded
+        phrase = f" {' '.join(place.tokens)} " if place else ""
 
-    def _docs_naming(self, tokens: tuple[str, ...]) -> set[int]:
-        """Products whose own name holds the place ("Quả mận Tả Van Si Ma Cai")."""
-        postings = [self.postings.get(t) for t in tokens]
-        if not all(postings):
-            return set()
-        phrase = f" {' '.join(tokens)} "
-        docs = min(postings, key=len)
-        return {d for d in docs if phrase in f" {self.name_folded[d]} "}
+        def allowed(doc: int) -> bool:
+            product = products[doc]
+            if star is not None and product.star != star:
+                return False
+            if star_min is not None and (product.star or 0) < star_min:
+                return False
+            if category is not None and product.category != category:
+                return False
+            if place is not None:
+                in_place = (place.district is not None and area_of[doc] == place.district) or (
+                    place.province is not None and province_of[doc] == place.province
+                )
+                # ...or the place is part of the product's own name ("Quả mận Tả Van Si Ma Cai").
+                return in_place or phrase in f" {names[doc]} "
+            return True
 
-    def _apply_filters(self, query: ParsedQuery, docs: Iterable[int], relax: tuple[str, ...]) -> list[int]:
-        allowed = self._filter_set(query, relax)
-        return list(docs) if allowed is None else [d for d in docs if d in allowed]
+        return allowed
+
+    def _top_passing(self, query: ParsedQuery, eligible: list[int], key, relax: tuple[str, ...]) -> list[int]:
+        """The best MAX_CANDIDATES documents that pass the filters, testing as few as possible."""
+        allowed = self._filter_check(query, relax)
+        if allowed is None:
+            return heapq.nlargest(MAX_CANDIDATES, eligible, key=key)
+        pool = heapq.nlargest(MAX_CANDIDATES * 5, eligible, key=key)
+        top = [doc for doc in pool if allowed(doc)][:MAX_CANDIDATES]
+        if len(top) < MAX_CANDIDATES and len(pool) < len(eligible):
+            top = heapq.nlargest(MAX_CANDIDATES, [d for d in eligible if allowed(d)], key=key)
+        return top
 
     @staticmethod
     def _filter_given(query: ParsedQuery, name: str) -> bool:
@@ -374,7 +411,7 @@ class SearchIndex:
             alts = self.alt_folded[doc]
             similarity = max(max(fuzz.ratio(content, alt), fuzz.ratio(full, alt)) for alt in alts) / 100
             exact = 1.0 if content in alts or full in alts else 0.0
-            accents = self.name_accents[doc]
+            accents = self._accents(doc) if typed_marks else frozenset()
             accent = sum(1 if key in accents else -0.5 for key in typed_marks) / max(len(typed_marks), 1)
             lexical_share = lexical / (total * NAME)
             star = (self.products[doc].star or 0) / 100
@@ -384,10 +421,27 @@ class SearchIndex:
         rows.sort(key=lambda r: (-r[0], r[1]))
         return [(doc, coverage, score) for _, doc, coverage, score in rows]
 
+    def _accents(self, doc: int) -> frozenset[str]:
+        # Computed for the few ranked candidates only, and only when the user typed marks.
+        return frozenset(accent_key(w) for w in words(self.products[doc].display_name))
+
     def _listing(self, query: ParsedQuery, limit: int | None) -> list[Hit]:
-        allowed = self._filter_set(query, ())
-        docs = sorted(allowed if allowed is not None else self.products, key=self.list_position.__getitem__)
-        return [Hit(self.products[d], 1.0, 1.0) for d in docs[:limit]]
+        """Filters only: walk the smallest pre-ordered list that the filters imply."""
+        allowed = self._filter_check(query, ())
+        base = self.ordered
+        if query.place is not None and query.place.district:
+            base = self.ordered_by_area.get(query.place.district, [])
+        elif query.place is not None and query.place.province:
+            base = self.ordered_by_province.get(query.place.province, [])
+        if query.category and len(self.ordered_by_category.get(query.category, [])) < len(base):
+            base = self.ordered_by_category[query.category]
+        hits = []
+        for doc in base:
+            if allowed is None or allowed(doc):
+                hits.append(Hit(self.products[doc], 1.0, 1.0))
+                if limit is not None and len(hits) >= limit:
+                    break
+        return hits
 
     def _fuzzy_suggestions(self, query: ParsedQuery, touched: dict[int, float]) -> list[Product]:
         """Names close to what was typed, among products that share at least one word with it."""
