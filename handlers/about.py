@@ -8,6 +8,13 @@ from bot.replies import Choice, Reply
 from handlers.context import Context
 
 TOPICS = ("count", "stars", "certifier", "validity", "merger")
+# facts.toml names each figure's scope in English; shown in the user's language.
+SCOPES = {
+    "new Lào Cai province": "about.scope_new",
+    "former Lào Cai": "about.scope_former_lao_cai",
+    "former Yên Bái": "about.scope_former_yen_bai",
+    "national": "about.scope_national",
+}
 
 
 async def about(ctx: Context, topic: str = "count") -> list[Reply]:
@@ -27,7 +34,13 @@ def _count_text(ctx: Context) -> str:
     for figure in figures:
         split = figure.get(f"split_{ctx.lang}") or figure.get("split_vi", "")
         lines.append(
-            ctx.t("about.figure", as_of=figure["as_of"], scope=figure["scope"], total=figure["total"], split=split)
+            ctx.t(
+                "about.figure",
+                as_of=figure["as_of"],
+                scope=_scope(ctx, figure["scope"]),
+                total=figure["total"],
+                split=split,
+            )
         )
         lines.append(f"   🔗 {figure['source']}")
     products = ctx.snapshot.catalogue.products
@@ -43,3 +56,8 @@ def _count_text(ctx: Context) -> str:
         )  # fmt: skip
     )
     return "\n".join(lines)
+
+
+def _scope(ctx: Context, scope: str) -> str:
+    key = SCOPES.get(scope)
+    return ctx.t(key) if key else scope
