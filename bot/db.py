@@ -137,7 +137,7 @@ class Repository(OutboxQueries):
         await self._conn.execute("BEGIN")
         try:
             version = await self.catalogue_version()
-            products = tuple(self._product(r) for r in await self._all("SELECT * FROM products ORDER BY id"))
+            products = await self._products()
             localities = tuple(self._locality(r) for r in await self._all("SELECT * FROM localities ORDER BY rowid"))
             places = tuple(self._place(r) for r in await self._all("SELECT * FROM places ORDER BY id"))
             events = tuple(self._event(r) for r in await self._all("SELECT * FROM events ORDER BY id"))
@@ -148,6 +148,25 @@ class Repository(OutboxQueries):
         finally:
             await self._conn.execute("COMMIT")
         return Catalogue(version, products, localities, places, events, links)
+
+    async def _products(self) -> tuple[Product, ...]:
+        # The hot path of every (re)load: plain tuples, one pass, no per-column name lookups.
+        sql = (
+            "SELECT id, name, qualifier, star, producer, producer_type, area, former_province, category, year, "
+            "decision, decision_date, english_name, aliases, source_url FROM products ORDER BY id"
+        )
+        async with self._conn.execute(sql) as cur:
+            cur.row_factory = None  # this cursor only: other queries keep their Rows
+            rows = await cur.fetchall()
+        return tuple(
+            Product(
+                pid, name, qualifier, star, intern(producer), intern(ptype), intern(area), intern(province),
+                intern(category), year, intern(decision), _date(ddate), english,
+                tuple(intern(a.strip()) for a in aliases.split(";") if a.strip()) if aliases else (), url,
+            )  # fmt: skip
+            for (pid, name, qualifier, star, producer, ptype, area, province, category, year, decision, ddate,
+                 english, aliases, url) in rows
+        )  # fmt: skip
 
     async def product(self, product_id: int) -> Product | None:
         rows = await self._all("SELECT * FROM products WHERE id = ?", (product_id,))

@@ -22,6 +22,7 @@ _FOLD_TABLE = str.maketrans(_FOLD_MAP)
 
 # The five tone marks; vowel-quality marks (â ă ê ô ơ ư) are kept in the accent key.
 _TONE_MARKS = {"\u0300": "2", "\u0301": "1", "\u0303": "4", "\u0309": "3", "\u0323": "5"}
+_NON_WORD_RE = re.compile(r"[^0-9a-z]+")
 _WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
 
@@ -40,8 +41,9 @@ def clean_input(text: str, max_len: int = 500) -> str:
 def fold(text: str) -> str:
     """Lower-case ASCII words separated by single spaces: 'Rượu ngô Đồng' -> 'ruou ngo dong'."""
     text = nfc(text).lower().translate(_FOLD_TABLE)
-    text = "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
-    return " ".join(re.sub(r"[^0-9a-z]+", " ", text).split())
+    if not text.isascii():  # the table covers precomposed Vietnamese; this catches the rest
+        text = "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
+    return " ".join(_NON_WORD_RE.sub(" ", text).split())
 
 
 # Index builds fold the same producer and alias strings many times over.

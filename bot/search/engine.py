@@ -36,6 +36,36 @@ ANSWER_COVERAGE = 0.8  # below this share of the user's words we claim no answer
 SUGGEST_COVERAGE = 0.34
 MAX_CANDIDATES = 60  # re-ranked with rapidfuzz; the rest are never close
 PROBE_FACTOR = 8  # a list this many times longer than the candidates is probed, not scanned
+MAX_REQUIRED = 8  # words beyond the 8 rarest of a query count as a bonus, not as required
+PRUNE_ABOVE = 500  # candidates beyond this are pruned as soon as they cannot reach an answer
+
+
+class _AnyOf:
+    """Membership in any of a few sets, without copying them into one."""
+
+    __slots__ = ("sets",)
+
+    def __init__(self, *sets) -> None:
+        self.sets = sets
+
+    def __contains__(self, doc: int) -> bool:
+        for docs in self.sets:  # noqa: SIM110 - a loop beats any() on this hot path
+            if doc in docs:
+                return True
+        return False
+
+    def __len__(self) -> int:
+        return sum(len(docs) for docs in self.sets)
+
+    def __iter__(self):
+        seen: set[int] = set()
+        for docs in self.sets:
+            for doc in docs:
+                if doc not in seen:
+                    seen.add(doc)
+                    yield doc
+
+
 PROVINCE_WIDE = {("lao", "cai"), ("laocai",), ("lao", "kay"), ("laokay",)}
 
 
@@ -115,6 +145,7 @@ class SearchIndex:
             self.ordered_by_area[product.area].append(doc)
             self.ordered_by_province[product.former_province].append(doc)
             self.ordered_by_category[product.category].append(doc)
+        self.area_sets = {area: frozenset(docs) for area, docs in self.ordered_by_area.items()}
         n = max(len(self.products), 1)
         self.idf = {tok: math.log(1 + n / self.postings.df(tok)) for tok in self.postings}
         self.max_idf = math.log(1 + n)
@@ -146,26 +177,25 @@ class SearchIndex:
 
     def _add(self, product: Product) -> None:
         doc = product.id
-        fields: list[tuple[str, int]] = [
-            (product.name, NAME),
-            (product.qualifier, QUALIFIER),
-            (product.english_name, ALIAS),
-            *((alias, ALIAS) for alias in product.aliases),
-            (product.producer, PRODUCER),
-        ]
+        name = fold_cached(product.name)
+        english = fold_cached(product.english_name)
+        aliases = [fold_cached(alias) for alias in product.aliases]
+        # Weakest field first: a word in several fields keeps the best one's code.
         # Area, province and category are filters (parsed out of the query), not search words:
         # as postings they would touch a third of the catalogue for every "Sa Pa".
         best: dict[str, int] = {}
-        for text, code in fields:
-            tokens = fold_cached(text).split()
-            for tok in tokens + ["".join(pair) for pair in zip(tokens, tokens[1:], strict=False)]:
-                if best.get(tok, -1) < code:
-                    best[tok] = code
+        for text, code in (
+            (fold_cached(product.producer), PRODUCER), (fold_cached(product.qualifier), QUALIFIER),
+            (english, ALIAS), *((alias, ALIAS) for alias in aliases), (name, NAME),
+        ):  # fmt: skip
+            tokens = text.split()
+            best.update(dict.fromkeys(tokens, code))
+            if code >= QUALIFIER:  # glued pairs ("sanlung", "sapa") as people type names
+                best.update(dict.fromkeys(map(str.__add__, tokens, tokens[1:]), code))
         self.postings.add_document(doc, best)
-        self.name_folded[doc] = fold_cached(product.name)
-        self.alt_folded[doc] = tuple(
-            fold_cached(s) for s in (product.name, product.display_name, product.english_name, *product.aliases) if s
-        )
+        self.name_folded[doc] = name
+        display = fold_cached(product.display_name) if product.qualifier else name
+        self.alt_folded[doc] = tuple(s for s in (name, display, english, *aliases) if s)
         self.area_of[doc] = product.area
         self.province_of[doc] = product.former_province
 
@@ -254,7 +284,9 @@ class SearchIndex:
 
     # -- matching -----------------------------------------------------------------------
 
-    def _term_docs(self, term: Term, among: dict[int, float] | None = None) -> dict[int, tuple[float, float]]:
+    def _term_docs(
+        self, term: Term, among: dict[int, float] | None = None, restrict: _AnyOf | None = None
+    ) -> dict[int, tuple[float, float]]:
         """doc -> (penalty, field weight) of the term's best alternative in that doc.
 
         With `among`, only those docs are wanted: a long list is probed per candidate
@@ -268,10 +300,14 @@ class SearchIndex:
             lead, *rest = sorted(alt, key=postings.df)
             if among is not None and postings.df(lead) > PROBE_FACTOR * len(among):
                 found = ((doc, postings.field(lead, doc)) for doc in among)
+            elif among is None and restrict is not None and postings.df(lead) > PROBE_FACTOR * len(restrict):
+                found = ((doc, postings.field(lead, doc)) for doc in restrict)
             else:
                 found = postings.scan(lead)
             for doc, code in found:
                 if code is None or (among is not None and doc not in among):
+                    continue
+                if restrict is not None and doc not in restrict:
                     continue
                 for tok in rest:  # a multi-word alternative ("mat ong") needs every word
                     other = postings.field(tok, doc)
@@ -291,6 +327,11 @@ class SearchIndex:
         query.star_filter_off = ignore_stars
         result = SearchResult(query)
         required = query.required
+        if len(required) > MAX_REQUIRED:
+            # A pasted company name: its rarest words decide; the common ones only add a bonus.
+            for term in sorted(required, key=lambda t: t.weight)[: len(required) - MAX_REQUIRED]:
+                term.required = False
+            required = query.required
         if not required:
             if query.has_filters:
                 result.listing = True
@@ -298,31 +339,15 @@ class SearchIndex:
             return self._cap(result, limit)
 
         total = sum(t.weight for t in required)
-        coverage: dict[int, float] = defaultdict(float)
-        lexical: dict[int, float] = defaultdict(float)
-        content: set[int] = set()
-        # Any answer matches at least one of the rarest words that together outweigh what an
-        # answer may miss; those words' lists give the candidates, the others only check them.
-        ordered = sorted(required, key=lambda t: -t.weight)
-        leading, weight = [], 0.0
-        for term in ordered:
-            leading.append(term)
-            weight += term.weight
-            if weight > (1 - ANSWER_COVERAGE) * total + 1e-9:
-                break
-        leading_ids = {id(term) for term in leading}
-        for term in ordered:
-            among = None if id(term) in leading_ids else coverage
-            for doc, (penalty, field_weight) in self._term_docs(term, among).items():
-                coverage[doc] += term.weight * penalty / total
-                lexical[doc] += term.weight * penalty * field_weight
-                content.add(doc)
-        for term in query.terms:
-            if not term.required:
-                for doc, (penalty, field_weight) in self._term_docs(term, coverage).items():
-                    lexical[doc] += 0.25 * penalty * field_weight
         threshold = ANSWER_COVERAGE - 1e-9
-        eligible = [doc for doc in content if coverage[doc] >= threshold]
+        if self._best_possible(required) / total < threshold:
+            return self._cap(result, limit)  # e.g. two unknown words of three: no product can answer
+        place_docs = self._place_docs(query)
+        coverage, lexical = self._score(query, required, total, place_docs)
+        if place_docs is not None and not any(v >= threshold for v in coverage.values()):
+            coverage, lexical = self._score(query, required, total, None)  # to say what the place lacks
+        content = coverage.keys()
+        eligible = [doc for doc, value in coverage.items() if value >= threshold]
         relaxed: tuple[str, ...] = ()
 
         def key(doc: int) -> tuple[float, float]:
@@ -344,6 +369,62 @@ class SearchIndex:
             near = heapq.nlargest(3, near, key=lambda d: (coverage[d], lexical[d]))
             result.suggestions = [self.products[d] for d in near] or self._fuzzy_suggestions(query, coverage)
         return self._cap(result, limit)
+
+    def _best_possible(self, required: list[Term]) -> float:
+        """The most coverage any product could reach: exact words count fully, typos less."""
+        best = 0.0
+        for term in required:
+            penalties = [p for alt, p in term.alternatives if all(tok in self.postings for tok in alt)]
+            best += term.weight * max(penalties, default=0.0)
+        return best
+
+    def _place_docs(self, query: ParsedQuery) -> _AnyOf | None:
+        """Products in the asked-for district (or naming it), to score first; None: no such filter."""
+        place = query.place
+        if place is None or place.district is None:
+            return None
+        area = self.area_sets.get(place.district, frozenset())
+        tokens = place.tokens
+        if not all(t in self.postings for t in tokens):
+            return _AnyOf(area)
+        phrase = f" {' '.join(tokens)} "
+        lead = min(tokens, key=self.postings.df)
+        naming = {d for d, code in self.postings.scan(lead) if code == NAME and phrase in f" {self.name_folded[d]} "}
+        return _AnyOf(area, naming)
+
+    def _score(
+        self, query: ParsedQuery, required: list[Term], total: float, restrict: _AnyOf | None
+    ) -> tuple[dict[int, float], dict[int, float]]:
+        """Coverage (share of the user's words matched) and lexical weight per candidate."""
+        coverage: dict[int, float] = defaultdict(float)
+        lexical: dict[int, float] = defaultdict(float)
+        # Any answer matches at least one of the rarest words that together outweigh what an
+        # answer may miss; those words' lists give the candidates, the others only check them.
+        ordered = sorted(required, key=lambda t: -t.weight)
+        leading, weight = [], 0.0
+        for term in ordered:
+            leading.append(term)
+            weight += term.weight
+            if weight > (1 - ANSWER_COVERAGE) * total + 1e-9:
+                break
+        leading_ids = {id(term) for term in leading}
+        remaining = total
+        for term in ordered:
+            among = None if id(term) in leading_ids else coverage
+            for doc, (penalty, field_weight) in self._term_docs(term, among, restrict).items():
+                coverage[doc] += term.weight * penalty / total
+                lexical[doc] += term.weight * penalty * field_weight
+            remaining -= term.weight
+            if among is not None and len(coverage) > PRUNE_ABOVE:
+                # Drop candidates that cannot reach an answer even with every word left.
+                floor = ANSWER_COVERAGE - 1e-9 - remaining / total
+                for doc in [d for d, v in coverage.items() if v < floor]:
+                    del coverage[doc], lexical[doc]
+        for term in query.terms:
+            if not term.required:
+                for doc, (penalty, field_weight) in self._term_docs(term, coverage, None).items():
+                    lexical[doc] += 0.25 * penalty * field_weight
+        return coverage, lexical
 
     def _filter_check(self, query: ParsedQuery, relax: tuple[str, ...]):
         """A per-document test for the query's filters, or None when nothing filters.
