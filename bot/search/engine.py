@@ -66,6 +66,13 @@ class _AnyOf:
                     yield doc
 
 
+LEGAL_FORMS = {
+    tuple(p.split()): True
+    for p in (
+        "htx", "hop tac xa", "tnhh", "co phan", "mot thanh vien", "mtv",
+        "to hop tac", "tht", "ho kinh doanh", "co so", "co so san xuat", "doanh nghiep", "dntn",
+    )
+}  # fmt: skip
 PROVINCE_WIDE = {("lao", "cai"), ("laocai",), ("lao", "kay"), ("laokay",)}
 
 
@@ -190,12 +197,14 @@ class SearchIndex:
         ):  # fmt: skip
             tokens = text.split()
             best.update(dict.fromkeys(tokens, code))
-            if code >= QUALIFIER:  # glued pairs ("sanlung", "sapa") as people type names
+            if code != ALIAS:  # glued pairs ("sanlung", "sapa") as people type names
                 best.update(dict.fromkeys(map(str.__add__, tokens, tokens[1:]), code))
         self.postings.add_document(doc, best)
         self.name_folded[doc] = name
         display = fold_cached(product.display_name) if product.qualifier else name
-        self.alt_folded[doc] = tuple(s for s in (name, display, english, *aliases) if s)
+        # What a person may type for this product; the producer too ("HTX Sơn Hoà").
+        producer = fold_cached(product.producer)
+        self.alt_folded[doc] = tuple(s for s in (name, display, english, *aliases, producer) if s)
         self.area_of[doc] = product.area
         self.province_of[doc] = product.former_province
 
@@ -207,7 +216,17 @@ class SearchIndex:
         consumed: set[int] = set()
         query.star, query.star_min = extract_stars(folded, consumed)
         optional: set[int] = set()
+        legal_ends: set[int] = set()
+        for start, length, _ in find_phrases(folded, consumed, LEGAL_FORMS):
+            # "HTX", "Công ty TNHH": every producer has one, so they rank but never decide.
+            for j in range(start, start + length):
+                if folded[j] in self.postings:
+                    optional.add(j)
+                consumed.add(j)
+            legal_ends.add(start + length)
         for start, length, place in find_phrases(folded, consumed, self.places):
+            if start in legal_ends:
+                continue  # "HTX Gia Phú" names a producer, not the commune Gia Phú
             if query.place is None:
                 query.place = place
             optional.update(range(start, start + length))
