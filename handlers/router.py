@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import OrderedDict
 
 from bot.i18n import pick_language
 from bot.replies import Location, Reply, Request
@@ -54,19 +55,33 @@ def _has(folded: str, phrases) -> bool:
 class Router:
     def __init__(self, services: Services) -> None:
         self.services = services
+        # The language of the last reply per chat: a pressed button or a typed "2" carries no
+        # words to guess from, so it continues in the language the list was shown in.
+        self._last_language: OrderedDict[tuple[str, str], str] = OrderedDict()
 
     async def handle(self, request: Request) -> list[Reply]:
         text = clean_input(request.text, MAX_TEXT * 4)
         truncated = len(text) > MAX_TEXT
         text = text[:MAX_TEXT]
         stored = await self.services.repo.user_language(request.platform, request.user_id)
-        lang = pick_language(stored, request.language, text, self.services.config.bot.default_language)
+        chat = (request.platform, request.chat_id)
+        hint = request.language
+        if stored is None and hint is None and (request.action or not fold(text)):
+            hint = self._last_language.get(chat)
+        lang = pick_language(stored, hint, text, self.services.config.bot.default_language)
         snapshot = await self.services.catalogue.get()
         ctx = Context(self.services, request, lang, snapshot)
         replies = await self._dispatch(ctx, request, text)
         if truncated:
             replies.insert(0, Reply(ctx.t("input.truncated", n=MAX_TEXT), language=ctx.lang))
+        self._remember_language(chat, ctx.lang)
         return replies
+
+    def _remember_language(self, chat: tuple[str, str], lang: str) -> None:
+        self._last_language[chat] = lang
+        self._last_language.move_to_end(chat)
+        while len(self._last_language) > 10_000:
+            self._last_language.popitem(last=False)
 
     async def _dispatch(self, ctx: Context, request: Request, text: str) -> list[Reply]:
         if request.action:

@@ -149,3 +149,11 @@ async def test_every_choice_action_fits_telegram_callback_data(services):
     for text in ("mật ong", "chè", "sản phẩm 3 sao", "hội chợ", "/places", "/start"):
         for reply in await router.handle(req(text)):
             assert all(len(c.action.encode()) <= 64 for c in reply.choices)
+
+
+async def test_a_chosen_option_continues_in_the_language_of_its_list(services):
+    router = Router(services)
+    (listing,) = await router.handle(req("where to buy honey"))
+    assert listing.text.startswith("Results for")
+    (card,) = await router.handle(req(action=listing.choices[0].action))
+    assert "OCOP 4-star" in card.text or "OCOP 3-star" in card.text
