@@ -34,7 +34,8 @@ async def start(fake, tmp_path):
 async def test_announce_confirm_delivers_once_with_progress_and_report(fake, tmp_path):
     services, stop, task = await start(fake, tmp_path)
     try:
-        subscribers, _ = add_subscribers(services.config.database_path, 40, 0)
+        # In a thread: the running bot's own transactions need this event loop to finish.
+        subscribers, _ = await asyncio.to_thread(add_subscribers, services.config.database_path, 40, 0)
         fake.push_text(USER, "/announce Hội chợ OCOP 20/12 || OCOP fair on 20 Dec")
         await fake.wait_for(lambda: any("Xem trước" in (c.text or "") for c in fake.messages_to(USER)), 10)
         preview = next(c for c in fake.messages_to(USER) if "Xem trước" in (c.text or ""))
@@ -62,7 +63,7 @@ async def test_announce_confirm_delivers_once_with_progress_and_report(fake, tmp
 async def test_outsider_announce_is_refused_and_nothing_queued(fake, tmp_path):
     services, stop, task = await start(fake, tmp_path)
     try:
-        add_subscribers(services.config.database_path, 5, 0)
+        await asyncio.to_thread(add_subscribers, services.config.database_path, 5, 0)
         fake.push_text(OUTSIDER, "/announce Mua ngay!")
         await fake.wait_for(lambda: fake.messages_to(OUTSIDER), 10)
         assert fake.messages_to(OUTSIDER)[0].text == "Lệnh này chỉ dành cho cán bộ OCOP."
