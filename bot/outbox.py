@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from bot.outbox_store import Delivery, utc_now_iso
+from bot.outbox_store import Delivery
 
 log = logging.getLogger(__name__)
 
@@ -107,19 +107,12 @@ class OutboxSender:
         deadline = time.monotonic() + within
         while time.monotonic() < deadline:
             if not await self.send_round():
-                if not await self.repo.due_deliveries(self.platform, 1) and not await self._retries_waiting():
+                if not await self.repo.due_deliveries(self.platform, 1) and not await self.repo.has_pending(
+                    self.platform
+                ):
                     break
                 await asyncio.sleep(0.05)
         return self.stats
-
-    async def _retries_waiting(self) -> bool:
-        rows = await self.repo._all(
-            "SELECT 1 FROM deliveries d JOIN broadcasts b ON b.id = d.broadcast_id "
-            "WHERE d.platform = ? AND d.status = 'pending' AND b.status = 'queued' "
-            "AND (b.scheduled_at IS NULL OR b.scheduled_at <= ?) LIMIT 1",
-            (self.platform, utc_now_iso()),
-        )
-        return bool(rows)
 
     async def send_round(self, batch: int = 200) -> bool:
         due = await self.repo.due_deliveries(self.platform, batch)

@@ -143,6 +143,16 @@ class OutboxQueries:
             for r in rows
         ]
 
+    async def has_pending(self, platform: str) -> bool:
+        """Deliveries still to make for broadcasts already due (retries waiting included)."""
+        rows = await self._all(
+            "SELECT 1 FROM deliveries d JOIN broadcasts b ON b.id = d.broadcast_id "
+            "WHERE d.platform = ? AND d.status = 'pending' AND b.status = 'queued' "
+            "AND (b.scheduled_at IS NULL OR b.scheduled_at <= ?) LIMIT 1",
+            (platform, utc_now_iso()),
+        )
+        return bool(rows)
+
     async def mark_delivery(
         self, delivery: Delivery, status: str, *, error: str | None = None, retry_at: float | None = None
     ) -> None:

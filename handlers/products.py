@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 
@@ -12,6 +13,8 @@ from bot.text import fold
 from handlers import render
 from handlers.context import Context
 from handlers.places import places_for_area, rank_places
+
+log = logging.getLogger(__name__)
 
 
 def events_on_now(ctx: Context) -> list:
@@ -31,9 +34,7 @@ async def run_search(ctx: Context, text: str, *, ignore_stars: bool = False) -> 
     elapsed_ms = (time.perf_counter() - started) * 1000
     await ctx.services.repo.log_search(text, ctx.lang, ctx.request.platform, len(result.hits))
     if elapsed_ms > 50:
-        import logging
-
-        logging.getLogger(__name__).warning("slow search %.1f ms", elapsed_ms)
+        log.warning("slow search: %.1f ms", elapsed_ms)
     return result
 
 
