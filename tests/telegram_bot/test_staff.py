@@ -2,7 +2,6 @@
 progress edited in place, final report; refusals; a catalogue sheet upload."""
 
 import asyncio
-import dataclasses
 import io
 
 from openpyxl import Workbook
@@ -103,8 +102,3 @@ async def test_bad_xlsx_upload_names_rows_and_changes_nothing(fake, tmp_path):
         stop.set()
         await task
         await services.close()
-
-
-def test_dataclass_replace_keeps_admins():  # the config type used above stays frozen and typed
-    config = Config(admins=AdminsSection(telegram=(1,)))
-    assert dataclasses.replace(config, admins=AdminsSection(telegram=(2,))).admins.telegram == (2,)
