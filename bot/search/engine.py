@@ -382,7 +382,10 @@ class SearchIndex:
                     break
         result.relaxed = relaxed
         ranked = self._rank(query, [(d, coverage[d], lexical[d]) for d in top], total)
-        result.hits = [Hit(self.products[doc], round(score, 3), round(cov, 3)) for doc, cov, score in ranked]
+        ceiling = 1.0
+        for doc, cov, score in ranked:
+            ceiling = min(ceiling, score)  # scores never rise down the list: best first, as ranked
+            result.hits.append(Hit(self.products[doc], round(ceiling, 3), round(cov, 3)))
         if not result.hits:
             near = [d for d in content if coverage[d] >= SUGGEST_COVERAGE]
             near = heapq.nlargest(3, near, key=lambda d: (coverage[d], lexical[d]))
