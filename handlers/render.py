@@ -107,9 +107,21 @@ def place_lines(ctx: Context, place: Place, distance: float | None, approximate:
     if place.products_hint:
         lines.append("   " + ctx.t("place.sells", hint=place.products_hint))
     if distance is not None:
-        key = "place.distance_approx" if approximate else "place.distance"
-        lines.append("   " + ctx.t(key, km=f"{distance:.1f}"))
+        if approximate and distance < 1:
+            # Both ends are the same town centre: "0.0 km" would claim a precision we lack.
+            lines.append("   " + ctx.t("place.distance_same_centre"))
+        else:
+            key = "place.distance_approx" if approximate else "place.distance"
+            lines.append("   " + ctx.t(key, km=f"{distance:.1f}"))
     return "\n".join(lines)
+
+
+def shorten(text: str, limit: int) -> str:
+    """Cut at a word boundary with an ellipsis, never mid-word."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:-(")
+    return cut + "…"
 
 
 def place_pin(ctx: Context, place: Place, position, distance: float | None) -> Pin | None:
@@ -119,8 +131,8 @@ def place_pin(ctx: Context, place: Place, position, distance: float | None) -> P
     if position.approximate:
         address = ctx.t("place.approx_centre", locality=position.locality) + " · " + address
     return Pin(
-        title=place.name[:60],
-        address=address[:100],
+        title=shorten(place.name, 60),
+        address=shorten(address, 100),
         lat=position.lat,
         lon=position.lon,
         approximate=position.approximate,
