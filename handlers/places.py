@@ -64,7 +64,7 @@ async def by_area(ctx: Context, area_key: str, page: int) -> list[Reply]:
     return [_page(ctx, places, None, f"pl:{area_key}", page, heading)]
 
 
-async def nearest(ctx: Context, origin: Location, page: int = 1) -> list[Reply]:
+async def nearest(ctx: Context, origin: Location, page: int = 1, *, near: str | None = None) -> list[Reply]:
     if not (-90 <= origin.lat <= 90 and -180 <= origin.lon <= 180):
         return [Reply(ctx.t("places.bad_location"), language=ctx.lang)]
     ranked = [r for r in rank_places(ctx, ctx.snapshot.catalogue.places, origin) if r[2] is not None]
@@ -72,6 +72,8 @@ async def nearest(ctx: Context, origin: Location, page: int = 1) -> list[Reply]:
         return [Reply(ctx.t("places.none_with_position"), language=ctx.lang)]
     far = ranked[0][2] > 150
     heading = ctx.t("places.nearest_far" if far else "places.nearest", km=f"{ranked[0][2]:.0f}")
+    if near is not None:
+        heading = ctx.t("places.near_named", place=near)
     return [_page_ranked(ctx, ranked, heading, page, pins=True, base=f"nr:{origin.lat:.4f}:{origin.lon:.4f}")]
 
 
@@ -96,7 +98,7 @@ async def near_named(ctx: Context, place_text: str) -> list[Reply] | None:
                 ctx.t("places.in_area", area=area, n=len(local)),
             )
         ]
-    return await nearest(ctx, Location(centre.lat, centre.lon))  # type: ignore[arg-type]
+    return await nearest(ctx, Location(centre.lat, centre.lon), near=area)  # type: ignore[arg-type]
 
 
 def _page(ctx: Context, places, origin, base: str, page: int, heading: str) -> Reply:
