@@ -74,6 +74,7 @@ class Repository(OutboxQueries):
     def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
         self._conn = conn
         self.path = path
+        self._claims = 0
 
     @classmethod
     async def open(cls, path: Path | str, *, seed_dir: Path | None = None) -> Repository:
@@ -310,14 +311,11 @@ class Repository(OutboxQueries):
         removed += await self._write(
             "DELETE FROM choice_sessions WHERE platform = ? AND chat_id = ?", (platform, chat_id)
         )
-        for extra in await self._forget_hooks():
-            removed += await self._write(extra, (platform, chat_id))
+        removed += await self._write("DELETE FROM deliveries WHERE platform = ? AND chat_id = ?", (platform, chat_id))
+        removed += await self._write(
+            "DELETE FROM pending_imports WHERE platform = ? AND user_id = ?", (platform, user_id)
+        )
         return removed
-
-    async def _forget_hooks(self) -> list[str]:
-        # Tables added by later migrations that also hold a chat id (e.g. deliveries).
-        rows = await self._all("SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('deliveries')")
-        return [f"DELETE FROM {r['name']} WHERE platform = ? AND chat_id = ?" for r in rows]  # noqa: S608
 
     # -- choice sessions and saved queries ------------------------------------------------
 
@@ -364,10 +362,15 @@ class Repository(OutboxQueries):
 
     async def claim_update(self, platform: str, key: str) -> bool:
         """True the first time a delivery is seen; False for a redelivery."""
+        now = time.time()
         changed = await self._write(
             "INSERT OR IGNORE INTO processed_updates (platform, update_key, at) VALUES (?, ?, ?)",
-            (platform, key, time.time()),
+            (platform, key, now),
         )
+        self._claims += 1
+        if self._claims % 1000 == 0:
+            # Platforms redeliver within minutes, not weeks: keep a week, not forever.
+            await self._write("DELETE FROM processed_updates WHERE at < ?", (now - 7 * 86400,))
         return changed > 0
 
     # -- helpers --------------------------------------------------------------------------

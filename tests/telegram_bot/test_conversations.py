@@ -72,7 +72,7 @@ async def test_location_answers_with_venue_pins_and_distances(bot: Bot) -> None:
     venues = [c for c in calls if c.method == "sendVenue"]
     assert venues, bot.fake.dump()
     assert all(v.params["title"] and v.params["address"] for v in venues)
-    assert venues[0].params["title"] in text.text  # the nearest place is named with its distance
+    assert venues[0].params["title"].rstrip("…") in text.text  # the nearest place, named with its distance
     assert abs(float(venues[0].params["latitude"]) - 22.3) < 0.5
 
 
