@@ -183,3 +183,16 @@ async def test_fair_reminders_once_per_event_and_user(staff_services):
         text = conn.execute("SELECT text_vi FROM broadcasts WHERE reminder_event_id = ?", (event.id,)).fetchone()[0]
     assert rows == (2, 1)
     assert event.name in text and event.start_date.strftime("%d/%m/%Y") in text
+
+
+async def test_forget_removes_queued_deliveries_too(staff_services):
+    router = Router(staff_services)
+    await router.handle(req(command="subscribe", user="55"))
+    (preview,) = await router.handle(req("Tin mới", command="announce"))
+    await router.handle(req(action=next(c.action for c in preview.choices if c.action.startswith("ann:ok"))))
+    with sqlite3.connect(staff_services.config.database_path) as conn:
+        assert conn.execute("SELECT count(*) FROM deliveries WHERE chat_id = '55'").fetchone()[0] == 1
+    await router.handle(req(command="forget", user="55"))
+    with sqlite3.connect(staff_services.config.database_path) as conn:
+        assert conn.execute("SELECT count(*) FROM deliveries WHERE chat_id = '55'").fetchone()[0] == 0
+        assert conn.execute("SELECT count(*) FROM subscribers WHERE chat_id = '55'").fetchone()[0] == 0
