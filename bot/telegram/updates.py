@@ -11,6 +11,7 @@ from telegram.error import Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.i18n import pick_language
+from bot.redaction import redact
 from bot.replies import Attachment, Reply, Request
 from bot.services import Services
 from bot.telegram import convert, inline, render
@@ -21,10 +22,6 @@ from handlers.router import Router
 log = logging.getLogger(__name__)
 
 MAX_UPLOAD_BYTES = 5_000_000  # a province list of a few thousand rows is well under this
-
-
-def redact(text: str, token: str) -> str:
-    return text.replace(token, "<token>") if token else text
 
 
 class Callbacks:

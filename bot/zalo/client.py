@@ -15,10 +15,10 @@ import logging
 import unicodedata
 from types import TracebackType
 from typing import Any, Self
-from urllib.parse import quote
 
 import httpx
 
+from bot.redaction import REDACTED, TokenRedactingFilter, redact
 from bot.zalo.errors import (
     ZaloBadRequest,
     ZaloError,
@@ -30,52 +30,13 @@ from bot.zalo.errors import (
 )
 from bot.zalo.types import ZaloUpdate, parse_update
 
+__all__ = ["REDACTED", "TokenRedactingFilter", "ZaloClient", "redact", "split_text"]
+
 DEFAULT_BASE_URL = "https://bot-api.zaloplatforms.com"
 MAX_TEXT = 2000  # sendMessage text limit
-REDACTED = "<redacted>"
 PARSE_MODES = frozenset({"markdown", "html"})  # lower case, unlike Telegram's
 
 log = logging.getLogger(__name__)
-
-
-# --- redaction ---------------------------------------------------------------------
-
-
-def redact(text: str, token: str) -> str:
-    """Replace the token (raw and percent-encoded, as it may appear in a URL) by <redacted>."""
-    if not token:
-        return text
-    for form in {token, quote(token, safe="")}:
-        text = text.replace(form, REDACTED)
-    return text
-
-
-class TokenRedactingFilter(logging.Filter):
-    """Scrub the token from log records; never drops a record.
-
-    httpx logs `HTTP Request: POST https://.../bot<TOKEN>/sendMessage ...` at INFO,
-    with the URL as a %-argument, so the message is rendered here and args cleared.
-    Add it to the "httpx" logger (records are filtered where they are created) or to
-    a handler (covers every logger feeding it).
-    """
-
-    def __init__(self, token: str) -> None:
-        super().__init__()
-        self._token = token
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        clean = redact(message, self._token)
-        if clean != message or record.args:
-            record.msg, record.args = clean, None
-        if record.exc_info and not record.exc_text:
-            # Pre-render the traceback: Formatter uses exc_text when it is set.
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-        if record.exc_text:
-            record.exc_text = redact(record.exc_text, self._token)
-        if record.stack_info:
-            record.stack_info = redact(record.stack_info, self._token)
-        return True
 
 
 # --- text splitting ----------------------------------------------------------------

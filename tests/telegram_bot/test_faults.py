@@ -6,6 +6,7 @@ import logging
 
 import pytest
 
+from bot.redaction import REDACTED
 from handlers.router import Router
 
 from .conftest import TOKEN, USER, Bot
@@ -100,7 +101,7 @@ async def test_handler_error_apologises_answers_the_button_and_logs_without_toke
 
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert "Traceback" in logged and "database exploded" in logged
-    assert TOKEN not in logged and "<token>" in logged
+    assert TOKEN not in logged and REDACTED in logged
 
 
 async def test_failed_callback_answer_does_not_lose_the_press(bot: Bot) -> None:
