@@ -12,7 +12,7 @@ import logging
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol
 
 from bot.outbox_store import Delivery
@@ -54,7 +54,6 @@ class SenderStats:
     failed: int = 0
     retried: int = 0
     rate_limited: int = 0
-    started: float = field(default_factory=time.monotonic)
 
 
 class Pacer:

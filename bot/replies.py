@@ -6,7 +6,7 @@ and render each `Reply` back. Nothing here knows about any platform.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -83,4 +83,3 @@ class Reply:
     ask_location: bool = False  # offer a "send my location" button where the platform has one
     share: ShareCard | None = None  # a product card can offer "share"
     language: str = "vi"
-    extra: dict = field(default_factory=dict, compare=False)

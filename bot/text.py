@@ -72,10 +72,6 @@ def words(text: str) -> list[str]:
     return _WORD_RE.findall(nfc(text).lower())
 
 
-def has_marks(word: str) -> bool:
-    return fold_word(word) != word.lower()
-
-
 _PAREN_RE = re.compile(r"\s*\(([^()]*)\)\s*")
 
 

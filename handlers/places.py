@@ -114,17 +114,7 @@ def _page_ranked(ctx: Context, ranked, heading: str, page: int, *, pins: bool, b
     lines = [heading]
     if pages > 1:
         lines.append(ctx.t("list.page", page=page, pages=pages))
-    reply_pins = []
-    for place, position, distance in shown:
-        lines.append(render.place_lines(ctx, place, distance, bool(position and position.approximate)))
-        pin = render.place_pin(ctx, place, position, distance)
-        if pin is not None:
-            reply_pins.append(pin)
-            if pin.approximate:
-                lines.append("   " + ctx.t("place.map_search", url=pin.map_url))
-        else:
-            lines.append("   " + ctx.t("place.no_position"))
-    if any(p.approximate for p in reply_pins):
-        lines.append(ctx.t("place.approx_note"))
+    block, reply_pins = render.places_block(ctx, shown)
+    lines += block
     choices = render.paging_choices(ctx, base, page, pages) if base else []
     return Reply("\n".join(lines), tuple(choices), pins=tuple(reply_pins) if pins else (), language=ctx.lang)

@@ -94,7 +94,7 @@ def not_found(ctx: Context, text: str, result: SearchResult) -> Reply:
 
 
 async def card(ctx: Context, product_id: int) -> list[Reply]:
-    product = next((p for p in ctx.snapshot.catalogue.products if p.id == product_id), None)
+    product = ctx.snapshot.index.products.get(product_id)  # by id: never a scan of the catalogue
     if product is None:
         return [Reply(ctx.t("card.gone"), language=ctx.lang)]
     return [card_reply(ctx, product)]
@@ -150,25 +150,14 @@ def _clearly_one(result: SearchResult) -> bool:
 
 
 async def where_to_buy(ctx: Context, product_id: int, *, pins: bool) -> list[Reply]:
-    product = next((p for p in ctx.snapshot.catalogue.products if p.id == product_id), None)
+    product = ctx.snapshot.index.products.get(product_id)  # by id: never a scan of the catalogue
     if product is None:
         return [Reply(ctx.t("card.gone"), language=ctx.lang)]
     places = places_for_area(ctx, product.area, product=product)
     if not places:
         return [Reply(ctx.t("card.no_places"), language=ctx.lang)]
     ranked = rank_places(ctx, places, origin=None)
-    lines = [ctx.t("buy.heading", name=product.display_name, area=product.area)]
-    reply_pins = []
-    for place, position, distance in ranked[:8]:
-        lines.append(render.place_lines(ctx, place, distance, bool(position and position.approximate)))
-        pin = render.place_pin(ctx, place, position, distance)
-        if pin:
-            reply_pins.append(pin)
-            if pin.approximate:
-                lines.append("   " + ctx.t("place.map_search", url=pin.map_url))
-        else:
-            lines.append("   " + ctx.t("place.no_position"))
-    if any(p.approximate for p in reply_pins):
-        lines.append(ctx.t("place.approx_note"))
+    block, reply_pins = render.places_block(ctx, ranked[:8])
+    lines = [ctx.t("buy.heading", name=product.display_name, area=product.area), *block]
     choices = (Choice(ctx.t("button.card"), f"p:{product.id}"),)
     return [Reply("\n".join(lines), choices, pins=tuple(reply_pins) if pins else (), language=ctx.lang)]

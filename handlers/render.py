@@ -124,6 +124,24 @@ def shorten(text: str, limit: int) -> str:
     return cut + "…"
 
 
+def places_block(ctx: Context, ranked) -> tuple[list[str], list[Pin]]:
+    """Lines for (place, position, distance) rows, their pins, and the approximation note."""
+    lines: list[str] = []
+    pins: list[Pin] = []
+    for place, position, distance in ranked:
+        lines.append(place_lines(ctx, place, distance, bool(position and position.approximate)))
+        pin = place_pin(ctx, place, position, distance)
+        if pin is None:
+            lines.append("   " + ctx.t("place.no_position"))
+            continue
+        pins.append(pin)
+        if pin.approximate:
+            lines.append("   " + ctx.t("place.map_search", url=pin.map_url))
+    if any(pin.approximate for pin in pins):
+        lines.append(ctx.t("place.approx_note"))
+    return lines, pins
+
+
 def place_pin(ctx: Context, place: Place, position, distance: float | None) -> Pin | None:
     if position is None:
         return None

@@ -107,16 +107,13 @@ def _read_csv(path: Path) -> list[dict[str, str]]:
 class Vocabulary:
     """Our own words: categories and synonyms (data/categories.csv, data/synonyms.csv)."""
 
-    categories: dict[str, dict[str, str]]
     category_phrases: dict[tuple[str, ...], str]
     synonyms: dict[tuple[str, ...], list[tuple[str, ...]]]
 
     @classmethod
     def load(cls, data_dir: Path) -> Vocabulary:
-        categories: dict[str, dict[str, str]] = {}
         phrases: dict[tuple[str, ...], str] = {}
         for row in _read_csv(data_dir / "categories.csv"):
-            categories[row["key"]] = row
             for alias in [row["key"], row["vi"], row["en"], *row.get("aliases", "").split(";")]:
                 if fold(alias):
                     phrases[tuple(fold(alias).split())] = row["key"]
@@ -126,7 +123,7 @@ class Vocabulary:
             for expansion in row["expansion"].split(";"):
                 if fold(expansion) and key:
                     synonyms[key].append(tuple(fold(expansion).split()))
-        return cls(categories, phrases, dict(synonyms))
+        return cls(phrases, dict(synonyms))
 
 
 class SearchIndex:
@@ -233,7 +230,6 @@ class SearchIndex:
             consumed.update(range(start, start + length))
         for start, length, category in find_phrases(folded, consumed, self.vocab.category_phrases):
             query.category = str(category)
-            query.category_tokens = tuple(folded[start : start + length])
             consumed.update(range(start, start + length))
         synonym_hits = {s: (n, alts) for s, n, alts in find_phrases(folded, consumed, self.vocab.synonyms)}
         stop_hits = find_phrases(

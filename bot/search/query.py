@@ -69,7 +69,6 @@ class ParsedQuery:
     star_min: int | None = None
     place: PlacePhrase | None = None
     category: str | None = None
-    category_tokens: tuple[str, ...] = ()
     star_filter_off: bool = False  # the star is a claim to check, not a filter
 
     @property
