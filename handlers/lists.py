@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from bot.replies import Choice, Reply
-from bot.search import SearchResult
 from bot.text import fold
 from handlers.context import Context
 from handlers.products import results_page
@@ -20,17 +19,14 @@ async def menu(ctx: Context) -> list[Reply]:
 
 async def listing(ctx: Context, star: str, area: str, category: str, page: int) -> list[Reply]:
     index = ctx.snapshot.index
-    areas = {area_key(p.area): p.area for p in ctx.snapshot.catalogue.products if p.area}
-    parts = []
-    if star != "-":
-        parts.append(f"{star} sao")
-    if area != "-":
-        if area not in areas:
-            return [Reply(ctx.t("places.unknown_area"), language=ctx.lang)]
-        parts.append(areas[area])
-    if category != "-":
-        parts.append(ctx.services.i18n.t("vi", f"category.{category}"))
-    result: SearchResult = index.search(" ".join(parts), limit=None)
+    areas = {area_key(name): name for name in index.areas}
+    if area != "-" and area not in areas:
+        return [Reply(ctx.t("places.unknown_area"), language=ctx.lang)]
+    result = index.listing(
+        star=int(star) if star.isdigit() else None,
+        district=areas.get(area),
+        category=None if category == "-" else category,
+    )
     if not result.hits:
         return [Reply(ctx.t("lists.empty"), language=ctx.lang)]
     heading = ctx.t("search.listing", n=len(result.hits))

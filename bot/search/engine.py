@@ -524,6 +524,16 @@ class SearchIndex:
         # Computed for the few ranked candidates only, and only when the user typed marks.
         return frozenset(accent_key(w) for w in words(self.products[doc].display_name))
 
+    def listing(self, *, star: int | None, district: str | None, category: str | None) -> SearchResult:
+        """Products by filters alone (menus and paging), without going through query text."""
+        place = PlacePhrase(tuple(fold(district).split()), district, None, district) if district else None
+        query = ParsedQuery(raw="", star=star, place=place, category=category)
+        return SearchResult(query, hits=self._listing(query, None), listing=True)
+
+    @property
+    def areas(self) -> list[str]:
+        return [area for area in self.ordered_by_area if area]
+
     def _listing(self, query: ParsedQuery, limit: int | None) -> list[Hit]:
         """Filters only: walk the smallest pre-ordered list that the filters imply."""
         allowed = self._filter_check(query, ())
