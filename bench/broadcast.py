@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import os
 import signal
 import sqlite3
 import subprocess
@@ -27,7 +26,7 @@ from bot.config import DATA_DIR  # noqa: E402
 from bot.db import Repository  # noqa: E402
 from tests.fakes.telegram_api import FakeTelegram  # noqa: E402
 from tests.fakes.zalo_api import FakeZalo  # noqa: E402
-from tests.outbox.conftest import add_subscribers, delivered  # noqa: E402
+from tests.outbox.conftest import add_subscribers, delivered, start_sender, wait_until  # noqa: E402
 
 
 def sent_rows(db: Path) -> list[tuple[str, float]]:
@@ -41,25 +40,6 @@ def sustained_rate(times: list[float]) -> float:
     lo, hi = int(len(times) * 0.1), int(len(times) * 0.9)
     span = times[hi] - times[lo]
     return (hi - lo) / span if span > 0 else float("inf")
-
-
-def start_sender(config: Path, db: Path, zalo_token: str) -> subprocess.Popen:
-    env = {**os.environ, "TELEGRAM_BOT_TOKEN": "123:ABC", "ZALO_BOT_TOKEN": zalo_token}
-    return subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "--config", str(config), "--db", str(db), "sender"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-
-
-def wait_until(predicate, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return False
 
 
 async def prepare(db: Path, recipients: int) -> tuple[list[str], list[str], int]:
@@ -89,13 +69,13 @@ def main() -> None:
         )
         total = len(tg) + len(za)
         started = time.monotonic()
-        first = start_sender(config, db, zalo.token)
+        first = start_sender(config, db, zalo.token, output=subprocess.DEVNULL)
         wait_until(lambda: len(sent_rows(db)) >= total // 2, 600)
         first.send_signal(signal.SIGKILL)
         first.wait()
         killed_at = time.monotonic()
         at_kill = len(sent_rows(db))
-        second = start_sender(config, db, zalo.token)
+        second = start_sender(config, db, zalo.token, output=subprocess.DEVNULL)
         wait_until(lambda: len(sent_rows(db)) > at_kill, 60)
         recovery = time.monotonic() - killed_at
         wait_until(lambda: len(sent_rows(db)) >= total, 900)

@@ -1,4 +1,8 @@
+import os
 import sqlite3
+import subprocess
+import sys
+import time
 
 import pytest
 
@@ -41,3 +45,23 @@ def delivered(fake, chat_ids) -> dict[str, int]:
             if chat in counts:
                 counts[chat] += 1
     return counts
+
+
+def start_sender(config, db, zalo_token: str, *, output=subprocess.PIPE) -> subprocess.Popen:
+    """The real `ocop-bot sender` process, for both platforms."""
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": "123:ABC", "ZALO_BOT_TOKEN": zalo_token}
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "--config", str(config), "--db", str(db), "sender"],
+        env=env,
+        stdout=output,
+        stderr=output,
+    )
+
+
+def wait_until(predicate, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return False

@@ -1,14 +1,10 @@
 """The sender process killed with SIGKILL halfway, then started again."""
 
-import os
 import signal
 import sqlite3
-import subprocess
-import sys
-import time
 
 from bot.outbox_runtime import sender_concurrency
-from tests.outbox.conftest import add_subscribers, delivered
+from tests.outbox.conftest import add_subscribers, delivered, start_sender, wait_until
 
 RATE = 400
 IN_FLIGHT = sender_concurrency(RATE)  # the most sends one platform's sender has in flight
@@ -17,25 +13,6 @@ IN_FLIGHT = sender_concurrency(RATE)  # the most sends one platform's sender has
 def sent_count(db) -> int:
     with sqlite3.connect(db, timeout=10) as conn:
         return conn.execute("SELECT count(*) FROM deliveries WHERE status = 'sent'").fetchone()[0]
-
-
-def start_sender(config, db, fake_zalo):
-    env = {**os.environ, "TELEGRAM_BOT_TOKEN": "123:ABC", "ZALO_BOT_TOKEN": fake_zalo.token}
-    return subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "--config", str(config), "--db", str(db), "sender"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-
-
-def wait_until(predicate, timeout):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 async def test_sigkill_halfway_then_restart_completes_without_loss(services, fake_telegram, fake_zalo, tmp_path):
@@ -52,7 +29,7 @@ async def test_sigkill_halfway_then_restart_completes_without_loss(services, fak
         f"[broadcast]\ntelegram_rate = {RATE}\nzalo_rate = {RATE}\n"
     )
 
-    first = start_sender(config, db, fake_zalo)
+    first = start_sender(config, db, fake_zalo.token)
     try:
         assert wait_until(lambda: sent_count(db) >= 1200, 60), first.stderr.read1().decode()
     finally:
@@ -61,7 +38,7 @@ async def test_sigkill_halfway_then_restart_completes_without_loss(services, fak
     at_kill = sent_count(db)
     assert at_kill < 2940, "the sender finished before it was killed: the test proves nothing"
 
-    second = start_sender(config, db, fake_zalo)
+    second = start_sender(config, db, fake_zalo.token)
     try:
         done = wait_until(lambda: sent_count(db) == 3000 - len(blocked), 60)
         assert done, second.stderr.read1().decode()
