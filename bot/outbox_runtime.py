@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 
 LEASE_TTL = 10.0
 PROGRESS_EVERY = 2.0
+REMINDER_CHECK_EVERY = 60.0
 
 
 def owner_id() -> str:
@@ -146,7 +147,7 @@ async def run_sender(services: Services, transport: Transport, stop: asyncio.Eve
         concurrency=sender_concurrency(rate),
     )  # fmt: skip
     reporter = ProgressReporter(services, transport)
-    state = {"holding": False}
+    state = {"holding": False, "next_reminder_check": 0.0}
 
     async def report_progress() -> None:
         while not stop.is_set():
@@ -165,7 +166,10 @@ async def run_sender(services: Services, transport: Transport, stop: asyncio.Eve
             try:
                 state["holding"] = await repo.acquire_lease(transport.platform, owner, LEASE_TTL, owner_alive)
                 if state["holding"]:
-                    await schedule_reminders(services)
+                    if time.monotonic() >= state["next_reminder_check"]:
+                        # Fairs are days away: once a minute is plenty, not a write every round.
+                        await schedule_reminders(services)
+                        state["next_reminder_check"] = time.monotonic() + REMINDER_CHECK_EVERY
                     worked = await sender.send_round(batch=max(20, int(rate * 2)))
             except Exception:
                 log.exception("%s sender round failed", transport.platform)
