@@ -16,10 +16,10 @@ import time
 from pathlib import Path
 
 
-def run_once(db: Path) -> float:
+def run_once(db: Path, text: str = "bưởi Múc mấy sao?") -> float:
     started = time.perf_counter()
     subprocess.run(
-        [sys.executable, "-m", "bot.cli", "--db", str(db), "ask", "bưởi Múc mấy sao?"],
+        [sys.executable, "-m", "bot.cli", "--db", str(db), "ask", text],
         check=True,
         capture_output=True,
     )

@@ -109,9 +109,11 @@ async def prepare(size: int, seed: int, db: Path) -> dict:
         # Bulk insert: the same records `ocop-bot import` would write, without its row-by-row upsert.
         conn = repo._conn  # noqa: SLF001 - a benchmark may use the repository's connection
         await conn.execute("BEGIN IMMEDIATE")
+        # Only the columns the file has, as Repository.upsert does: the others keep their defaults.
+        present = [c for c in PRODUCT_COLUMNS if any(c in r for r in plan.records)]
         await conn.executemany(
-            f"INSERT INTO products ({', '.join(PRODUCT_COLUMNS)}) VALUES ({', '.join('?' * len(PRODUCT_COLUMNS))})",
-            [[r.get(c) for c in PRODUCT_COLUMNS] for r in plan.records],
+            f"INSERT INTO products ({', '.join(present)}) VALUES ({', '.join('?' * len(present))})",
+            [[r.get(c) for c in present] for r in plan.records],
         )
         await conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'catalogue_version'")
         await conn.execute("COMMIT")

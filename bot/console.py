@@ -31,7 +31,8 @@ class ConsoleChat:
         number = chosen_number(line)
         if number is not None and self.actions and not 1 <= number <= len(self.actions):
             lang = self.language or "vi"
-            self.out.write(self.services.i18n.t(lang, "choice.out_of_range", n=number, max=len(self.actions)) + "\n")
+            key = "choice.out_of_range_one" if len(self.actions) == 1 else "choice.out_of_range"
+            self.out.write(self.services.i18n.t(lang, key, n=number, max=len(self.actions)) + "\n")
             return []
         replies = await self.router.handle(self.request_for(line))
         for reply in replies:

@@ -25,18 +25,26 @@ _MIGRATION_RE = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 PRODUCT_COLUMNS = (
     "name", "qualifier", "star", "producer", "producer_type", "area", "former_province",
     "category", "year", "decision", "decision_date", "english_name", "aliases", "source_url",
+    "name_zh", "name_ko",
 )  # fmt: skip
 PLACE_COLUMNS = (
     "name", "address", "commune_or_ward", "area", "former_province", "kind", "opening_hours",
-    "lat", "lon", "products_hint", "source_url", "notes",
+    "lat", "lon", "products_hint", "source_url", "notes", "opening_hours_en", "products_hint_en",
 )  # fmt: skip
-EVENT_COLUMNS = ("name", "start_date", "end_date", "place", "area", "organiser", "source_url")
+EVENT_COLUMNS = ("name", "start_date", "end_date", "place", "area", "organiser", "source_url", "name_en")
 LOCALITY_COLUMNS = (
     "name", "kind", "district", "former_province", "aliases", "lat", "lon", "coord_source", "new_units",
 )  # fmt: skip
 # The natural key of each importable table: a row with the same key updates, not duplicates.
 NATURAL_KEYS = {"products": ("name", "qualifier"), "places": ("name", "address"), "events": ("name", "start_date")}
 TABLE_COLUMNS = {"products": PRODUCT_COLUMNS, "places": PLACE_COLUMNS, "events": EVENT_COLUMNS}
+# Columns added by migration 004: text in the reader's language next to the Vietnamese.
+TRANSLATIONS_VERSION = 4
+TRANSLATION_COLUMNS = {
+    "products": ("name_zh", "name_ko"),
+    "places": ("opening_hours_en", "products_hint_en"),
+    "events": ("name_en",),
+}
 
 
 class MigrationError(Exception):
@@ -89,11 +97,18 @@ class Repository(OutboxQueries):
         await conn.execute("PRAGMA synchronous = NORMAL")
         repo = cls(conn, path)
         try:
+            before = await repo.schema_version()
             await repo.migrate()
             if seed_dir is not None and await repo.is_empty():
                 from bot.seed import seed_catalogue
 
                 await seed_catalogue(repo, seed_dir)
+            elif seed_dir is not None and 0 < before < TRANSLATIONS_VERSION:
+                # A catalogue from before the translation columns: fill them from data/ for
+                # the rows it shares with the seed; everything else stays as it was.
+                from bot.seed import backfill_translations
+
+                await backfill_translations(repo, seed_dir)
         except BaseException:
             await conn.close()  # its worker thread would otherwise keep the process alive
             raise
@@ -154,7 +169,7 @@ class Repository(OutboxQueries):
         # The hot path of every (re)load: plain tuples, one pass, no per-column name lookups.
         sql = (
             "SELECT id, name, qualifier, star, producer, producer_type, area, former_province, category, year, "
-            "decision, decision_date, english_name, aliases, source_url FROM products ORDER BY id"
+            "decision, decision_date, english_name, aliases, source_url, name_zh, name_ko FROM products ORDER BY id"
         )
         async with self._conn.execute(sql) as cur:
             cur.row_factory = None  # this cursor only: other queries keep their Rows
@@ -164,9 +179,10 @@ class Repository(OutboxQueries):
                 pid, name, qualifier, star, intern(producer), intern(ptype), intern(area), intern(province),
                 intern(category), year, intern(decision), _date(ddate), english,
                 tuple(intern(a.strip()) for a in aliases.split(";") if a.strip()) if aliases else (), url,
+                name_zh, name_ko,
             )  # fmt: skip
             for (pid, name, qualifier, star, producer, ptype, area, province, category, year, decision, ddate,
-                 english, aliases, url) in rows
+                 english, aliases, url, name_zh, name_ko) in rows
         )  # fmt: skip
 
     async def product(self, product_id: int) -> Product | None:
@@ -251,6 +267,38 @@ class Repository(OutboxQueries):
             await self._conn.execute("ROLLBACK")
             raise
         return added, updated, removed
+
+    async def backfill_translations(self, table: str, records: Sequence[dict]) -> int:
+        """Fill the empty translation columns of rows matching `records` by natural key.
+
+        Nothing else is touched and a filled cell is never overwritten; returns the number of
+        rows changed (the catalogue version goes up if any).
+        """
+        columns = TRANSLATION_COLUMNS[table]
+        key = NATURAL_KEYS[table]
+        where = " AND ".join(f"{k} IS ?" for k in key)
+        filled = ", ".join(f"{c} = CASE WHEN {c} = '' THEN ? ELSE {c} END" for c in columns)
+        wanted = " OR ".join(f"({c} = '' AND ? <> '')" for c in columns)
+        changed = 0
+        await self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            for record in records:
+                values = [record.get(c) or "" for c in columns]
+                if not any(values):
+                    continue
+                key_values = [record.get(k) or ("" if k != "start_date" else None) for k in key]
+                sql = f"UPDATE {table} SET {filled} WHERE {where} AND ({wanted})"  # noqa: S608 - fixed names
+                async with self._conn.execute(sql, [*values, *key_values, *values]) as cur:
+                    changed += cur.rowcount
+            if changed:
+                await self._conn.execute(
+                    "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'catalogue_version'"
+                )
+            await self._conn.execute("COMMIT")
+        except BaseException:
+            await self._conn.execute("ROLLBACK")
+            raise
+        return changed
 
     # -- users, languages, subscriptions -------------------------------------------------
 
@@ -392,6 +440,7 @@ class Repository(OutboxQueries):
             former_province=intern(r["former_province"]), category=intern(r["category"]), year=r["year"],
             decision=intern(r["decision"]), decision_date=_date(r["decision_date"]), english_name=r["english_name"],
             aliases=tuple(intern(a) for a in _split(r["aliases"])), source_url=r["source_url"],
+            name_zh=r["name_zh"], name_ko=r["name_ko"],
         )  # fmt: skip
 
     @staticmethod
@@ -408,7 +457,8 @@ class Repository(OutboxQueries):
             id=r["id"], name=r["name"], address=r["address"], commune_or_ward=r["commune_or_ward"],
             area=r["area"], former_province=r["former_province"], kind=r["kind"],
             opening_hours=r["opening_hours"], lat=r["lat"], lon=r["lon"], products_hint=r["products_hint"],
-            source_url=r["source_url"], notes=r["notes"],
+            source_url=r["source_url"], notes=r["notes"], opening_hours_en=r["opening_hours_en"],
+            products_hint_en=r["products_hint_en"],
         )  # fmt: skip
 
     @staticmethod
@@ -416,4 +466,5 @@ class Repository(OutboxQueries):
         return Event(
             id=r["id"], name=r["name"], start_date=_date(r["start_date"]), end_date=_date(r["end_date"]),
             place=r["place"], area=r["area"], organiser=r["organiser"], source_url=r["source_url"],
+            name_en=r["name_en"],
         )  # fmt: skip

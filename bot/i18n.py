@@ -5,12 +5,9 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-LANGUAGES = ("vi", "en")
-ENGLISH_HINTS = {
-    "where", "buy", "what", "which", "how", "stars", "star", "is", "really", "the", "honey", "tea",
-    "show", "find", "near", "me", "hello", "hi", "please", "products", "product", "fair", "fairs", "help",
-    "salmon", "wine", "rice", "can", "i", "to", "in", "of", "any", "events", "places", "shop",
-}  # fmt: skip
+from bot.understanding.language import detect_language
+
+LANGUAGES = ("vi", "en", "zh", "ko")
 
 
 class I18n:
@@ -45,18 +42,19 @@ def _flatten(tree: dict, prefix: str = "") -> dict[str, str]:
 
 
 def pick_language(stored: str | None, platform_hint: str | None, text: str, default: str) -> str:
-    """Stored choice, else the platform's language, else a guess from the message, else default."""
+    """The person's own choice, else the language of this message, else the platform's, else default.
+
+    The message wins over the platform: a Vietnamese phone set to English still gets Vietnamese
+    answers to Vietnamese messages.
+    """
     if stored in LANGUAGES:
         return stored
+    # A blob with no word of human length ("aaaa…") says nothing about the person's language.
+    has_words = any(len(word) <= 30 for word in text.split())
+    detected = detect_language(text) if text and has_words else None
+    if detected in LANGUAGES:
+        return detected
     if platform_hint:
-        return "vi" if platform_hint.lower().startswith("vi") else "en"
-    return "en" if looks_english(text) else default
-
-
-def looks_english(text: str) -> bool:
-    from bot.text import fold, words
-
-    tokens = words(text)
-    if not tokens or any(fold(w) != w for w in tokens):
-        return False  # Vietnamese marks: Vietnamese
-    return sum(w in ENGLISH_HINTS for w in tokens) >= 1
+        hint = platform_hint.lower()[:2]
+        return hint if hint in LANGUAGES else "en"
+    return default

@@ -55,7 +55,27 @@ HEADER_ALIASES: dict[str, str] = {
     "end date": "end_date", "end_date": "end_date", "ngay ket thuc": "end_date", "den ngay": "end_date",
     "place": "place", "dia diem": "place",
     "organiser": "organiser", "organizer": "organiser", "don vi to chuc": "organiser", "to chuc": "organiser",
+    # Text in other languages (migration 004). "(VI)"/"(EN)" suffixes fold to " vi"/" en"; the
+    # researched files name the Vietnamese columns opening_hours_vi / products_hint_vi.
+    "name zh": "name_zh", "chinese name": "name_zh", "ten tieng trung": "name_zh",
+    "ten zh": "name_zh", "zh name": "name_zh",
+    "name ko": "name_ko", "korean name": "name_ko", "ten tieng han": "name_ko",
+    "ten ko": "name_ko", "ko name": "name_ko",
+    "opening hours vi": "opening_hours", "gio mo cua vi": "opening_hours",
+    "opening hours en": "opening_hours_en", "opening hours english": "opening_hours_en",
+    "gio mo cua en": "opening_hours_en", "gio mo cua tieng anh": "opening_hours_en",
+    "products hint vi": "products_hint", "mat hang vi": "products_hint",
+    "products hint en": "products_hint_en", "products hint english": "products_hint_en",
+    "mat hang en": "products_hint_en", "mat hang tieng anh": "products_hint_en",
+    "name en": "name_en", "event name en": "name_en", "ten su kien en": "name_en",
+    "ten su kien tieng anh": "name_en",
 }  # fmt: skip
+# The same header means a different column in another table: "Tên tiếng Anh" of an event is
+# its English name, "name_en" of a product is its english_name.
+TABLE_HEADER_OVERRIDES: dict[str, dict[str, str]] = {
+    "events": {"english_name": "name_en"},
+    "products": {"name_en": "english_name"},
+}
 
 CATEGORY_WORDS = {
     "food": "food", "thuc pham": "food",
@@ -67,6 +87,10 @@ CATEGORY_WORDS = {
     "du lich cong dong": "tourism",
     "ornamental": "ornamental", "sinh vat canh": "ornamental",
 }  # fmt: skip
+# A sheet with any of these (and no star) lists places.
+PLACE_ONLY_COLUMNS = frozenset(
+    ("address", "opening_hours", "opening_hours_en", "products_hint_en", "commune_or_ward", "lat", "lon", "kind")
+)
 _STAR_RE = re.compile(r"^\s*([0-9])\s*(?:sao|star|stars|\*|★|⭐)?\s*$", re.IGNORECASE)
 
 
@@ -95,7 +119,7 @@ def detect_table(columns: Iterable[str]) -> str | None:
         return None
     if cols & {"start_date", "end_date", "organiser"}:
         return "events"
-    if cols & {"address", "opening_hours", "commune_or_ward", "lat", "lon", "kind"} and "star" not in cols:
+    if cols & PLACE_ONLY_COLUMNS and "star" not in cols:
         return "places"
     return "products"
 
@@ -196,6 +220,8 @@ def plan_import(header: Sequence[str], rows: Sequence[tuple[int, dict[str, str]]
         plan = ImportPlan("unknown")
         plan.errors.append(RowError(1, "no name column: expected 'name' or 'Tên sản phẩm'"))
         return plan
+    overrides = TABLE_HEADER_OVERRIDES.get(table, {})
+    mapping = {h: overrides.get(c, c) if c else c for h, c in mapping.items()}
     plan = ImportPlan(table)
     seen: dict[tuple, int] = {}
     for line, raw in rows:

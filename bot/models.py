@@ -23,10 +23,16 @@ class Product:
     english_name: str
     aliases: tuple[str, ...]
     source_url: str
+    name_zh: str = ""  # our translated glosses of the name, not official names
+    name_ko: str = ""
 
     @property
     def display_name(self) -> str:
         return f"{self.name} ({self.qualifier})" if self.qualifier else self.name
+
+    def gloss(self, lang: str) -> str:
+        """Our translation of the name for a reader of `lang` ("" for Vietnamese)."""
+        return {"en": self.english_name, "zh": self.name_zh, "ko": self.name_ko}.get(lang, "")
 
 
 @dataclass(frozen=True)
@@ -57,6 +63,15 @@ class Place:
     products_hint: str
     source_url: str
     notes: str
+    opening_hours_en: str = ""
+    products_hint_en: str = ""
+
+    def hours(self, lang: str) -> str:
+        """Opening hours in Vietnamese for vi, else English (zh/ko readers get English)."""
+        return _pick(lang, self.opening_hours, self.opening_hours_en)
+
+    def sells(self, lang: str) -> str:
+        return _pick(lang, self.products_hint, self.products_hint_en)
 
 
 @dataclass(frozen=True)
@@ -69,6 +84,17 @@ class Event:
     area: str
     organiser: str
     source_url: str
+    name_en: str = ""
+
+    def title(self, lang: str) -> str:
+        return _pick(lang, self.name, self.name_en)
+
+
+def _pick(lang: str, vietnamese: str, english: str) -> str:
+    """The text in the reader's language; the other one only when that is all we have."""
+    if lang == "vi":
+        return vietnamese or english
+    return english or vietnamese
 
 
 @dataclass(frozen=True)

@@ -83,3 +83,7 @@ class Reply:
     ask_location: bool = False  # offer a "send my location" button where the platform has one
     share: ShareCard | None = None  # a product card can offer "share"
     language: str = "vi"
+    # What kind of answer this is ("stars", "card", "results", "places", "smalltalk", ...) and the
+    # products it presents as answers, best first: adapters ignore both; quality suites read them.
+    kind: str = ""
+    product_ids: tuple[int, ...] = ()

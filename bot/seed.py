@@ -7,7 +7,7 @@ import logging
 from pathlib import Path
 
 from bot.db import LOCALITY_COLUMNS, Repository
-from bot.importer import AreaResolver, plan_import, read_csv_text
+from bot.importer import AreaResolver, ImportPlan, plan_import, read_csv_text
 from bot.models import Locality
 
 log = logging.getLogger(__name__)
@@ -35,9 +35,8 @@ def load_localities(data_dir: Path) -> list[dict]:
     return rows
 
 
-async def seed_catalogue(repo: Repository, data_dir: Path) -> None:
-    localities = load_localities(data_dir)
-    resolver = AreaResolver(
+def _resolver(localities: list[dict]) -> AreaResolver:
+    return AreaResolver(
         [
             Locality(
                 r["name"],
@@ -53,6 +52,9 @@ async def seed_catalogue(repo: Repository, data_dir: Path) -> None:
             for r in localities
         ]
     )
+
+
+def _plans(data_dir: Path, resolver: AreaResolver) -> dict[str, ImportPlan]:
     plans = {}
     for table, file in (("products", "products.csv"), ("places", "places.csv"), ("events", "events.csv")):
         header, rows = read_csv_text((data_dir / file).read_text(encoding="utf-8-sig"))
@@ -61,6 +63,12 @@ async def seed_catalogue(repo: Repository, data_dir: Path) -> None:
             details = "; ".join(f"line {e.line}: {e.reason}" for e in plan.errors[:5])
             raise SeedError(f"{file} does not validate as {table}: {details or plan.table}")
         plans[table] = plan
+    return plans
+
+
+async def seed_catalogue(repo: Repository, data_dir: Path) -> None:
+    localities = load_localities(data_dir)
+    plans = _plans(data_dir, _resolver(localities))
     links = [
         {"product_id": int(r["product_id"]), "platform": r["platform"], "url": r["url"], "source_url": r["source_url"]}
         for r in _read(data_dir / "shop_links.csv")
@@ -72,3 +80,20 @@ async def seed_catalogue(repo: Repository, data_dir: Path) -> None:
         "seeded %d products, %d places, %d events, %d localities",
         len(plans["products"].records), len(plans["places"].records), len(plans["events"].records), len(localities),
     )  # fmt: skip
+
+
+async def backfill_translations(repo: Repository, data_dir: Path) -> None:
+    """After migration 004 on an existing catalogue: fill the new translation columns from the
+    seed files for the rows matched by natural key (name+qualifier, name+address, name+start_date).
+
+    Rows the seed does not have (staff imports) and renamed rows stay empty until a re-import;
+    the handlers fall back to the Vietnamese text. Best effort: a broken data/ folder is logged,
+    not fatal, since the database itself is fine.
+    """
+    try:
+        plans = _plans(data_dir, _resolver(load_localities(data_dir)))
+    except (OSError, SeedError, ValueError, KeyError) as exc:
+        log.warning("translation columns not backfilled from %s: %s", data_dir, exc)
+        return
+    counts = {table: await repo.backfill_translations(table, plan.records) for table, plan in plans.items()}
+    log.info("translation columns backfilled from %s: %s", data_dir, counts)

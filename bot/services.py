@@ -18,6 +18,9 @@ from bot.geo import Gazetteer
 from bot.i18n import I18n
 from bot.models import Catalogue
 from bot.search import SearchIndex, Vocabulary
+from bot.understanding.lexicon import Lexicon
+from bot.understanding.message import Understander
+from bot.understanding.places import PlaceNames
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +32,7 @@ class Snapshot:
     catalogue: Catalogue
     index: SearchIndex
     gazetteer: Gazetteer
+    place_names: PlaceNames
 
 
 class CatalogueState:
@@ -58,7 +62,7 @@ class CatalogueState:
         catalogue = await self._repo.load_catalogue()
         started = time.perf_counter()
         index = SearchIndex(catalogue.products, catalogue.localities, self._vocab)
-        self._snapshot = Snapshot(catalogue, index, Gazetteer(catalogue.localities))
+        self._snapshot = Snapshot(catalogue, index, Gazetteer(catalogue.localities), PlaceNames(catalogue.places))
         log.info(
             "catalogue version %d loaded: %d products, index built in %.0f ms",
             catalogue.version, len(catalogue.products), (time.perf_counter() - started) * 1000,
@@ -73,6 +77,7 @@ class Services:
     i18n: I18n
     facts: dict
     today: Callable[[], date]
+    understander: Understander
 
     async def close(self) -> None:
         await self.repo.close()
@@ -82,7 +87,8 @@ async def build_services(
     config: Config, *, data_dir: Path = DATA_DIR, today: Callable[[], date] | None = None
 ) -> Services:
     repo = await Repository.open(config.database_path, seed_dir=data_dir)
-    vocab = Vocabulary.load(data_dir)
+    lexicon = Lexicon.load(data_dir)
+    vocab = Vocabulary.load(data_dir, lexicon)
     zone = ZoneInfo(config.bot.timezone)
     with (data_dir / "facts.toml").open("rb") as fh:
         facts = tomllib.load(fh)
@@ -93,6 +99,7 @@ async def build_services(
         i18n=I18n.load(data_dir / "locales"),
         facts=facts,
         today=today or (lambda: datetime.now(zone).date()),
+        understander=Understander(lexicon),
     )
     await services.catalogue.get()
     return services

@@ -10,10 +10,12 @@ to REPO_ROOT/../shared/data. Outputs (UTF-8, NFC, header row, csv-module quoting
     data/shop_links.csv  data/categories.csv  data/synonyms.csv  data/facts.toml
 
 Every fact (name, star, producer, district, year, decision, address, date, coordinate,
-URL) is copied from the source files. Our own writing is limited to: english_name and
-aliases of products (data/english_names.csv plus KEYWORD_ALIASES below), categories,
-synonyms, the wording of facts.toml (a summary of ocop_facts.md) and the small
-mappings below, each of which is checked against the source text. Standard library only.
+URL) is copied from the source files. Our own writing is limited to: english_name,
+name_zh, name_ko and aliases of products (data/english_names.csv plus KEYWORD_ALIASES
+below), categories, synonyms, the wording of facts.toml (a summary of ocop_facts.md) and
+the small mappings below, each of which is checked against the source text. The
+bilingual place and event texts (opening_hours/_en, products_hint/_en, name_en) are the
+research's own translations, copied as they are. Standard library only.
 The script fails loudly (SystemExit) on anything it cannot map.
 """
 
@@ -310,6 +312,9 @@ def build_products(src: Path, here: Path, locality_names: set[str]) -> tuple[lis
                 "year": r["year"],
                 "decision": r["decision"],
                 "english_name": en,
+                # our Chinese/Korean glosses; columns optional in english_names.csv, empty if absent
+                "name_zh": (e.get("zh_name") or "").strip(),
+                "name_ko": (e.get("ko_name") or "").strip(),
                 "aliases": ";".join(aliases),
                 "source_url": r["source_url"],
             }
@@ -320,37 +325,66 @@ def build_products(src: Path, here: Path, locality_names: set[str]) -> tuple[lis
 # --------------------------------------------------------------------------- places
 
 
-def build_places(src: Path, locality_names: set[str]) -> list[dict]:
+# Source column -> our column. The Vietnamese text keeps the plain column name (it always
+# did for opening hours; products_hint used to hold the English text of the old source).
+PLACE_SOURCE_COLUMNS = {
+    "name": "name",
+    "address": "address",
+    "commune_or_ward": "commune_or_ward",
+    "old_district": "area",
+    "former_province": "former_province",
+    "kind": "kind",
+    "phone": "phone",
+    "opening_hours_vi": "opening_hours",
+    "opening_hours_en": "opening_hours_en",
+    "lat": "lat",
+    "lon": "lon",
+    "coord_quality": "coord_quality",
+    "products_hint_vi": "products_hint",
+    "products_hint_en": "products_hint_en",
+    "source_url": "source_url",
+    "notes": "notes",
+}
+# (Vietnamese, English) source pairs: both filled or both empty (../shared/data/README.md).
+PLACE_TEXT_PAIRS = [("opening_hours_vi", "opening_hours_en"), ("products_hint_vi", "products_hint_en")]
+
+
+def place_columns(rows: list[dict]) -> list[str]:
+    """PLACE_COLUMNS, plus `phone` after `kind` when any row has one (empty everywhere so far)."""
+    if not any(r.get("phone", "").strip() for r in rows):
+        print("  places: source column 'phone' is empty everywhere; not carried over")
+        return list(PLACE_COLUMNS)
+    cols = list(PLACE_COLUMNS)
+    cols.insert(cols.index("kind") + 1, "phone")
+    return cols
+
+
+def build_places(src: Path, locality_names: set[str]) -> tuple[list[str], list[dict]]:
     rows = read_csv(src / "ocop_places.csv")
     if len(rows) != 73:
         fail(f"places: expected 73 rows, got {len(rows)}")
-    dropped = [c for c in rows[0] if c not in PLACE_COLUMNS and c != "old_district"]
+    missing = [c for c in PLACE_SOURCE_COLUMNS if c not in rows[0] and c != "phone"]
+    if missing:
+        fail(f"places: source columns missing: {missing}")
+    dropped = [c for c in rows[0] if c not in PLACE_SOURCE_COLUMNS]
     for c in dropped:
         vals = {r[c] for r in rows if r[c]}
         print(f"  places: source column {c!r} not in our format ({len(vals)} non-empty values)")
         if vals:
             fail(f"places: dropping column {c!r} would lose data")
+    columns = place_columns(rows)
     out = []
     for i, r in enumerate(rows, 1):
-        out.append(
-            {
-                "id": i,
-                "name": r["name"],
-                "address": r["address"],
-                "commune_or_ward": r["commune_or_ward"],
-                "area": map_area(r["old_district"], locality_names, f"places row {i} old_district"),
-                "former_province": r["former_province"],
-                "kind": r["kind"],
-                "opening_hours": r["opening_hours"],
-                "lat": r["lat"],
-                "lon": r["lon"],
-                "coord_quality": r["coord_quality"],
-                "products_hint": r["products_hint"],
-                "source_url": r["source_url"],
-                "notes": r["notes"],
-            }
-        )
-    return out
+        for vi, en in PLACE_TEXT_PAIRS:
+            if bool(r[vi].strip()) != bool(r[en].strip()):
+                print(f"  places row {i}: only one of {vi!r} / {en!r} is filled (the bot falls back to it)")
+        record = {"id": i}
+        for source, ours in PLACE_SOURCE_COLUMNS.items():
+            if ours in columns:
+                record[ours] = r.get(source, "")
+        record["area"] = map_area(r["old_district"], locality_names, f"places row {i} old_district")
+        out.append(record)
+    return columns, out
 
 
 PLACE_COLUMNS = [
@@ -362,10 +396,12 @@ PLACE_COLUMNS = [
     "former_province",
     "kind",
     "opening_hours",
+    "opening_hours_en",
     "lat",
     "lon",
     "coord_quality",
     "products_hint",
+    "products_hint_en",
     "source_url",
     "notes",
 ]
@@ -402,6 +438,7 @@ def build_events(src: Path, localities: list[dict]) -> list[dict]:
             {
                 "id": i,
                 "name": r["name"],
+                "name_en": r["name_en"],
                 "start_date": r["start_date"],
                 "end_date": r["end_date"],
                 "place": r["place"],
@@ -941,11 +978,13 @@ PRODUCT_COLUMNS = [
     "year",
     "decision",
     "english_name",
+    "name_zh",
+    "name_ko",
     "aliases",
     "source_url",
 ]
 LOCALITY_COLUMNS = ["name", "kind", "district", "former_province", "aliases", "lat", "lon", "coord_source", "new_units"]
-EVENT_COLUMNS = ["id", "name", "start_date", "end_date", "place", "area", "organiser", "source_url"]
+EVENT_COLUMNS = ["id", "name", "name_en", "start_date", "end_date", "place", "area", "organiser", "source_url"]
 SHOP_COLUMNS = ["product_id", "platform", "url", "source_url"]
 
 
@@ -965,7 +1004,7 @@ def main(argv: list[str] | None = None) -> int:
     localities = build_localities(src)
     names = {line["name"] for line in localities}
     src_products, products = build_products(src, here, names)
-    places = build_places(src, names)
+    place_cols, places = build_places(src, names)
     events = build_events(src, localities)
     shop_links = build_shop_links(src, src_products)
     categories = build_categories(products)
@@ -973,7 +1012,7 @@ def main(argv: list[str] | None = None) -> int:
 
     write_csv(out / "localities.csv", LOCALITY_COLUMNS, localities)
     write_csv(out / "products.csv", PRODUCT_COLUMNS, products)
-    write_csv(out / "places.csv", PLACE_COLUMNS, places)
+    write_csv(out / "places.csv", place_cols, places)
     write_csv(out / "events.csv", EVENT_COLUMNS, events)
     write_csv(out / "shop_links.csv", SHOP_COLUMNS, shop_links)
     write_csv(out / "categories.csv", ["key", "vi", "en", "aliases"], categories)

@@ -21,28 +21,28 @@ async def about(ctx: Context, topic: str = "count") -> list[Reply]:
     facts = ctx.services.facts
     if topic in ("stars", "certifier", "validity", "merger"):
         section = facts[topic]
-        text = f"{section[ctx.lang]}\n{ctx.t('card.source', url=section.get('source', ''))}"
+        body = section.get(ctx.lang) or section["en"]  # facts.toml has vi and en; zh/ko read the English
+        text = f"{body}\n{ctx.t('card.source', url=section.get('source', ''))}"
     else:
         text = _count_text(ctx)
     choices = tuple(Choice(ctx.t(f"about.topic_{name}"), f"about:{name}") for name in TOPICS if name != topic)
-    return [Reply(text, choices, language=ctx.lang)]
+    return [Reply(text, choices, language=ctx.lang, kind="facts")]
+
+
+def official_lines(ctx: Context) -> list[str]:
+    """The official totals, each with its date, scope and source."""
+    lines = [ctx.t("about.count_heading")]
+    for figure in ctx.services.facts.get("figures", []):
+        split = figure.get(f"split_{ctx.lang}") or figure.get("split_en" if ctx.lang != "vi" else "split_vi", "")
+        key = "about.figure" if split else "about.figure_total"
+        scope = _scope(ctx, figure["scope"])
+        lines.append(ctx.t(key, as_of=figure["as_of"], scope=scope, total=figure["total"], split=split))
+        lines.append(f"   🔗 {figure['source']}")
+    return lines
 
 
 def _count_text(ctx: Context) -> str:
-    figures = ctx.services.facts.get("figures", [])
-    lines = [ctx.t("about.count_heading")]
-    for figure in figures:
-        split = figure.get(f"split_{ctx.lang}") or figure.get("split_vi", "")
-        lines.append(
-            ctx.t(
-                "about.figure",
-                as_of=figure["as_of"],
-                scope=_scope(ctx, figure["scope"]),
-                total=figure["total"],
-                split=split,
-            )
-        )
-        lines.append(f"   🔗 {figure['source']}")
+    lines = official_lines(ctx)
     products = ctx.snapshot.catalogue.products
     stars = Counter(p.star for p in products)
     lines.append(

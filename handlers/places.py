@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from bot.geo import Position, distance_km
+from bot.geo import Position, distance_km, map_url
 from bot.models import Place, Product
 from bot.replies import Choice, Location, Reply
 from bot.text import fold
@@ -44,14 +44,52 @@ def rank_places(
     return ranked
 
 
+def area_key(area: str) -> str:
+    return fold(area).replace(" ", "")
+
+
 def area_names(ctx: Context) -> list[str]:
     return sorted({p.area for p in ctx.snapshot.catalogue.places if p.area}, key=fold)
 
 
 async def menu(ctx: Context) -> list[Reply]:
     choices = [Choice(ctx.t("places.all"), "pl:-:1")]
-    choices += [Choice(area, f"pl:{fold(area).replace(' ', '')}:1") for area in area_names(ctx)]
-    return [Reply(ctx.t("places.menu"), tuple(choices), ask_location=True, language=ctx.lang)]
+    choices += [Choice(area, f"pl:{area_key(area)}:1") for area in area_names(ctx)]
+    return [Reply(ctx.t("places.menu"), tuple(choices), ask_location=True, language=ctx.lang, kind="places")]
+
+
+async def for_subject(ctx: Context, text: str) -> list[Reply]:
+    """ "gần Sa Pa", "mua ở phường Cam Đường": the places of the area the words name."""
+    found = await near_named(ctx, text)
+    return found if found is not None else await menu(ctx)
+
+
+async def for_products(ctx: Context, found: list[Product]) -> list[Reply]:
+    """Where to buy when several products match ("mật ong"): the places of their areas, best
+    match's area first, at most five places in all."""
+    areas = list(dict.fromkeys(p.area for p in found if p.area))[:3]
+    local = [place for area in areas for place in places_for_area(ctx, area, product=found[0])][:5]
+    ids = tuple(p.id for p in found)
+    if not local:
+        return [Reply(ctx.t("places.none_in_area", area=", ".join(areas) or "?"), language=ctx.lang, kind="places",
+                      product_ids=ids)]  # fmt: skip
+    block, _ = render.places_block(ctx, rank_places(ctx, local, None))
+    lines = [ctx.t("places.for_products", areas=", ".join(areas)), *block]
+    choices = tuple(Choice(render.short_line(ctx, p), f"b:{p.id}") for p in found[:5])
+    return [Reply("\n".join(lines), choices, language=ctx.lang, kind="places", product_ids=ids)]
+
+
+def place_info(ctx: Context, named: list[Place]) -> Reply:
+    """One named place (or the few a name fits): address, hours and what it sells."""
+    lines = []
+    for place in named:
+        lines.append(render.place_lines(ctx, place, None, False))
+        if not place.hours(ctx.lang):
+            lines.append("   " + ctx.t("place.hours_unknown"))
+        position = ctx.snapshot.gazetteer.position(place)
+        pin = render.place_pin(ctx, place, position, None)
+        lines.append("   " + ctx.t("place.map_search", url=pin.map_url if pin else map_url(place, None)))
+    return Reply("\n".join(lines), language=ctx.lang, kind="place_info")
 
 
 async def by_area(ctx: Context, area_key: str, page: int) -> list[Reply]:
@@ -87,7 +125,7 @@ async def near_named(ctx: Context, place_text: str) -> list[Reply] | None:
     local = places_for_area(ctx, area)
     if centre is None:
         if not local:
-            return [Reply(ctx.t("places.none_in_area", area=area), language=ctx.lang)]
+            return [Reply(ctx.t("places.none_in_area", area=area), language=ctx.lang, kind="places")]
         return [
             _page(
                 ctx,
@@ -117,4 +155,6 @@ def _page_ranked(ctx: Context, ranked, heading: str, page: int, *, pins: bool, b
     block, reply_pins = render.places_block(ctx, shown)
     lines += block
     choices = render.paging_choices(ctx, base, page, pages) if base else []
-    return Reply("\n".join(lines), tuple(choices), pins=tuple(reply_pins) if pins else (), language=ctx.lang)
+    return Reply(
+        "\n".join(lines), tuple(choices), pins=tuple(reply_pins) if pins else (), language=ctx.lang, kind="places"
+    )

@@ -12,9 +12,12 @@ from bot.search import SearchResult
 from bot.text import fold
 from handlers import render
 from handlers.context import Context
-from handlers.places import places_for_area, rank_places
+from handlers.places import area_key, places_for_area, rank_places
 
 log = logging.getLogger(__name__)
+
+MAX_PLACES = 5  # a chat reply stays short: the rest is one "more" away
+MAX_STAR_ANSWERS = 6  # up to this many same-named products get their stars at once; more: "which one?"
 
 
 def events_on_now(ctx: Context) -> list:
@@ -30,7 +33,8 @@ def events_on_now(ctx: Context) -> list:
 
 async def run_search(ctx: Context, text: str, *, ignore_stars: bool = False) -> SearchResult:
     started = time.perf_counter()
-    result = ctx.snapshot.index.search(text, limit=None, ignore_stars=ignore_stars)
+    optional = ctx.services.understander.optional
+    result = ctx.snapshot.index.search(text, limit=None, ignore_stars=ignore_stars, optional=optional)
     elapsed_ms = (time.perf_counter() - started) * 1000
     await ctx.services.repo.log_search(text, ctx.lang, ctx.request.platform, len(result.hits))
     if elapsed_ms > 50:
@@ -38,16 +42,21 @@ async def run_search(ctx: Context, text: str, *, ignore_stars: bool = False) -> 
     return result
 
 
-async def search(ctx: Context, text: str, page: int = 1) -> list[Reply]:
+async def search(
+    ctx: Context, text: str, page: int = 1, *, echo: str | None = None, heading_key: str | None = None
+) -> list[Reply]:
+    """`echo` is what the person wrote, quoted back in place of the words we searched for."""
+    echo = echo or text
     if not fold(text):
-        return [Reply(ctx.t("search.empty"), language=ctx.lang)]
+        return [Reply(ctx.t("search.empty"), language=ctx.lang, kind="help")]
     result = await run_search(ctx, text)
     if not result.hits:
-        return [not_found(ctx, text, result)]
+        return [not_found(ctx, echo, result)]
     if len(result.hits) == 1 and not result.listing and not result.relaxed:
         return await card(ctx, result.hits[0].product.id)
     query_id = await ctx.services.repo.save_query(text[:300])
-    return [results_page(ctx, result, f"q:{query_id}", page, heading=_heading(ctx, text, result))]
+    heading = ctx.t(heading_key, n=len(result.hits)) if heading_key else _heading(ctx, echo, result)
+    return [results_page(ctx, result, f"q:{query_id}", page, heading=heading)]
 
 
 def _heading(ctx: Context, text: str, result: SearchResult) -> str:
@@ -60,11 +69,7 @@ def _heading(ctx: Context, text: str, result: SearchResult) -> str:
         notes.append(ctx.t("search.relaxed_place", place=query.place.label))
     if "category" in result.relaxed and query.category:
         notes.append(ctx.t("search.relaxed_category", category=ctx.t(f"category.{query.category}")))
-    title = (
-        ctx.t("search.listing", n=len(result.hits))
-        if result.listing
-        else ctx.t("search.results", query=text[:80], n=len(result.hits))
-    )
+    title = listing_title(ctx, result) if result.listing else ctx.t("search.results", query=text[:80], n=len(result.hits))
     return "\n".join([*notes, title])
 
 
@@ -78,25 +83,35 @@ def results_page(ctx: Context, result: SearchResult, base: str, page: int, headi
         lines.append(ctx.t("list.page", page=page, pages=pages))
     choices = [Choice(render.short_line(ctx, hit.product), f"p:{hit.product.id}") for hit in shown]
     choices += render.paging_choices(ctx, base, page, pages)
-    return Reply("\n".join(lines), tuple(choices), language=ctx.lang)
+    return Reply(
+        "\n".join(lines),
+        tuple(choices),
+        language=ctx.lang,
+        kind="list" if result.listing else "results",
+        product_ids=tuple(hit.product.id for hit in shown),
+    )
+
+
+def listing_title(ctx: Context, result: SearchResult) -> str:
+    n = len(result.hits)
+    return ctx.t("search.listing_one") if n == 1 else ctx.t("search.listing", n=n)
 
 
 def not_found(ctx: Context, text: str, result: SearchResult) -> Reply:
-    total = len(ctx.snapshot.catalogue.products)
-    lines = [ctx.t("search.not_found", query=text[:80], total=total)]
-    choices = []
+    """Never "not in our catalogue" while something in it may be what the person meant."""
     if result.suggestions:
-        lines.append(ctx.t("search.did_you_mean"))
-        choices = [Choice(render.short_line(ctx, p), f"p:{p.id}") for p in result.suggestions]
-    else:
-        lines.append(ctx.t("search.try_instead"))
-    return Reply("\n".join(lines), tuple(choices), language=ctx.lang)
+        lines = [ctx.t("search.unsure", query=text[:80]), ctx.t("search.did_you_mean")]
+        choices = tuple(Choice(render.short_line(ctx, p), f"p:{p.id}") for p in result.suggestions)
+        return Reply("\n".join(lines), choices, language=ctx.lang, kind="did_you_mean")
+    total = len(ctx.snapshot.catalogue.products)
+    lines = [ctx.t("search.not_found", query=text[:80], total=total), ctx.t("search.try_instead")]
+    return Reply("\n".join(lines), language=ctx.lang, kind="not_found")
 
 
 async def card(ctx: Context, product_id: int) -> list[Reply]:
     product = ctx.snapshot.index.products.get(product_id)  # by id: never a scan of the catalogue
     if product is None:
-        return [Reply(ctx.t("card.gone"), language=ctx.lang)]
+        return [Reply(ctx.t("card.gone"), language=ctx.lang, kind="not_found")]
     return [card_reply(ctx, product)]
 
 
@@ -107,38 +122,78 @@ def card_reply(ctx: Context, product: Product) -> Reply:
     return render.product_card(ctx, product, places, events_on_now(ctx), links)
 
 
-async def star_question(ctx: Context, text: str) -> list[Reply]:
+async def star_question(ctx: Context, text: str, *, echo: str | None = None) -> list[Reply]:
+    echo = echo or text
     result = await run_search(ctx, text, ignore_stars=True)
     claimed = result.query.star or result.query.star_min
     total = len(ctx.snapshot.catalogue.products)
-    if not result.hits or result.listing:
-        what = result.query.content or text
-        return [Reply(ctx.t("stars.not_in_list", query=what[:80], total=total), language=ctx.lang)]
-    best = result.hits[0]
-    if not _clearly_one(result):
-        # Several plausible products: let the user pick rather than claim a star for the wrong one.
+    if result.listing:
+        return [Reply(ctx.t("stars.which_product"), language=ctx.lang, kind="help")]
+    if not result.hits:
+        if result.suggestions:
+            return [not_found(ctx, echo, result)]
+        return [Reply(ctx.t("stars.not_in_list", query=echo[:80], total=total), language=ctx.lang, kind="not_found")]
+    if not confident(ctx, result):
+        # Only typo-near or very common words matched ("nhung hươu" ~ "tỳ hưu"): ask, never claim.
+        return [Reply("\n".join([ctx.t("search.unsure", query=echo[:80]), ctx.t("search.did_you_mean")]),
+                      tuple(Choice(render.short_line(ctx, h.product), f"p:{h.product.id}") for h in result.hits[:3]),
+                      language=ctx.lang, kind="did_you_mean")]  # fmt: skip
+    if not clearly_one(result) and len(result.hits) <= MAX_STAR_ANSWERS:
+        return [several_stars(ctx, [hit.product for hit in result.hits], claimed)]
+    if not clearly_one(result):
+        # Many plausible products: let the user pick rather than claim a star for the wrong one.
         query_id = await ctx.services.repo.save_query(text[:300])
         return [results_page(ctx, result, f"q:{query_id}", 1, heading=ctx.t("stars.which", n=len(result.hits)))]
-    product = best.product
+    return [star_answer(ctx, result.hits[0].product, claimed)]
+
+
+def several_stars(ctx: Context, found: list[Product], claimed: int | None) -> Reply:
+    """A few products share the name ("trà dây Sa Pa" from two producers): each one's stars."""
+    lines = [ctx.t("stars.several", n=len(found))]
+    for product in found:
+        star = render.stars_text(ctx, product.star)
+        lines.append(f"• {render.name_with_gloss(ctx, product)} – {product.producer or ctx.t('card.unknown')}: {star}")
+    if claimed is not None:
+        lines.append(ctx.t("stars.several_claim", claimed=claimed))
+    lines.append(ctx.t("stars.per_product"))
+    choices = tuple(Choice(render.short_line(ctx, p), f"p:{p.id}") for p in found)
+    return Reply("\n".join(lines), choices, language=ctx.lang, kind="stars", product_ids=tuple(p.id for p in found))
+
+
+def star_answer(ctx: Context, product: Product, claimed: int | None) -> Reply:
     lines = []
+    name = render.name_with_gloss(ctx, product)
     if product.star is None:
-        lines.append(ctx.t("stars.unconfirmed", name=product.display_name))
+        lines.append(ctx.t("stars.unconfirmed", name=name))
     elif claimed is not None and claimed != product.star:
-        lines.append(ctx.t("stars.claim_wrong", name=product.display_name, claimed=claimed, star=product.star))
+        lines.append(ctx.t("stars.claim_wrong", name=name, claimed=claimed, star=product.star))
     elif claimed is not None:
-        lines.append(ctx.t("stars.claim_right", name=product.display_name, star=product.star))
+        lines.append(ctx.t("stars.claim_right", name=name, star=product.star))
     else:
-        lines.append(ctx.t("stars.answer", name=product.display_name, star=product.star))
+        lines.append(ctx.t("stars.answer", name=name, star=product.star))
     lines.append("📜 " + render.decision_text(ctx, product))
     if product.star is not None:
         lines.append("⏳ " + render.certificate_text(ctx, product))
     lines.append(ctx.t("stars.per_product"))
     lines.append(ctx.t("card.source", url=product.source_url or ctx.t("card.unknown")))
-    choices = (Choice(ctx.t("button.card"), f"p:{product.id}"),)
-    return [Reply("\n".join(lines), choices, language=ctx.lang)]
+    choices = (Choice(ctx.t("button.card"), f"p:{product.id}"), Choice(ctx.t("button.where_to_buy"), f"b:{product.id}"))
+    return Reply("\n".join(lines), choices, language=ctx.lang, kind="stars", product_ids=(product.id,))
 
 
-def _clearly_one(result: SearchResult) -> bool:
+def confident(ctx: Context, result: SearchResult) -> bool:
+    """Sure enough to state a product's stars: every word matched as typed, and not only words
+    that a tenth of the catalogue shares ("yên" of Bảo Yên, Lục Yên, Khánh Yên…)."""
+    best = result.hits[0]
+    if best.coverage < 0.99:
+        return False
+    index = ctx.snapshot.index
+    limit = max(3, len(index.products) // 10)
+    return any(index.postings.df(t.typed) <= limit for t in result.query.required if t.typed in index.postings) or any(
+        len(alt) > 1 for t in result.query.required for alt, _ in t.alternatives
+    )
+
+
+def clearly_one(result: SearchResult) -> bool:
     hits = result.hits
     if len(hits) == 1:
         return True
@@ -152,12 +207,33 @@ def _clearly_one(result: SearchResult) -> bool:
 async def where_to_buy(ctx: Context, product_id: int, *, pins: bool) -> list[Reply]:
     product = ctx.snapshot.index.products.get(product_id)  # by id: never a scan of the catalogue
     if product is None:
-        return [Reply(ctx.t("card.gone"), language=ctx.lang)]
+        return [Reply(ctx.t("card.gone"), language=ctx.lang, kind="not_found")]
     places = places_for_area(ctx, product.area, product=product)
+    links = [link for link in ctx.snapshot.catalogue.shop_links if link.product_id == product.id]
+    name = render.name_with_gloss(ctx, product)
+    online = [ctx.t("card.shop_link", platform=link.platform, url=link.url) for link in links]
+    producer = ctx.t("commerce.producer", producer=product.producer) if product.producer else ""
     if not places:
-        return [Reply(ctx.t("card.no_places"), language=ctx.lang)]
+        lines = [ctx.t("buy.none", name=name, area=product.area or ctx.t("card.unknown")), *online]
+        lines += [producer] if producer else []
+        choices = (Choice(ctx.t("button.card"), f"p:{product.id}"),)
+        return [Reply("\n".join(lines), choices, language=ctx.lang, kind="places", product_ids=(product.id,))]
     ranked = rank_places(ctx, places, origin=None)
-    block, reply_pins = render.places_block(ctx, ranked[:8])
-    lines = [ctx.t("buy.heading", name=product.display_name, area=product.area), *block]
-    choices = (Choice(ctx.t("button.card"), f"p:{product.id}"),)
-    return [Reply("\n".join(lines), choices, pins=tuple(reply_pins) if pins else (), language=ctx.lang)]
+    shown = ranked[:MAX_PLACES]
+    block, reply_pins = render.places_block(ctx, shown)
+    lines = [ctx.t("buy.heading", name=name, area=product.area), *block, *online]
+    if len(ranked) > len(shown):
+        lines.append(ctx.t("buy.more", n=len(ranked) - len(shown), area=product.area))
+    choices = [Choice(ctx.t("button.card"), f"p:{product.id}")]
+    if len(ranked) > len(shown):
+        choices.append(Choice(ctx.t("button.more_places"), f"pl:{area_key(product.area)}:1"))
+    return [
+        Reply(
+            "\n".join(lines),
+            tuple(choices),
+            pins=tuple(reply_pins) if pins else (),
+            language=ctx.lang,
+            kind="places",
+            product_ids=(product.id,),
+        )
+    ]

@@ -18,10 +18,24 @@ def stars_text(ctx: Context, star: int | None) -> str:
     return ctx.t("card.stars", stars="★" * star, n=star)
 
 
+def gloss(ctx: Context, product: Product) -> str:
+    """Our translation of the product's name for a reader who is not Vietnamese; "" for vi."""
+    if ctx.lang == "vi":
+        return ""
+    return product.gloss(ctx.lang) or product.english_name
+
+
+def name_with_gloss(ctx: Context, product: Product) -> str:
+    translated = gloss(ctx, product)
+    return f"{product.display_name} ({translated})" if translated else product.display_name
+
+
 def short_line(ctx: Context, product: Product) -> str:
     star = f"{product.star}★" if product.star else ctx.t("list.no_star")
     area = f" · {product.area}" if product.area else ""
-    return f"{product.display_name} ({star}{area})"
+    translated = gloss(ctx, product)
+    name = f"{product.display_name} – {translated}" if translated else product.display_name
+    return f"{name} ({star}{area})"
 
 
 def certificate_text(ctx: Context, product: Product) -> str:
@@ -61,8 +75,9 @@ def product_card(
     lines = [f"🏷 {product.name}"]
     if product.qualifier:
         lines.append(ctx.t("card.qualifier", qualifier=product.qualifier))
-    if ctx.lang == "en" and product.english_name:
-        lines.append(f"   ({product.english_name})")
+    translated = gloss(ctx, product)
+    if translated:
+        lines.append(f"   ({translated})")
     lines.append(stars_text(ctx, product.star))
     lines.append("📜 " + decision_text(ctx, product))
     if product.star is not None:
@@ -82,7 +97,7 @@ def product_card(
     for link in shop_links:
         lines.append(ctx.t("card.shop_link", platform=link.platform, url=link.url))
     for event in events_now:
-        lines.append(ctx.t("card.event_now", name=event.name, place=event.place))
+        lines.append(ctx.t("card.event_now", name=event.title(ctx.lang), place=event.place))
     lines.append(ctx.t("card.source", url=product.source_url or ctx.t("card.unknown")))
     choices = []
     if places:
@@ -95,21 +110,23 @@ def product_card(
         description=f"{stars_text(ctx, product.star)} · {product.area or ''}".strip(" ·"),
         text=text,
     )
-    return Reply(text, tuple(choices), share=share, language=ctx.lang)
+    return Reply(text, tuple(choices), share=share, language=ctx.lang, kind="card", product_ids=(product.id,))
 
 
 def place_lines(ctx: Context, place: Place, distance: float | None, approximate: bool) -> str:
     lines = [f"📍 {place.name}"]
     if place.address:
         lines.append("   " + place.address)
-    if place.opening_hours:
-        lines.append("   " + ctx.t("place.hours", hours=place.opening_hours))
-    if place.products_hint:
-        lines.append("   " + ctx.t("place.sells", hint=place.products_hint))
+    hours = place.hours(ctx.lang)
+    if hours:
+        lines.append("   " + ctx.t("place.hours", hours=hours))
+    sells = place.sells(ctx.lang)
+    if sells:
+        lines.append("   " + ctx.t("place.sells", hint=shorten(sells, 160)))
     if distance is not None:
         if approximate and distance < 1:
-            # Both ends are the same town centre: "0.0 km" would claim a precision we lack.
-            lines.append("   " + ctx.t("place.distance_same_centre"))
+            # The pin is the centre of the place's whole area: the place itself may be far out.
+            lines.append("   " + ctx.t("place.distance_within_area", area=place.area))
         else:
             key = "place.distance_approx" if approximate else "place.distance"
             lines.append("   " + ctx.t(key, km=f"{distance:.1f}"))
@@ -168,7 +185,7 @@ def event_lines(ctx: Context, event: Event) -> str:
         when = ctx.t("event.until", date=_fmt_date(event.end_date))
     else:
         when = ctx.t("card.unknown")
-    return f"🎪 {event.name}\n   🗓 {when}\n   📍 {event.place}\n   🔗 {event.source_url}"
+    return f"🎪 {event.title(ctx.lang)}\n   🗓 {when}\n   📍 {event.place}\n   🔗 {event.source_url}"
 
 
 def paging_choices(ctx: Context, base: str, page: int, pages: int) -> list[Choice]:

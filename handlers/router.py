@@ -6,50 +6,18 @@ import logging
 import re
 from collections import OrderedDict
 
-from bot.i18n import pick_language
+from bot.i18n import LANGUAGES, pick_language
 from bot.replies import Location, Reply, Request
 from bot.services import Services
 from bot.text import clean_input, fold
-from handlers import about, events, lists, places, products, staff, start, subscriptions
+from handlers import about, chat, events, lists, places, products, staff, start, subscriptions, validity
 from handlers.context import Context
 
 log = logging.getLogger(__name__)
 
 MAX_TEXT = 300  # longer messages are cut: no product name is near this long
 
-# Folded phrases that decide the job. Checked on whole words, longest lists first.
-STAR_QUESTION = (
-    "may sao", "bao nhieu sao", "how many star", "how many stars", "co phai", "that khong", "co that",
-    "really", "is it ocop", "la ocop", "co dat", "dat ocop", "certified", "what star", "which star",
-    "star rating", "hang sao", "xep hang", "is ocop", "ocop khong",
-)  # fmt: skip
-ABOUT = {
-    "count": ("bao nhieu san pham", "how many products", "co bao nhieu", "so luong san pham", "ocop la gi",
-              "what is ocop", "chuong trinh ocop", "about ocop", "gioi thieu ocop", "thong ke"),
-    "stars": ("sao nghia la gi", "sao la gi", "what do the stars mean", "stars mean", "y nghia sao", "cach cham diem",
-              "what does 3 star mean", "star mean"),
-    "certifier": ("ai cap", "ai cong nhan", "who certifies", "who certified", "co quan nao", "ai cham"),
-    "validity": ("bao lau", "how long", "hieu luc", "thoi han", "het han", "expire", "valid for"),
-    "merger": ("sap nhap", "merger", "merged", "yen bai cu"),
-}  # fmt: skip
-EVENTS = ("hoi cho", "tuan le", "tuan hang", "su kien", "le hoi", "festival", "fair", "fairs", "trade week", "events",
-          "event", "trien lam", "expo")  # fmt: skip
-NEAR = ("gan day", "gan toi", "gan nhat", "near me", "nearby", "nearest", "xung quanh", "quanh day")
-NEAR_NAMED = re.compile(r"^(?:gan|near|around|o gan|quanh)\s+(.+)$")
-PLACES = ("diem ban", "cho ban", "cua hang", "dia diem mua", "noi ban", "where to buy ocop", "shops", "stores",
-          "places to buy", "diem gioi thieu")  # fmt: skip
-GREETINGS = {"hi", "hello", "hey", "xin chao", "chao", "alo", "start", "menu", "bat dau", "chao ban", "hello bot"}
-HELP = {"help", "giup", "huong dan", "tro giup", "?", "giup do"}
-LANG_WORDS = {"english": "en", "tieng anh": "en", "tieng viet": "vi", "vietnamese": "vi", "ngon ngu": None,
-              "language": None}  # fmt: skip
-SUBSCRIBE = {"subscribe", "dang ky", "dang ki", "nhan tin", "theo doi"}
-UNSUBSCRIBE = {"unsubscribe", "huy dang ky", "huy dang ki", "huy", "stop", "dung", "bo theo doi"}
-FORGET = {"forget", "forget me", "xoa du lieu", "xoa thong tin", "xoa toi", "quen toi"}
-
-
-def _has(folded: str, phrases) -> bool:
-    padded = f" {folded} "
-    return any(f" {p} " in padded for p in phrases)
+LANG_ACTIONS = {"lang_en": "en", "lang_vi": "vi", "lang_zh": "zh", "lang_ko": "ko", "lang_menu": None}
 
 
 class Router:
@@ -58,6 +26,8 @@ class Router:
         # The language of the last reply per chat: a pressed button or a typed "2" carries no
         # words to guess from, so it continues in the language the list was shown in.
         self._last_language: OrderedDict[tuple[str, str], str] = OrderedDict()
+        # The product each chat last saw, so "mua ở đâu?" after a card is about that product.
+        self._last_product: OrderedDict[tuple[str, str], int] = OrderedDict()
 
     async def handle(self, request: Request) -> list[Reply]:
         text = clean_input(request.text, MAX_TEXT * 4)
@@ -66,22 +36,21 @@ class Router:
         stored = await self.services.repo.user_language(request.platform, request.user_id)
         chat = (request.platform, request.chat_id)
         hint = request.language
-        if stored is None and hint is None and (request.action or not fold(text)):
-            hint = self._last_language.get(chat)
-        lang = pick_language(stored, hint, text, self.services.config.bot.default_language)
+        if stored is None and (request.action or not text.strip() or text.strip().isdigit()):
+            hint = self._last_language.get(chat) or hint
+            lang = pick_language(stored, hint, "", self.services.config.bot.default_language)
+        else:
+            lang = pick_language(stored, hint, text, self.services.config.bot.default_language)
         snapshot = await self.services.catalogue.get()
         ctx = Context(self.services, request, lang, snapshot)
         replies = await self._dispatch(ctx, request, text)
         if truncated:
             replies.insert(0, Reply(ctx.t("input.truncated", n=MAX_TEXT), language=ctx.lang))
-        self._remember_language(chat, ctx.lang)
+        _remember(self._last_language, chat, ctx.lang)
+        shown = [r.product_ids[0] for r in replies if len(r.product_ids) == 1 and r.kind != "results"]
+        if shown:
+            _remember(self._last_product, chat, shown[-1])
         return replies
-
-    def _remember_language(self, chat: tuple[str, str], lang: str) -> None:
-        self._last_language[chat] = lang
-        self._last_language.move_to_end(chat)
-        while len(self._last_language) > 10_000:
-            self._last_language.popitem(last=False)
 
     async def _dispatch(self, ctx: Context, request: Request, text: str) -> list[Reply]:
         if request.action:
@@ -118,7 +87,7 @@ class Router:
             return await events.events(ctx)
         if command in ("lang", "language"):
             lang = fold(args)[:2]
-            return await start.set_language(ctx, lang) if lang in ("vi", "en") else await start.language_menu(ctx)
+            return await start.set_language(ctx, lang) if lang in LANGUAGES else await start.language_menu(ctx)
         if command == "subscribe":
             return await subscriptions.subscribe(ctx)
         if command in ("unsubscribe", "stop"):
@@ -154,6 +123,8 @@ class Router:
                 return await places.nearest(ctx, Location(float(parts[1]), float(parts[2])), int(parts[3]))
             if kind == "lang":
                 return await start.set_language(ctx, parts[1])
+            if kind == "exp" and parts[1] in ("expiring", "expired"):
+                return [validity.listing(ctx, parts[1])]
             if kind == "about":
                 return await about.about(ctx, parts[1] if parts[1] in about.TOPICS else "count")
             if kind == "menu":
@@ -188,43 +159,36 @@ class Router:
 
     async def free_text(self, ctx: Context, text: str) -> list[Reply]:
         folded = fold(text)
-        if not folded:
-            key = "input.empty" if not text.strip() else "input.no_words"
-            return [Reply(ctx.t(key), start.main_menu(ctx), language=ctx.lang)]
+        if not text.strip():
+            return [Reply(ctx.t("input.empty"), start.main_menu(ctx), language=ctx.lang, kind="help")]
         if text.strip().startswith("/"):
             command, _, args = text.strip()[1:].partition(" ")
             return await self.command(ctx, command.split("@")[0], args)
-        if folded in GREETINGS:
-            return await start.start(ctx)
-        if folded in HELP:
-            return await start.help_(ctx)
-        if folded in LANG_WORDS:
-            lang = LANG_WORDS[folded]
-            return await start.set_language(ctx, lang) if lang else await start.language_menu(ctx)
         if staff.is_yes(text):
             confirmed = await staff.confirm_latest(ctx)
             if confirmed is not None:
                 return confirmed
-        if folded in SUBSCRIBE:
+        understood = self.services.understander.understand(text, ctx.snapshot.index)
+        if understood.whole:
+            return await self._whole_message(ctx, understood.whole)
+        if not folded and not understood.asks and not understood.smalltalk and not understood.unread:
+            return [Reply(ctx.t("input.no_words"), start.main_menu(ctx), language=ctx.lang, kind="help")]
+        last = self._last_product.get((ctx.request.platform, ctx.request.chat_id))
+        return await chat.answer(ctx, understood, last)
+
+    async def _whole_message(self, ctx: Context, action: str) -> list[Reply]:
+        if action in LANG_ACTIONS:
+            lang = LANG_ACTIONS[action]
+            return await start.set_language(ctx, lang) if lang else await start.language_menu(ctx)
+        if action == "subscribe":
             return await subscriptions.subscribe(ctx)
-        if folded in UNSUBSCRIBE:
+        if action == "unsubscribe":
             return await subscriptions.unsubscribe(ctx)
-        if folded in FORGET:
-            return await subscriptions.forget(ctx)
-        for topic, phrases in ABOUT.items():
-            if _has(folded, phrases) and (topic != "validity" or not ctx.snapshot.index.search(text).hits):
-                return await about.about(ctx, topic)
-        if _has(folded, NEAR):
-            return await places.menu(ctx)
-        named = NEAR_NAMED.match(folded)
-        if named:
-            found = await places.near_named(ctx, named.group(1))
-            if found is not None:
-                return found
-        if _has(folded, STAR_QUESTION):
-            return await products.star_question(ctx, text)
-        if _has(folded, EVENTS):
-            return await events.events(ctx)
-        if _has(folded, PLACES) and not ctx.snapshot.index.search(text).hits:
-            return await places.menu(ctx)
-        return await products.search(ctx, text)
+        return await subscriptions.forget(ctx)
+
+
+def _remember(table: OrderedDict, chat: tuple[str, str], value) -> None:
+    table[chat] = value
+    table.move_to_end(chat)
+    while len(table) > 10_000:
+        table.popitem(last=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.i18n import LANGUAGES
 from bot.replies import Choice, Reply
 from handlers.context import Context
 
@@ -27,12 +28,17 @@ async def help_(ctx: Context) -> list[Reply]:
 
 
 async def language_menu(ctx: Context) -> list[Reply]:
-    choices = (Choice("🇻🇳 Tiếng Việt", "lang:vi"), Choice("🇬🇧 English", "lang:en"))
+    choices = (
+        Choice("🇻🇳 Tiếng Việt", "lang:vi"),
+        Choice("🇬🇧 English", "lang:en"),
+        Choice("🇨🇳 中文", "lang:zh"),
+        Choice("🇰🇷 한국어", "lang:ko"),
+    )
     return [Reply(ctx.t("lang.choose"), choices, language=ctx.lang)]
 
 
 async def set_language(ctx: Context, lang: str) -> list[Reply]:
-    if lang not in ("vi", "en"):
+    if lang not in LANGUAGES:
         return await language_menu(ctx)
     await ctx.services.repo.set_user_language(ctx.request.platform, ctx.request.user_id, lang)
     ctx.lang = lang

@@ -95,6 +95,9 @@ def test_existing_database_is_migrated_not_clobbered(tmp_path):
         conn.execute("DROP TABLE choice_sessions")
         conn.execute("DROP TABLE subscribers")
         conn.execute("DROP TABLE users")
+        for table, column in (("products", "name_zh"), ("products", "name_ko"), ("places", "opening_hours_en"),
+                              ("places", "products_hint_en"), ("events", "name_en")):  # fmt: skip
+            conn.execute(f"ALTER TABLE {table} DROP COLUMN {column}")  # added by 004
     result = run_cli("search", "--json", "Mật ong rừng Y Tý", db=db)
     assert result.returncode == 0, result.stderr
     assert "Mật ong rừng Y Tý" in result.stdout  # the imported row survived the migration

@@ -21,7 +21,6 @@ from rapidfuzz.distance import DamerauLevenshtein
 from bot.models import Locality, Product
 from bot.search.postings import ALIAS, FIELD_WEIGHTS, NAME, PRODUCER, QUALIFIER, Postings
 from bot.search.query import (
-    STOP_PHRASE_SET,
     ParsedQuery,
     PlacePhrase,
     Term,
@@ -109,9 +108,14 @@ class Vocabulary:
 
     category_phrases: dict[tuple[str, ...], str]
     synonyms: dict[tuple[str, ...], list[tuple[str, ...]]]
+    stop_phrases: dict[tuple[str, ...], bool]
 
     @classmethod
-    def load(cls, data_dir: Path) -> Vocabulary:
+    def load(cls, data_dir: Path, lexicon=None) -> Vocabulary:
+        """The chat's words (fillers, question words, Chinese/Korean words) feed the search's."""
+        from bot.understanding.lexicon import Lexicon
+
+        lexicon = lexicon or Lexicon.load(data_dir)
         phrases: dict[tuple[str, ...], str] = {}
         for row in _read_csv(data_dir / "categories.csv"):
             for alias in [row["key"], row["vi"], row["en"], *row.get("aliases", "").split(";")]:
@@ -123,7 +127,14 @@ class Vocabulary:
             for expansion in row["expansion"].split(";"):
                 if fold(expansion) and key:
                     synonyms[key].append(tuple(fold(expansion).split()))
-        return cls(phrases, dict(synonyms))
+        for key, alternatives in lexicon.cjk_synonyms().items():
+            synonyms[key].extend(alternatives)
+        stop: set[str] = set()
+        with (data_dir / "understanding" / "search_stopwords.txt").open(encoding="utf-8") as fh:
+            for line in fh:
+                if not line.startswith("#"):
+                    stop.update(fold(p) for p in line.split("|") if fold(p))
+        return cls(phrases, dict(synonyms), {tuple(p.split()): True for p in stop})
 
 
 class SearchIndex:
@@ -207,7 +218,8 @@ class SearchIndex:
 
     # -- query understanding ------------------------------------------------------------
 
-    def parse(self, raw: str) -> ParsedQuery:
+    def parse(self, raw: str, optional: frozenset[str] = frozenset()) -> ParsedQuery:
+        """`optional`: more words to drop, as a chat's fillers; a catalogue word among them stays a bonus."""
         accented, folded = tokenize(raw)
         query = ParsedQuery(raw=raw)
         consumed: set[int] = set()
@@ -234,8 +246,12 @@ class SearchIndex:
         synonym_hits = {s: (n, alts) for s, n, alts in find_phrases(folded, consumed, self.vocab.synonyms)}
         stop_hits = find_phrases(
             folded, consumed | {j for s, (n, _) in synonym_hits.items() for j in range(s, s + n)},
-            {tuple(p.split()): True for p in STOP_PHRASE_SET},
-        )  # fmt: skip
+            self.vocab.stop_phrases,
+        )
+        taken = {j for start, length, _ in stop_hits for j in range(start, start + length)}
+        synonym_span = {j for s, (n, _) in synonym_hits.items() for j in range(s, s + n)}
+        stop_hits += [(j, 1, True) for j, tok in enumerate(folded)
+                      if tok in optional and j not in consumed and j not in taken and j not in synonym_span]  # fmt: skip
         for start, length, _ in stop_hits:
             span = range(start, start + length)
             if length == 1 and folded[start] in self.postings:
@@ -336,9 +352,11 @@ class SearchIndex:
                         best[doc] = (penalty, weight)
         return best
 
-    def search(self, raw: str, limit: int | None = 5, *, ignore_stars: bool = False) -> SearchResult:
+    def search(
+        self, raw: str, limit: int | None = 5, *, ignore_stars: bool = False, optional: frozenset[str] = frozenset()
+    ) -> SearchResult:
         """`ignore_stars`: a star in the query is a claim to check, not a filter ("is X really 4-star?")."""
-        query = self.parse(raw)
+        query = self.parse(raw, optional)
         query.star_filter_off = ignore_stars
         result = SearchResult(query)
         required = query.required

@@ -17,29 +17,6 @@ AT_LEAST_AFTER = (("tro", "len"), ("tro", "len", "tren"), ("or", "more"), ("and"
 _STAR_SYMBOL_RE = re.compile(r"(\d)\s*(?:\*|★|⭐|☆)+")
 _GLUED_STAR_RE = re.compile(r"^([1-5])(sao|stars?)$")
 
-# Question and chat phrases, dropped as whole phrases (folded). Longest first when applied.
-STOP_PHRASES = """
-mua o dau|ban o dau|o dau ban|o dau co ban|co ban o dau|mua duoc o dau|co the mua o dau|tim mua o dau|o dau
-mua o cho nao|cho nao ban|cho nao|noi nao ban|cho ban|diem ban|chi cho|mua|ban
-may sao|bao nhieu sao|duoc may sao|dat may sao|la may sao|hang may sao|co phai|phai khong|dung khong|that khong
-co that|that su|that la|co dat|dat chuan|dat|chuan|duoc chung nhan|chung nhan|cong nhan|co phai la
-co ban khong|co khong|khong|gia bao nhieu|bao nhieu tien|bao nhieu|gia ca|gia|re nhat|tot nhat|ngon nhat
-cho toi|cho minh|cho em|cho anh|cho chi|toi muon|minh muon|em muon|toi can|minh can|muon mua|can mua|muon|can
-tim kiem|tim|xem|hoi|tra cuu|goi y|gioi thieu|danh sach|liet ke|co gi|nhung gi|gi
-san pham ocop|san pham|sp|ocop|dac san|dac san ocop|hang|mat hang|loai|loai nao|nao|la gi|la|thi|voi|va|hoac
-nhe|nha|a|ah|oi|ha|vay|the|ko|k|kg|dc|duoc|nhung|cac|mot so|co|cua|o|tai|tu|den|o tai
-ngon|tot|re|dep|noi tieng|chat luong|chinh hang|xin|vui long|giup|ban oi|shop|ad|admin|bot|oke|ok
-where to buy|where can i buy|where can i get|where can i find|where do i buy|where do they sell|where to get
-where to find|where is|where are|where|buy|to buy|purchase|sell|sells|selling|sold|shop for
-how many stars|how many star|how many|is it|is|are|really|truly|actually|certified|ocop certified|rated|rating
-does|do|have|has|a|an|the|of|in|from|at|near|around|for|to|with|and|or|me|my|i|we|you|please|pls
-show me|show|find|search|looking for|look for|i want|i need|want|need|want to|tell me about|tell me|about
-what|which|what is|product|products|specialty|specialties|speciality|local|best|good|famous|cheap|nice
-delicious|original|authentic|some|any|list|there|any good|can|could|would|like|get
-how much|price|prices|cost|costs|how much does|visit|go|spot|spots|destination|destinations|attraction|attractions
-minh|toi|em|anh|chi|con|con khong|qua|mon qua|lam qua|qua tang|gift|gifts|souvenir|souvenirs|tang
-"""
-STOP_PHRASE_SET = {p.strip() for line in STOP_PHRASES.split("\n") for p in line.split("|") if p.strip()}
 
 
 @dataclass(frozen=True)

@@ -76,7 +76,8 @@ class ZaloBot:
                     return await self._own_text(update.user_id, "choice.expired")
                 return _request(update, text=text)  # no list was ever shown: just text
             if not 1 <= number <= len(actions):
-                return await self._own_text(update.user_id, "choice.out_of_range", n=number, max=len(actions))
+                key = "choice.out_of_range_one" if len(actions) == 1 else "choice.out_of_range"
+                return await self._own_text(update.user_id, key, n=number, max=len(actions))
             return _request(update, action=actions[number - 1][0])
         action = await self._label_choice(update.chat_id, text)
         if action is not None:

@@ -1,0 +1,53 @@
+"""How well the bot answers real chat messages: the tuning suite and the holdout suite.
+
+    python bench/chat_quality.py [--failures]
+
+Prints, per suite and per kind of message, the share answered right (right kind of answer in
+order, one of the right products in the top 3, in the person's language), how many unrelated
+or out-of-catalogue messages were shown a product as the answer, and how many replies said
+"not in our catalogue" about a product that is there.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import tempfile
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.config import Config, DatabaseSection  # noqa: E402
+from bot.services import build_services  # noqa: E402
+from bot.understanding.evaluate import evaluate, load_cases  # noqa: E402
+from handlers.router import Router  # noqa: E402
+
+SUITES = (("tuning suite", ROOT / "tests/chat/chat_suite.csv"), ("holdout suite", ROOT / "tests/chat/chat_holdout.csv"))
+TODAY = date(2026, 11, 30)
+
+
+async def main(show_failures: bool) -> None:
+    print("$ python bench/chat_quality.py" + (" --failures" if show_failures else ""))
+    with tempfile.TemporaryDirectory() as tmp:
+        config = Config(database=DatabaseSection(path=str(Path(tmp) / "bench.sqlite3")), base_dir=Path(tmp))
+        services = await build_services(config, today=lambda: TODAY)
+        try:
+            for title, path in SUITES:
+                if not path.exists():
+                    print(f"{title}: {path.name} not found")
+                    continue
+                report = await evaluate(Router(services), load_cases(path))
+                print("\n".join(report.lines(title)))
+                if show_failures:
+                    print("\n".join(report.failures()) or "  no failures")
+        finally:
+            await services.close()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--failures", action="store_true", help="list every message answered wrong")
+    asyncio.run(main(parser.parse_args().failures))

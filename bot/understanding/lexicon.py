@@ -1,0 +1,134 @@
+"""The words the bot understands, loaded once from data/understanding/ and data/cjk_words.csv.
+
+Nothing here decides anything: it turns the data files into lookup tables keyed by folded
+word tuples, so that `understand` can match phrases on whole words.
+"""
+
+from __future__ import annotations
+
+import csv
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.text import fold, nfc
+
+# A Chinese or Korean product word becomes this placeholder in the text the search reads; the
+# search knows each placeholder as a synonym of the Vietnamese words it stands for.
+CJK_TOKEN_PREFIX = "cjkw"
+INTENT_TOKEN_PREFIX = "xintent"
+
+
+def cjk_token(text: str) -> str:
+    return CJK_TOKEN_PREFIX + "x".join(f"{ord(c):x}" for c in text)
+
+
+def intent_token(intent: str) -> str:
+    return INTENT_TOKEN_PREFIX + intent.replace("_", "x")
+
+
+@dataclass(frozen=True)
+class Phrase:
+    intent: str
+    accented: tuple[str, ...]  # as written in the data file, lower-case NFC
+
+
+@dataclass(frozen=True)
+class CjkWord:
+    text: str
+    lang: str
+    kind: str  # product | category | place | intent | filler | star
+    meaning: str
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    phrases: dict[tuple[str, ...], Phrase]  # folded phrase -> what it asks
+    smalltalk: frozenset[str]
+    whole_message: dict[str, str]  # folded whole message -> action ("subscribe", "lang_en", ...)
+    fillers: frozenset[tuple[str, ...]]
+    teencode: dict[str, tuple[str, str]]  # folded short form -> (accented short form, full words)
+    cjk: tuple[CjkWord, ...] = ()  # longest first
+
+    @property
+    def max_phrase(self) -> int:
+        return max((len(p) for p in (*self.phrases, *self.fillers)), default=1)
+
+    def cjk_synonyms(self) -> dict[tuple[str, ...], list[tuple[str, ...]]]:
+        """Placeholder token -> the Vietnamese words it stands for, for the search's synonyms."""
+        out: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
+        for word in self.cjk:
+            if word.kind == "product":
+                alternatives = [tuple(fold(m).split()) for m in word.meaning.split(";") if fold(m)]
+                out[(cjk_token(word.text),)] = alternatives
+        return out
+
+    @property
+    def optional_words(self) -> frozenset[str]:
+        """Single words a chat subject may carry that decide nothing: fillers and question words."""
+        return frozenset(p[0] for p in (*self.fillers, *self.phrases) if len(p) == 1)
+
+    @classmethod
+    def load(cls, data_dir: Path) -> Lexicon:
+        folder = data_dir / "understanding"
+        with (folder / "intents.toml").open("rb") as fh:
+            intents = tomllib.load(fh)
+        phrases: dict[tuple[str, ...], Phrase] = {}
+        for intent, items in intents["phrases"].items():
+            for item in items:
+                key = tuple(fold(item).split())
+                if key and key not in phrases:  # the first intent to claim a phrase keeps it
+                    phrases[key] = Phrase(intent, tuple(nfc(item).lower().split()))
+        for intent in intents["phrases"]:
+            phrases[(intent_token(intent),)] = Phrase(intent, (intent_token(intent),))
+        whole = {}
+        for action, items in intents["whole_message"].items():
+            for item in items:
+                whole[fold(item) or nfc(item).strip()] = action
+        with (folder / "fillers.toml").open("rb") as fh:
+            filler_lists = tomllib.load(fh)
+        filler_words = [item for items in filler_lists.values() for item in items]
+        filler_words += _word_list(data_dir / "language" / "vi_chat_words.txt")
+        filler_words += _word_list(data_dir / "language" / "english_words.txt", section="frame")
+        fillers = frozenset(tuple(fold(item).split()) for item in filler_words if fold(item))
+        teencode: dict[str, tuple[str, str]] = {}
+        with (folder / "teencode.csv").open(encoding="utf-8", newline="") as fh:
+            for row in csv.DictReader(fh):
+                teencode[fold(row["short"])] = (nfc(row["short"]).lower(), nfc(row["full"]))
+        cjk: list[CjkWord] = []
+        cjk_path = data_dir / "cjk_words.csv"
+        if cjk_path.exists():
+            with cjk_path.open(encoding="utf-8", newline="") as fh:
+                for row in csv.DictReader(fh):
+                    text = nfc(row["text"]).strip()
+                    if text:
+                        cjk.append(CjkWord(text, row["lang"].strip(), row["kind"].strip(), nfc(row["meaning"]).strip()))
+        cjk.sort(key=lambda w: -len(w.text))
+        return cls(
+            phrases=phrases,
+            smalltalk=frozenset(intents["kinds"]["smalltalk"]),
+            whole_message=whole,
+            fillers=fillers,
+            teencode=teencode,
+            cjk=tuple(cjk),
+        )
+
+
+def _word_list(path: Path, section: str | None = None) -> list[str]:
+    """Entries of the language detector's word lists (one or more a line; `[section]` headers)."""
+    if not path.exists():
+        return []
+    out: list[str] = []
+    current = None
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            current = line[1:-1]
+            continue
+        if section is None:
+            out.append(line)  # one entry a line: phrases keep their spaces
+        elif current == section:
+            out += line.split()
+    return out

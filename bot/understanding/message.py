@@ -1,0 +1,304 @@
+"""A chat message, understood: what the person asks (intents) and what about (a subject).
+
+One step before search. The message is cleaned (repeated letters, repeated words, teen-code),
+Chinese and Korean words are read through our dictionary, the message is split into clauses,
+and each clause's question phrases are taken out. What is left is the subject, handed to the
+search as text: the search still drops filler words itself and keeps a filler that is also a
+catalogue word ("bản" in "Bản Liền") as an optional bonus, so a product is never lost to the
+cleaning. A clause that asks without naming anything borrows the subject of its neighbour:
+"chè Suối Giàng mấy sao, mua ở đâu" asks two things about one product.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from bot.search.postings import NAME
+from bot.search.query import tokenize
+from bot.text import accent_key, fold, nfc
+from bot.understanding.lexicon import Lexicon, cjk_token, intent_token
+
+_LETTER_RUN_RE = re.compile(r"([^\W\d_])\1{2,}")  # "đâuuuu" -> "đâu"
+_CLAUSE_RE = re.compile(r"[,.;!?\n。，？！、；：:]+|\s[-–]\s")
+_CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
+_HANGUL_PARTICLES = set("은는이가을를에서도요의로와과고죠네")
+_CJK_STARS_RE = re.compile(r"([1-5])\s*(?:颗星|星级|星|성급|성|스타|개)")
+_OCOP_WHAT_RE = re.compile(r"ocop\s*(?:是什么|是啥|什么意思|是什么意思|[이가]?\s*뭐|[이가]?\s*무엇)", re.IGNORECASE)
+STAR_WORDS = {"sao", "star", "stars"}
+CLAIM_OPENERS = {"is", "are", "does", "do", "co", "phai", "dung", "that"}
+
+# Intents a clause may carry; "product" is a clause that only names something.
+CLAIM_INTENTS = {"real_or_fake": "stars"}
+
+
+@dataclass(frozen=True)
+class Ask:
+    intent: str
+    subject: str  # words for the search; "" when the clause names nothing
+
+
+@dataclass
+class Understanding:
+    original: str
+    asks: list[Ask] = field(default_factory=list)
+    smalltalk: list[str] = field(default_factory=list)  # answered only when nothing else is asked
+    whole: str | None = None  # a whole-message command ("subscribe", "lang_en", ...)
+    unread: bool = False  # Chinese/Korean words we have no dictionary entry for
+
+    @property
+    def intents(self) -> list[str]:
+        return [ask.intent for ask in self.asks]
+
+
+@dataclass
+class _Clause:
+    intents: list[tuple[int, str]]
+    subject: str
+    has_content: bool
+    filters_only: bool = False  # "mình ở Yên Bái": a place, a star or a group, nothing named
+    exact: bool = False  # some word is exactly a catalogue word, a place, a star or a group
+
+
+class Understander:
+    def __init__(self, lexicon: Lexicon) -> None:
+        self.lexicon = lexicon
+        self._cjk_by_first: dict[str, list] = {}
+        for word in lexicon.cjk:
+            self._cjk_by_first.setdefault(word.text[0], []).append(word)
+        self._phrases = {**{p: ("intent", ph) for p, ph in lexicon.phrases.items()}}
+        for filler in lexicon.fillers:
+            self._phrases.setdefault(filler, ("filler", None))
+        self._max = lexicon.max_phrase
+        self.optional = lexicon.optional_words
+
+    # -- entry point --------------------------------------------------------------------
+
+    def understand(self, text: str, index) -> Understanding:
+        """`index` is the SearchIndex: it knows the catalogue words and place names."""
+        result = Understanding(original=text)
+        text = _LETTER_RUN_RE.sub(r"\1", nfc(text))
+        text, unread = self._read_cjk(text)
+        result.unread = unread
+        whole = self._whole_message(text)
+        if whole:
+            result.whole = whole
+            return result
+        clauses = [self._clause(part, index, asked) for part, asked in _clauses(text)]
+        _merge_settings(clauses)
+        small = {i for c in clauses for _, i in c.intents if i in self.lexicon.smalltalk}
+        business = [i for c in clauses for _, i in c.intents if i not in self.lexicon.smalltalk]
+        if small and not business and not any(c.exact for c in clauses):
+            # "cảm ơn ad nhiều nha": thanks, not a search for a word that looks like "nhiên".
+            result.smalltalk = sorted(small)
+            return result
+        # A clause that asks without a subject borrows the nearest one's, earlier first.
+        subjects = [c.subject if c.has_content else "" for c in clauses]
+        for i, clause in enumerate(clauses):
+            subject = subjects[i]
+            if not subject and clause.intents:
+                before = [s for s in subjects[:i] if s]
+                after = [s for s in subjects[i + 1 :] if s]
+                subject = before[-1] if before else (after[0] if after else "")
+            intents = [intent for _, intent in sorted(clause.intents)]
+            business = [CLAIM_INTENTS.get(i, i) for i in intents if i not in self.lexicon.smalltalk]
+            result.smalltalk += [i for i in intents if i in self.lexicon.smalltalk]
+            if not business and clause.has_content:
+                if any(s == subject for s in subjects[:i] if s) and result.asks:
+                    continue  # already asked about in an earlier clause
+                business = ["product"]
+            for intent in dict.fromkeys(business):
+                ask = Ask(intent, subject)
+                if ask not in result.asks:
+                    result.asks.append(ask)
+        # "Bưởi Múc, mấy sao?" names first and asks after: the bare name is not a third question.
+        named = {a.subject for a in result.asks if a.intent != "product"}
+        result.asks = [a for a in result.asks if not (a.intent == "product" and a.subject in named)]
+        return result
+
+    # -- steps --------------------------------------------------------------------------
+
+    def _whole_message(self, text: str) -> str | None:
+        folded = fold(text)
+        lex = self.lexicon
+        if folded in lex.whole_message:
+            return lex.whole_message[folded]
+        stripped = text.strip().lower()
+        if stripped in lex.whole_message:
+            return lex.whole_message[stripped]
+        tokens = folded.split()
+        core = [t for t in tokens if (t,) not in lex.fillers]
+        if core and len(core) < len(tokens):
+            return lex.whole_message.get(" ".join(core))
+        return None
+
+    def _read_cjk(self, text: str) -> tuple[str, bool]:
+        """Chinese and Korean words -> placeholders, place names, intents; (text, anything unread)."""
+        if not _CJK_RE.search(text):
+            return text, False
+        text = _CJK_STARS_RE.sub(r" \1 sao ", text)
+        text = _OCOP_WHAT_RE.sub(f" {intent_token('what_is_ocop')} ", text)
+        out: list[str] = []
+        unread = 0
+        understood = 0
+        i = 0
+        while i < len(text):
+            ch = text[i]
+            if not _CJK_RE.match(ch):
+                out.append(ch)
+                i += 1
+                continue
+            for word in self._cjk_by_first.get(ch, ()):
+                if text.startswith(word.text, i):
+                    out.append(f" {self._cjk_replacement(word)} ")
+                    understood += word.kind != "filler"
+                    i += len(word.text)
+                    break
+            else:
+                if ch not in _HANGUL_PARTICLES:
+                    unread += 1
+                out.append(" ")
+                i += 1
+        return "".join(out), unread >= 2 and not understood
+
+    @staticmethod
+    def _cjk_replacement(word) -> str:
+        if word.kind == "product":
+            return cjk_token(word.text)
+        if word.kind == "intent":
+            return intent_token(word.meaning)
+        if word.kind == "star":
+            return f"{word.meaning} sao"
+        if word.kind in ("place", "category"):
+            return word.meaning
+        return ""
+
+    def _clause(self, text: str, index, asked: bool = False) -> _Clause:
+        accented, folded = tokenize(text)
+        accented, folded = self._expand_teencode(*_dedupe(accented, folded), index)
+        protected = _protected(folded, index)
+        consumed: set[int] = set()
+        intents: list[tuple[int, str]] = []
+        i = 0
+        n = len(folded)
+        while i < n:
+            hit = None
+            for size in range(min(self._max, n - i), 0, -1):
+                span = range(i, i + size)
+                if any(j in protected for j in span):
+                    continue
+                entry = self._phrases.get(tuple(folded[i : i + size]))
+                if entry is None:
+                    continue
+                if size == 1 and entry[0] == "intent" and not _accents_agree(accented[i], entry[1].accented[0]):
+                    continue
+                if entry[0] == "intent" and entry[1].intent == "stars" and i and _is_number(folded[i - 1]):
+                    continue  # "4 sao" is a star level, not the question "how many stars"
+                hit = (size, entry)
+                break
+            if hit is None:
+                i += 1
+                continue
+            size, (kind, phrase) = hit
+            if kind == "intent":
+                intents.append((i, phrase.intent))
+            # A single word that is also a catalogue word stays for the search, which keeps it as
+            # an optional bonus: "bán" is also "bản" (Bản Liền).
+            if size > 1 or folded[i] not in index.postings:
+                consumed.update(range(i, i + size))
+            i += size
+        for j, word in enumerate(folded):  # "1 lít", "500kg", "100 hộp": amounts, not names
+            if word.isdigit() and not (j + 1 < n and folded[j + 1] in STAR_WORDS) and len(word) > 0:
+                consumed.add(j)
+        subject = " ".join(accented[j] for j in range(n) if j not in consumed)
+        if not subject:
+            return _Clause(intents, "", False)
+        query = index.parse(subject, self.optional)
+        has_content = bool(query.required or query.has_filters)
+        filters_only = not query.required and query.has_filters
+        exact = query.has_filters or any(t.typed in index.postings for t in query.required)
+        stars = query.star or query.star_min
+        claim = folded[0] in CLAIM_OPENERS or asked
+        if query.required and not intents and claim and (stars or "ocop" in folded):
+            intents.append((0, "stars"))  # "Is Múc pomelo 4 stars?", "Van Yen cassava starch OCOP?"
+        return _Clause(intents, subject if has_content else "", has_content, filters_only, exact)
+
+    def _expand_teencode(self, accented: list[str], folded: list[str], index) -> tuple[list[str], list[str]]:
+        out_a: list[str] = []
+        out_f: list[str] = []
+        teencode = self.lexicon.teencode
+        for a, f in zip(accented, folded, strict=True):
+            entry = teencode.get(f)
+            # "hong" is "không" in chat but also "hồng" (Việt Hồng trà): catalogue words stay,
+            # unless typed with the short form's own accents.
+            if entry and (f not in index.postings or a == entry[0] and a != f):
+                full_a, full_f = tokenize(entry[1])
+                out_a += full_a
+                out_f += full_f
+            else:
+                out_a.append(a)
+                out_f.append(f)
+        return out_a, out_f
+
+
+def _clauses(text: str) -> list[tuple[str, bool]]:
+    """The message's clauses, each with whether a question mark ended it."""
+    out = []
+    start = 0
+    for match in _CLAUSE_RE.finditer(text):
+        part = text[start : match.start()]
+        if part.strip():
+            out.append((part, "?" in match.group() or "？" in match.group()))
+        start = match.end()
+    if text[start:].strip():
+        out.append((text[start:], False))
+    return out
+
+
+def _is_number(word: str) -> bool:
+    return word.isdigit() or word in {"mot", "hai", "ba", "bon", "nam", "one", "two", "three", "four", "five"}
+
+
+def _merge_settings(clauses: list[_Clause]) -> None:
+    """A clause that only sets the scene ("mình ở Yên Bái") narrows the questions around it."""
+    asking = [c for c in clauses if c.intents]
+    for clause in clauses:
+        if clause.filters_only and not clause.intents and asking:
+            for other in asking:
+                if other.subject and other is not clause:
+                    other.subject = f"{other.subject} {clause.subject}"
+            clause.has_content = False
+            clause.subject = ""
+
+
+def _dedupe(accented: list[str], folded: list[str]) -> tuple[list[str], list[str]]:
+    """Drop immediate repetitions of a word or a short phrase: "ad ơi ad ơi", "mật ong mật ong"."""
+    for size in (3, 2, 1):
+        i = 0
+        while i + 2 * size <= len(folded):
+            if folded[i : i + size] == folded[i + size : i + 2 * size] and not folded[i].isdigit():
+                del folded[i + size : i + 2 * size], accented[i + size : i + 2 * size]
+            else:
+                i += 1
+    return accented, folded
+
+
+def _protected(folded: list[str], index) -> set[int]:
+    """Words that belong to a place name or to a catalogue name with their neighbour."""
+    protected: set[int] = set()
+    places = index.places
+    for i in range(len(folded)):
+        for size in (4, 3, 2):
+            if tuple(folded[i : i + size]) in places and len(folded[i : i + size]) == size:
+                protected.update(range(i, i + size))
+        glued = folded[i] + folded[i + 1] if i + 1 < len(folded) else ""
+        if glued in index.postings and any(code == NAME for _, code in index.postings.scan(glued)):
+            protected.update((i, i + 1))  # "bán liền" typed for "Bản Liền", a product's name
+    return protected
+
+
+def _accents_agree(typed: str, phrase_word: str) -> bool:
+    """A word typed with marks must carry the phrase's marks: "Giá" is price, "Gìa" is not."""
+    if fold(typed) == typed or fold(phrase_word) == phrase_word:
+        return True
+    return accent_key(typed) == accent_key(phrase_word)

@@ -1,0 +1,70 @@
+"""Is a certificate still valid, and which ones run out: from decision dates, or years where
+that is all the sources give (the same reasoning as the card)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.certificates import Validity, certificate_status
+from bot.models import Product
+from bot.replies import Choice, Reply
+from handlers import render
+from handlers.context import Context
+
+SOON_DAYS = 183  # "sắp hết hạn": within about six months
+MAX_LISTED = 10
+
+
+def status(ctx: Context, product: Product) -> Reply:
+    lines = [f"🏷 {render.name_with_gloss(ctx, product)}", render.stars_text(ctx, product.star)]
+    lines.append("📜 " + render.decision_text(ctx, product))
+    lines.append("⏳ " + render.certificate_text(ctx, product))
+    lines.append(ctx.t("card.source", url=product.source_url or ctx.t("card.unknown")))
+    choices = (Choice(ctx.t("button.card"), f"p:{product.id}"),)
+    return Reply("\n".join(lines), choices, language=ctx.lang, kind="validity", product_ids=(product.id,))
+
+
+def several(ctx: Context, found: list[Product]) -> Reply:
+    """Several products share the name: each one's certificate."""
+    lines = [ctx.t("stars.several", n=len(found))]
+    for product in found:
+        lines.append(f"• {render.short_line(ctx, product)}: {render.certificate_text(ctx, product)}")
+    choices = tuple(Choice(render.short_line(ctx, p), f"p:{p.id}") for p in found)
+    return Reply("\n".join(lines), choices, language=ctx.lang, kind="validity", product_ids=tuple(p.id for p in found))
+
+
+def listing(ctx: Context, which: str, query=None) -> Reply:
+    """`which`: "expiring" (within six months, or this year when only the year is known) or "expired"."""
+    today = ctx.services.today()
+    soon, gone = [], []
+    for product in ctx.snapshot.catalogue.products:
+        if query is not None and not _matches(query, product):
+            continue
+        state = certificate_status(product.decision_date, product.year, today)
+        if state.validity in (Validity.EXPIRED, Validity.EXPIRED_BY_YEAR):
+            gone.append((state.until, product))
+        elif state.validity is Validity.UNCERTAIN_BY_YEAR or (
+            state.validity is Validity.VALID and state.until and state.until - today <= timedelta(days=SOON_DAYS)
+        ):
+            soon.append((state.until, product))
+    rows = sorted(soon if which == "expiring" else gone, key=lambda r: (r[0], r[1].id), reverse=which != "expiring")
+    heading = "validity.expiring" if which == "expiring" else "validity.expired"
+    lines = [ctx.t(heading, n=len(rows), year=today.year)]
+    if not rows:
+        lines.append(ctx.t("validity.none"))
+    for _until, product in rows[:MAX_LISTED]:
+        lines.append(f"• {render.short_line(ctx, product)} – {render.certificate_text(ctx, product)}")
+    if len(rows) > MAX_LISTED:
+        lines.append(ctx.t("validity.more", n=len(rows) - MAX_LISTED))
+    lines.append(ctx.t("validity.note"))
+    choices = tuple(Choice(render.short_line(ctx, p), f"p:{p.id}") for _, p in rows[:MAX_LISTED])
+    return Reply("\n".join(lines), choices, language=ctx.lang, kind="validity")
+
+
+def _matches(query, product: Product) -> bool:
+    if query.place is not None and query.place.district and product.area != query.place.district:
+        return False
+    if query.category and product.category != query.category:
+        return False
+    stars = query.star or query.star_min
+    return stars is None or product.star == stars
