@@ -61,7 +61,9 @@ class Subjects:
             subject = Subject("", None, product, [])
         else:
             named = self.named_places
-            result = await products.run_search(ctx, text, ignore_stars=True)
+            # Not logged here: the handler that answers logs the search it runs.
+            optional = ctx.services.understander.optional
+            result = ctx.snapshot.index.search(text, limit=None, ignore_stars=True, optional=optional)
             product = result.hits[0].product if result.hits and products.clearly_one(result) else None
             if result.listing:
                 product = None
@@ -89,7 +91,9 @@ async def answer(ctx: Context, understood: Understanding, last_product: int | No
     asks = await _drop_stray_mentions(asks, subjects)
     replies: list[Reply] = []
     for ask in asks[:MAX_ANSWERS]:
-        replies += await _answer_one(ctx, ask, subjects, understood.original)
+        for reply in await _answer_one(ctx, ask, subjects, understood.original):
+            if all(reply.text != earlier.text for earlier in replies):  # two phrasings, one answer
+                replies.append(reply)
     return replies
 
 

@@ -36,7 +36,8 @@ class Router:
         stored = await self.services.repo.user_language(request.platform, request.user_id)
         chat = (request.platform, request.chat_id)
         hint = request.language
-        if stored is None and (request.action or not text.strip() or text.strip().isdigit()):
+        quiet = request.action or request.command or not text.strip() or text.strip()[:1] == "/"
+        if stored is None and (quiet or text.strip().isdigit()):
             hint = self._last_language.get(chat) or hint
             lang = pick_language(stored, hint, "", self.services.config.bot.default_language)
         else:
