@@ -29,13 +29,15 @@ SUITES = (("tuning suite", ROOT / "tests/chat/chat_suite.csv"), ("holdout suite"
 TODAY = date(2026, 11, 30)
 
 
-async def main(show_failures: bool) -> None:
-    print("$ python bench/chat_quality.py" + (" --failures" if show_failures else ""))
+async def main(show_failures: bool, only: str | None) -> None:
+    print("$ python bench/chat_quality.py" + (" --failures" if show_failures else "") + (f" --only {only}" if only else ""))
     with tempfile.TemporaryDirectory() as tmp:
         config = Config(database=DatabaseSection(path=str(Path(tmp) / "bench.sqlite3")), base_dir=Path(tmp))
         services = await build_services(config, today=lambda: TODAY)
         try:
             for title, path in SUITES:
+                if only and not title.startswith(only):
+                    continue
                 if not path.exists():
                     print(f"{title}: {path.name} not found")
                     continue
@@ -50,4 +52,6 @@ async def main(show_failures: bool) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--failures", action="store_true", help="list every message answered wrong")
-    asyncio.run(main(parser.parse_args().failures))
+    parser.add_argument("--only", choices=("tuning", "holdout"), help="one suite (tune on 'tuning' only)")
+    args = parser.parse_args()
+    asyncio.run(main(args.failures, args.only))

@@ -11,10 +11,12 @@ from dataclasses import dataclass, replace
 from bot.models import Place, Product
 from bot.replies import Reply
 from bot.search import SearchResult
+from bot.search.plausible import leave_one_out, matched_share, plausible
 from bot.understanding.message import Ask, Understanding
 from handlers import about, commerce, counts, events, places, products, smalltalk, validity
 from handlers.context import Context
 
+RESCUE_SHARE = 0.7  # a rescued match answers when it carries this much of what was typed
 MAX_ANSWERS = 4  # a pasted paragraph does not get a wall of replies
 FACT_TOPICS = {
     "what_is_ocop": "count",
@@ -33,6 +35,7 @@ class Subject:
     result: SearchResult | None
     product: Product | None  # one product clearly meant
     named_places: list[Place]
+    suggestions: tuple[Product, ...] = ()  # found only once words unknown to us were left out
 
     @property
     def several(self) -> bool:
@@ -62,17 +65,37 @@ class Subjects:
         else:
             named = self.named_places
             # Not logged here: the handler that answers logs the search it runs.
-            optional = ctx.services.understander.optional
-            result = ctx.snapshot.index.search(text, limit=None, ignore_stars=True, optional=optional)
+            result = ctx.snapshot.index.search(text, limit=None, ignore_stars=True, fillers=ctx.fillers)
+            suggestions: tuple[Product, ...] = ()
+            if not result.hits and not any(plausible(result.query, p) for p in result.suggestions):
+                text, result, suggestions = self._rescue(text, result)
             product = result.hits[0].product if result.hits and products.clearly_one(result) else None
             if result.listing:
                 product = None
-            subject = Subject(text, result, product, named)
+            subject = Subject(text, result, product, named, suggestions)
         self._cache[text] = subject
         return subject
 
+    def _rescue(self, text: str, result: SearchResult) -> tuple[str, SearchResult, tuple[Product, ...]]:
+        """ "Ba mình uống rượu nếp Cường Thịnh thấy êm": leave out one word at a time, rarest first,
+        and search again. What that finds answers only when it carries most of what was typed;
+        otherwise it is a "did you mean", and "kẹo dừa Bến Tre" stays not found."""
+        index = self.ctx.snapshot.index
+        for shorter in leave_one_out(text, result.query):
+            again = index.search(shorter, limit=None, ignore_stars=True, fillers=self.ctx.fillers)
+            if not again.hits or again.listing:
+                continue
+            likely = [h.product for h in again.hits[:3] if plausible(result.query, h.product)]
+            if not likely:
+                continue
+            if matched_share(result.query, again.hits[0].product) >= RESCUE_SHARE:
+                return shorter, again, ()
+            return text, result, tuple(likely)
+        return text, result, ()
+
 
 async def answer(ctx: Context, understood: Understanding, last_product: int | None = None) -> list[Reply]:
+    ctx.fillers = understood.fillers
     asks = understood.asks
     if understood.unread and not any(a.subject for a in asks):
         return [smalltalk.unread(ctx)]
@@ -140,6 +163,10 @@ async def _answer_one(ctx: Context, ask: Ask, subjects: Subjects, original: str)
     if intent == "count":
         return [counts.answer(ctx, ask.subject)]
     subject = await subjects.get(ask.subject)
+    if subject.suggestions:
+        return [products.did_you_mean(ctx, original, list(subject.suggestions))]
+    if subject.text != ask.subject:  # rescued: search the words that found it
+        ask = Ask(intent, subject.text)
     if intent in ("product", "list"):
         if subject.named_places and (subject.product is None or intent == "list"):
             return [places.place_info(ctx, subject.named_places)]

@@ -14,6 +14,7 @@ class Context:
     request: Request
     lang: str
     snapshot: Snapshot
+    fillers: frozenset[str] = frozenset()  # this message's chat words that are also catalogue words
 
     def t(self, key: str, **values: object) -> str:
         return self.services.i18n.t(self.lang, key, **values)

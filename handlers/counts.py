@@ -10,7 +10,7 @@ from handlers.context import Context
 
 
 def answer(ctx: Context, subject: str) -> Reply:
-    query = ctx.snapshot.index.parse(subject, ctx.services.understander.optional) if subject else None
+    query = ctx.snapshot.index.parse(subject, ctx.fillers) if subject else None
     area = query.place.district if query and query.place else None
     province = query.place.province if query and query.place else None
     star = (query.star or query.star_min) if query else None

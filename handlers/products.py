@@ -9,6 +9,7 @@ import time
 from bot.models import Product
 from bot.replies import Choice, Reply
 from bot.search import SearchResult
+from bot.search.plausible import plausible
 from bot.text import fold
 from handlers import render
 from handlers.context import Context
@@ -33,8 +34,7 @@ def events_on_now(ctx: Context) -> list:
 
 async def run_search(ctx: Context, text: str, *, ignore_stars: bool = False) -> SearchResult:
     started = time.perf_counter()
-    optional = ctx.services.understander.optional
-    result = ctx.snapshot.index.search(text, limit=None, ignore_stars=ignore_stars, optional=optional)
+    result = ctx.snapshot.index.search(text, limit=None, ignore_stars=ignore_stars, fillers=ctx.fillers)
     elapsed_ms = (time.perf_counter() - started) * 1000
     await ctx.services.repo.log_search(text, ctx.lang, ctx.request.platform, len(result.hits))
     if elapsed_ms > 50:
@@ -97,15 +97,21 @@ def listing_title(ctx: Context, result: SearchResult) -> str:
     return ctx.t("search.listing_one") if n == 1 else ctx.t("search.listing", n=n)
 
 
-def not_found(ctx: Context, text: str, result: SearchResult) -> Reply:
-    """Never "not in our catalogue" while something in it may be what the person meant."""
-    if result.suggestions:
-        lines = [ctx.t("search.unsure", query=text[:80]), ctx.t("search.did_you_mean")]
-        choices = tuple(Choice(render.short_line(ctx, p), f"p:{p.id}") for p in result.suggestions)
-        return Reply("\n".join(lines), choices, language=ctx.lang, kind="did_you_mean")
+def not_found(ctx: Context, text: str, result: SearchResult, *, key: str = "search.not_found") -> Reply:
+    """Never "not in our catalogue" while something in it may be what the person meant; look-alikes
+    that are not ("phở bò" ~ "Bộ trang trí") are not offered at all."""
+    likely = [p for p in result.suggestions if plausible(result.query, p)]
+    if likely:
+        return did_you_mean(ctx, text, likely)
     total = len(ctx.snapshot.catalogue.products)
-    lines = [ctx.t("search.not_found", query=text[:80], total=total), ctx.t("search.try_instead")]
+    lines = [ctx.t(key, query=text[:80], total=total), ctx.t("search.try_instead")]
     return Reply("\n".join(lines), language=ctx.lang, kind="not_found")
+
+
+def did_you_mean(ctx: Context, text: str, candidates: list[Product]) -> Reply:
+    lines = [ctx.t("search.unsure", query=text[:80]), ctx.t("search.did_you_mean")]
+    choices = tuple(Choice(render.short_line(ctx, p), f"p:{p.id}") for p in candidates)
+    return Reply("\n".join(lines), choices, language=ctx.lang, kind="did_you_mean")
 
 
 async def card(ctx: Context, product_id: int) -> list[Reply]:
@@ -126,14 +132,12 @@ async def star_question(ctx: Context, text: str, *, echo: str | None = None) -> 
     echo = echo or text
     result = await run_search(ctx, text, ignore_stars=True)
     claimed = result.query.star or result.query.star_min
-    total = len(ctx.snapshot.catalogue.products)
     if result.listing:
         return [Reply(ctx.t("stars.which_product"), language=ctx.lang, kind="help")]
     if not result.hits:
-        if result.suggestions:
-            return [not_found(ctx, echo, result)]
-        return [Reply(ctx.t("stars.not_in_list", query=echo[:80], total=total), language=ctx.lang, kind="not_found")]
-    if not confident(ctx, result):
+        return [not_found(ctx, echo, result, key="stars.not_in_list")]
+    many = not clearly_one(result) and len(result.hits) > MAX_STAR_ANSWERS
+    if result.hits[0].coverage < 0.99 or (not many and not confident(ctx, result)):
         # Only typo-near or very common words matched ("nhung hươu" ~ "tỳ hưu"): ask, never claim.
         return [Reply("\n".join([ctx.t("search.unsure", query=echo[:80]), ctx.t("search.did_you_mean")]),
                       tuple(Choice(render.short_line(ctx, h.product), f"p:{h.product.id}") for h in result.hits[:3]),

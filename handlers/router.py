@@ -36,7 +36,11 @@ class Router:
         stored = await self.services.repo.user_language(request.platform, request.user_id)
         chat = (request.platform, request.chat_id)
         hint = request.language
-        quiet = request.action or request.command or not text.strip() or text.strip()[:1] == "/"
+        # A pressed button, a command or a bare command word ("subscribe", "huỷ") carries no
+        # sentence to tell the language from: the chat goes on in the language it had.
+        whole = self.services.understander.whole_message(text) if text.strip() else None
+        command_word = whole in ("subscribe", "unsubscribe", "forget")
+        quiet = request.action or request.command or not text.strip() or text.strip()[:1] == "/" or command_word
         if stored is None and (quiet or text.strip().isdigit()):
             hint = self._last_language.get(chat) or hint
             lang = pick_language(stored, hint, "", self.services.config.bot.default_language)
@@ -47,6 +51,11 @@ class Router:
         replies = await self._dispatch(ctx, request, text)
         if truncated:
             replies.insert(0, Reply(ctx.t("input.truncated", n=MAX_TEXT), language=ctx.lang))
+        if any(r.kind == "forget" for r in replies):
+            # "Forget me" covers what this process remembers too, not only the database.
+            self._last_language.pop(chat, None)
+            self._last_product.pop(chat, None)
+            return replies
         _remember(self._last_language, chat, ctx.lang)
         shown = [r.product_ids[0] for r in replies if len(r.product_ids) == 1 and r.kind != "results"]
         if shown:

@@ -21,4 +21,4 @@ async def unsubscribe(ctx: Context) -> list[Reply]:
 async def forget(ctx: Context) -> list[Reply]:
     request = ctx.request
     await ctx.services.repo.forget(request.platform, request.user_id, request.chat_id)
-    return [Reply(ctx.t("forget.done"), language=ctx.lang)]
+    return [Reply(ctx.t("forget.done"), language=ctx.lang, kind="forget")]

@@ -53,19 +53,40 @@ async def test_star_question_right_wrong_and_unknown(services):
     assert "không có trong danh mục" in missing.text and "604" in missing.text
 
 
-async def test_star_question_with_several_candidates_asks_which(services):
+async def test_star_question_with_a_few_candidates_gives_each_ones_stars(services):
+    # Four honeys from four producers: each keeps its own rating, none is claimed for "honey".
     (reply,) = await ask(services, "mật ong mấy sao")
-    assert reply.choices and "sản phẩm nào" in reply.text
+    assert reply.kind == "stars" and len(reply.product_ids) == 4
+    assert "Mật ong (Bảo Yên)" in reply.text and "Hạng 4 sao" in reply.text and "Hạng 3 sao" in reply.text
+    assert {c.action for c in reply.choices} == {f"p:{i}" for i in reply.product_ids}
 
 
-async def test_not_found_says_so_and_suggests(services):
-    (reply,) = await ask(services, "mat ongg bao yenn zzz")
-    assert "Không tìm thấy" in reply.text
+async def test_star_question_with_many_candidates_asks_which(services):
+    (reply,) = await ask(services, "chè mấy sao")
+    assert reply.kind == "results" and reply.choices and "sản phẩm nào" in reply.text
+
+
+async def test_a_garbled_name_of_a_product_we_have_is_never_called_absent(services):
+    (reply,) = await ask(services, "mat ongg bao yenn")
+    assert reply.kind in ("card", "did_you_mean") and "không có trong danh mục" not in reply.text
+    assert 36 in reply.product_ids or "p:36" in {c.action for c in reply.choices}  # Mật ong (Bảo Yên)
+
+
+async def test_words_that_resemble_nothing_are_not_found(services):
+    (reply,) = await ask(services, "zzz qqq xkcd")
+    assert reply.kind == "not_found" and "zzz qqq xkcd" in reply.text and not reply.choices
+
+
+async def test_a_look_alike_is_not_offered_for_a_product_we_lack(services):
+    (reply,) = await ask(services, "phở bò")
+    assert reply.kind == "not_found" and not reply.choices
 
 
 async def test_english_user_gets_english(services):
-    (reply,) = await ask(services, "where to buy honey", language="en")
+    (reply,) = await ask(services, "honey", language="en")
     assert "Results for" in reply.text
+    (places,) = await ask(services, "where to buy honey", language="en")
+    assert places.kind == "places" and places.text.startswith("Places to buy")
 
 
 async def test_language_switch_is_remembered(services):
@@ -153,7 +174,7 @@ async def test_every_choice_action_fits_telegram_callback_data(services):
 
 async def test_a_chosen_option_continues_in_the_language_of_its_list(services):
     router = Router(services)
-    (listing,) = await router.handle(req("where to buy honey"))
+    (listing,) = await router.handle(req("honey"))
     assert listing.text.startswith("Results for")
     (card,) = await router.handle(req(action=listing.choices[0].action))
     assert "OCOP 4-star" in card.text or "OCOP 3-star" in card.text

@@ -218,8 +218,8 @@ class SearchIndex:
 
     # -- query understanding ------------------------------------------------------------
 
-    def parse(self, raw: str, optional: frozenset[str] = frozenset()) -> ParsedQuery:
-        """`optional`: more words to drop, as a chat's fillers; a catalogue word among them stays a bonus."""
+    def parse(self, raw: str, fillers: frozenset[str] = frozenset()) -> ParsedQuery:
+        """`fillers`: more words to drop, as a chat's; a catalogue word among them stays a bonus."""
         accented, folded = tokenize(raw)
         query = ParsedQuery(raw=raw)
         consumed: set[int] = set()
@@ -251,7 +251,7 @@ class SearchIndex:
         taken = {j for start, length, _ in stop_hits for j in range(start, start + length)}
         synonym_span = {j for s, (n, _) in synonym_hits.items() for j in range(s, s + n)}
         stop_hits += [(j, 1, True) for j, tok in enumerate(folded)
-                      if tok in optional and j not in consumed and j not in taken and j not in synonym_span]  # fmt: skip
+                      if tok in fillers and j not in consumed and j not in taken and j not in synonym_span]  # fmt: skip
         for start, length, _ in stop_hits:
             span = range(start, start + length)
             if length == 1 and folded[start] in self.postings:
@@ -353,10 +353,10 @@ class SearchIndex:
         return best
 
     def search(
-        self, raw: str, limit: int | None = 5, *, ignore_stars: bool = False, optional: frozenset[str] = frozenset()
+        self, raw: str, limit: int | None = 5, *, ignore_stars: bool = False, fillers: frozenset[str] = frozenset()
     ) -> SearchResult:
         """`ignore_stars`: a star in the query is a claim to check, not a filter ("is X really 4-star?")."""
-        query = self.parse(raw, optional)
+        query = self.parse(raw, fillers)
         query.star_filter_off = ignore_stars
         result = SearchResult(query)
         required = query.required

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import csv
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.text import fold, nfc
+from bot.text import accent_key, fold, nfc
 
 # A Chinese or Korean product word becomes this placeholder in the text the search reads; the
 # search knows each placeholder as a synonym of the Vietnamese words it stands for.
@@ -49,6 +49,8 @@ class Lexicon:
     fillers: frozenset[tuple[str, ...]]
     teencode: dict[str, tuple[str, str]]  # folded short form -> (accented short form, full words)
     cjk: tuple[CjkWord, ...] = ()  # longest first
+    # folded one-word filler -> accent keys of its written forms: "bố" is a filler, "bò" is beef
+    filler_marks: dict[str, frozenset[str]] = field(default_factory=dict)
 
     @property
     def max_phrase(self) -> int:
@@ -62,11 +64,6 @@ class Lexicon:
                 alternatives = [tuple(fold(m).split()) for m in word.meaning.split(";") if fold(m)]
                 out[(cjk_token(word.text),)] = alternatives
         return out
-
-    @property
-    def optional_words(self) -> frozenset[str]:
-        """Single words a chat subject may carry that decide nothing: fillers and question words."""
-        return frozenset(p[0] for p in (*self.fillers, *self.phrases) if len(p) == 1)
 
     @classmethod
     def load(cls, data_dir: Path) -> Lexicon:
@@ -91,6 +88,11 @@ class Lexicon:
         filler_words += _word_list(data_dir / "language" / "vi_chat_words.txt")
         filler_words += _word_list(data_dir / "language" / "english_words.txt", section="frame")
         fillers = frozenset(tuple(fold(item).split()) for item in filler_words if fold(item))
+        marks: dict[str, set[str]] = {}
+        for item in filler_words:
+            word = nfc(item).strip().lower()
+            if " " not in word and fold(word) and fold(word) != word:
+                marks.setdefault(fold(word), set()).add(accent_key(word))
         teencode: dict[str, tuple[str, str]] = {}
         with (folder / "teencode.csv").open(encoding="utf-8", newline="") as fh:
             for row in csv.DictReader(fh):
@@ -111,6 +113,7 @@ class Lexicon:
             fillers=fillers,
             teencode=teencode,
             cjk=tuple(cjk),
+            filler_marks={word: frozenset(keys) for word, keys in marks.items()},
         )
 
 

@@ -19,7 +19,8 @@ from bot.search.query import tokenize
 from bot.text import accent_key, fold, nfc
 from bot.understanding.lexicon import Lexicon, cjk_token, intent_token
 
-_LETTER_RUN_RE = re.compile(r"([^\W\d_])\1{2,}")  # "đâuuuu" -> "đâu"
+# "đâuuuu" -> "đâu", "nhaaa" -> "nha"; a word that is only the run ("zzz") stays as typed.
+_LETTER_RUN_RE = re.compile(r"(?<=[^\W\d_])([^\W\d_])\1{2,}")
 _CLAUSE_RE = re.compile(r"[,.;!?\n。，？！、；：:]+|\s[-–]\s")
 _CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
 _HANGUL_PARTICLES = set("은는이가을를에서도요의로와과고죠네")
@@ -45,6 +46,9 @@ class Understanding:
     smalltalk: list[str] = field(default_factory=list)  # answered only when nothing else is asked
     whole: str | None = None  # a whole-message command ("subscribe", "lang_en", ...)
     unread: bool = False  # Chinese/Korean words we have no dictionary entry for
+    # Catalogue words the person used as chat words ("bán" in "có bán không"): the search keeps
+    # them as a bonus, never as a requirement.
+    fillers: frozenset[str] = frozenset()
 
     @property
     def intents(self) -> list[str]:
@@ -70,7 +74,6 @@ class Understander:
         for filler in lexicon.fillers:
             self._phrases.setdefault(filler, ("filler", None))
         self._max = lexicon.max_phrase
-        self.optional = lexicon.optional_words
 
     # -- entry point --------------------------------------------------------------------
 
@@ -78,13 +81,15 @@ class Understander:
         """`index` is the SearchIndex: it knows the catalogue words and place names."""
         result = Understanding(original=text)
         text = _LETTER_RUN_RE.sub(r"\1", nfc(text))
-        text, unread = self._read_cjk(text)
-        result.unread = unread
-        whole = self._whole_message(text)
+        whole = self.whole_message(text)  # before Chinese/Korean reading: "中文" switches language
         if whole:
             result.whole = whole
             return result
-        clauses = [self._clause(part, index, asked) for part, asked in _clauses(text)]
+        text, unread = self._read_cjk(text)
+        result.unread = unread
+        kept: set[str] = set()
+        clauses = [self._clause(part, index, asked, kept) for part, asked in _clauses(text)]
+        result.fillers = frozenset(kept)
         _merge_settings(clauses)
         small = {i for c in clauses for _, i in c.intents if i in self.lexicon.smalltalk}
         business = [i for c in clauses for _, i in c.intents if i not in self.lexicon.smalltalk]
@@ -118,7 +123,7 @@ class Understander:
 
     # -- steps --------------------------------------------------------------------------
 
-    def _whole_message(self, text: str) -> str | None:
+    def whole_message(self, text: str) -> str | None:
         folded = fold(text)
         lex = self.lexicon
         if folded in lex.whole_message:
@@ -173,7 +178,7 @@ class Understander:
             return word.meaning
         return ""
 
-    def _clause(self, text: str, index, asked: bool = False) -> _Clause:
+    def _clause(self, text: str, index, asked: bool, kept: set[str]) -> _Clause:
         accented, folded = tokenize(text)
         accented, folded = self._expand_teencode(*_dedupe(accented, folded), index)
         protected = _protected(folded, index)
@@ -192,6 +197,8 @@ class Understander:
                     continue
                 if size == 1 and entry[0] == "intent" and not _accents_agree(accented[i], entry[1].accented[0]):
                     continue
+                if size == 1 and entry[0] == "filler" and not self._filler_agrees(accented[i], folded[i]):
+                    continue
                 if entry[0] == "intent" and entry[1].intent == "stars" and i and _is_number(folded[i - 1]):
                     continue  # "4 sao" is a star level, not the question "how many stars"
                 hit = (size, entry)
@@ -206,6 +213,8 @@ class Understander:
             # an optional bonus: "bán" is also "bản" (Bản Liền).
             if size > 1 or folded[i] not in index.postings:
                 consumed.update(range(i, i + size))
+            else:
+                kept.add(folded[i])
             i += size
         for j, word in enumerate(folded):  # "1 lít", "500kg", "100 hộp": amounts, not names
             if word.isdigit() and not (j + 1 < n and folded[j + 1] in STAR_WORDS) and len(word) > 0:
@@ -213,7 +222,7 @@ class Understander:
         subject = " ".join(accented[j] for j in range(n) if j not in consumed)
         if not subject:
             return _Clause(intents, "", False)
-        query = index.parse(subject, self.optional)
+        query = index.parse(subject, frozenset(kept))
         has_content = bool(query.required or query.has_filters)
         filters_only = not query.required and query.has_filters
         exact = query.has_filters or any(t.typed in index.postings for t in query.required)
@@ -222,6 +231,12 @@ class Understander:
         if query.required and not intents and claim and (stars or "ocop" in folded):
             intents.append((0, "stars"))  # "Is Múc pomelo 4 stars?", "Van Yen cassava starch OCOP?"
         return _Clause(intents, subject if has_content else "", has_content, filters_only, exact)
+
+    def _filler_agrees(self, typed: str, folded: str) -> bool:
+        """A word typed with marks is a filler only with a filler's marks: "bố" yes, "bò" no."""
+        if fold(typed) == typed:
+            return True
+        return accent_key(typed) in self.lexicon.filler_marks.get(folded, frozenset())
 
     def _expand_teencode(self, accented: list[str], folded: list[str], index) -> tuple[list[str], list[str]]:
         out_a: list[str] = []

@@ -1,0 +1,53 @@
+"""Is a suggestion a plausible reading of what the person typed, or only a look-alike?
+
+"phở bò" shares a folded word with "Bộ trang trí bàn ăn Thổ cẩm" ("bo"), but "bò" and "bộ"
+differ in their marks: that suggestion is noise, and the honest answer is "not in our
+catalogue". A word typed with marks must match with its marks; a typo counts half.
+"""
+
+from __future__ import annotations
+
+from bot.models import Product
+from bot.search.engine import ParsedQuery
+from bot.text import accent_key, fold, words
+
+PLAUSIBLE_SHARE = 0.5  # more than half of what was typed
+
+
+def plausible(query: ParsedQuery, product: Product) -> bool:
+    return matched_share(query, product) > PLAUSIBLE_SHARE
+
+
+def matched_share(query: ParsedQuery, product: Product) -> float:
+    """The share of the query's weight that the product's names carry, marks respected."""
+    texts = [product.display_name, product.english_name, product.producer, *product.aliases]
+    typed = [w for text in texts for w in words(text)]
+    keys = {accent_key(w) for w in typed}
+    folded = {fold(w) for w in typed}
+    total = matched = 0.0
+    for term in query.required:
+        total += term.weight
+        marked = fold(term.accented) != term.accented
+        if (accent_key(term.accented) in keys) if marked else (term.typed in folded):
+            matched += term.weight
+        elif not marked and any(p < 1.0 and alt[0] in folded for alt, p in term.alternatives if len(alt) == 1):
+            matched += term.weight / 2  # a typo of a word the product has (marks typed are meant)
+        elif any(all(t in folded for t in alt) for alt, p in term.alternatives if p == 1.0 and alt != (term.typed,)):
+            matched += term.weight  # a synonym ("honey" for "mật ong")
+    return matched / total if total else 0.0
+
+
+
+def leave_one_out(raw: str, query: ParsedQuery, tries: int = 4) -> list[str]:
+    """The text less one of its words, rarest first: "ba mình uống rượu nếp Cường Thịnh" finds
+    the rice wine once "uống" (a word of other names, not of this one) is left out."""
+    typed = words(raw)
+    out: list[str] = []
+    if len(query.required) < 3:
+        return out  # "phở bò" less a word is another question, not the same one
+    for term in sorted(query.required, key=lambda t: -t.weight)[:tries]:
+        drop = set(term.typed.split())
+        kept = [w for w in typed if fold(w) not in drop]
+        if kept and len(kept) < len(typed):
+            out.append(" ".join(kept))
+    return out
