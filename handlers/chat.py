@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from bot.models import Place, Product
+from bot.models import Product
 from bot.replies import Reply
 from bot.search import SearchResult
 from bot.search.plausible import leave_one_out, matched_share, plausible
@@ -34,25 +34,34 @@ class Subject:
     text: str
     result: SearchResult | None
     product: Product | None  # one product clearly meant
-    named_places: list[Place]
-    suggestions: tuple[Product, ...] = ()  # found only once words unknown to us were left out
+    suggestions: tuple[Product, ...] = ()  # found only once a word was left out: "did you mean"
 
     @property
-    def several(self) -> bool:
-        return self.result is not None and len(self.result.hits) > 1 and not self.result.listing
+    def state(self) -> str:
+        """none | product | several | listing | weak (words that find nothing plausible) | suggest."""
+        if self.suggestions:
+            return "suggest"
+        if self.product is not None:
+            return "product"
+        if self.result is None:
+            return "none"
+        if self.result.listing:
+            return "listing"
+        if len(self.result.hits) > 1 and plausible(self.result.query, self.result.hits[0].product):
+            return "several"
+        return "weak"
 
     @property
-    def is_listing(self) -> bool:
-        return self.result is not None and self.result.listing
+    def hits(self) -> list[Product]:
+        return [hit.product for hit in self.result.hits] if self.result else []
 
 
 class Subjects:
     """Each subject is searched once per message, however many questions it carries."""
 
-    def __init__(self, ctx: Context, last_product: int | None, named_places: list[Place]) -> None:
+    def __init__(self, ctx: Context, last_product: int | None) -> None:
         self.ctx = ctx
         self.last_product = last_product
-        self.named_places = named_places
         self._cache: dict[str, Subject] = {}
 
     async def get(self, text: str) -> Subject:
@@ -61,18 +70,18 @@ class Subjects:
         ctx = self.ctx
         if not text:
             product = ctx.snapshot.index.products.get(self.last_product) if self.last_product else None
-            subject = Subject("", None, product, [])
+            subject = Subject("", None, product)
         else:
-            named = self.named_places
             # Not logged here: the handler that answers logs the search it runs.
             result = ctx.snapshot.index.search(text, limit=None, ignore_stars=True, fillers=ctx.fillers)
             suggestions: tuple[Product, ...] = ()
             if not result.hits and not any(plausible(result.query, p) for p in result.suggestions):
                 text, result, suggestions = self._rescue(text, result)
-            product = result.hits[0].product if result.hits and products.clearly_one(result) else None
-            if result.listing:
-                product = None
-            subject = Subject(text, result, product, named, suggestions)
+            product = None
+            if result.hits and not result.listing and products.clearly_one(result):
+                # "có nhận thanh toán momo" finds "Quả nhãn": a look-alike is not the subject.
+                product = result.hits[0].product if plausible(result.query, result.hits[0].product) else None
+            subject = Subject(text, result, product, suggestions)
         self._cache[text] = subject
         return subject
 
@@ -103,15 +112,15 @@ async def answer(ctx: Context, understood: Understanding, last_product: int | No
         if understood.smalltalk:
             return await smalltalk.reply(ctx, understood.smalltalk)
         return [smalltalk.not_understood(ctx, understood.original)]
-    subjects = Subjects(ctx, last_product, ctx.snapshot.place_names.find(understood.original))
+    subjects = Subjects(ctx, last_product)
     if any(a.intent == "out_of_scope" for a in asks):
-        # "vé cáp treo bao nhiêu": off topic unless a product of ours is clearly named.
-        named = [a for a in asks if a.subject and (await subjects.get(a.subject)).product is not None]
-        if not named:
+        # "vé cáp treo Fansipan bao nhiêu": off topic unless a product of ours is clearly named.
+        rest = [a for a in asks if a.intent != "out_of_scope"]
+        states = [(await subjects.get(a.subject)).state for a in rest if a.subject]
+        if "product" not in states:
             return [smalltalk.out_of_scope(ctx)]
-        asks = [a for a in asks if a.intent != "out_of_scope"]
+        asks = rest
     asks = await _borrow_subjects(asks, subjects)
-    asks = await _drop_stray_mentions(asks, subjects)
     replies: list[Reply] = []
     for ask in asks[:MAX_ANSWERS]:
         for reply in await _answer_one(ctx, ask, subjects, understood.original):
@@ -120,34 +129,18 @@ async def answer(ctx: Context, understood: Understanding, last_product: int | No
     return replies
 
 
-async def _drop_stray_mentions(asks: list[Ask], subjects: Subjects) -> list[Ask]:
-    """In a story ("Hè rồi đi Sa Pa ăn su su…, su su Sa Pa có OCOP không") the bare mentions that
-    find nothing are scenery, not questions: only the questions get answers."""
-    if len(asks) < 2:
-        return asks
-    kept = []
-    for ask in asks:
-        if ask.intent == "product":
-            subject = await subjects.get(ask.subject)
-            if subject.result is not None and not subject.result.hits:
-                continue
-        kept.append(ask)
-    return kept or asks[:1]
-
-
 async def _borrow_subjects(asks: list[Ask], subjects: Subjects) -> list[Ask]:
     """ "Tương ớt Mường Khương bao nhiêu tiền, ship ra HN được ko": the shipping question is about
     the sauce, not about "HN". A question whose own words find nothing borrows a found product."""
-    found = [a.subject for a in asks if a.subject and (await subjects.get(a.subject)).product is not None]
+    found = [a.subject for a in asks if a.subject and (await subjects.get(a.subject)).state == "product"]
     if not found:
         return asks
     out = []
     for ask in asks:
-        if ask.intent in PRODUCT_JOBS and ask.subject and ask.subject not in found:
-            result = (await subjects.get(ask.subject)).result
-            if result is not None and not result.hits:
-                ask = Ask(ask.intent, found[0])
-        if ask not in out:
+        borrow = ask.intent in PRODUCT_JOBS and ask.subject and ask.subject not in found
+        if borrow and (await subjects.get(ask.subject)).state == "weak":
+            ask = Ask(ask.intent, found[0], ask.clause)
+        if all((a.intent, a.subject) != (ask.intent, ask.subject) for a in out):
             out.append(ask)
     return out
 
@@ -162,55 +155,89 @@ async def _answer_one(ctx: Context, ask: Ask, subjects: Subjects, original: str)
         return _tag(await about.about(ctx, FACT_TOPICS[intent]), "facts")
     if intent == "count":
         return [counts.answer(ctx, ask.subject)]
+    named = ctx.snapshot.place_names.find(ask.clause) if ask.clause else []
+    if named and intent in ("product", "list", "near", "where_to_buy", "hours"):
+        return [places.place_info(ctx, named)]
     subject = await subjects.get(ask.subject)
-    if subject.suggestions:
+    if subject.state == "suggest":
         return [products.did_you_mean(ctx, original, list(subject.suggestions))]
-    if subject.text != ask.subject:  # rescued: search the words that found it
-        ask = Ask(intent, subject.text)
-    if intent in ("product", "list"):
-        if subject.named_places and (subject.product is None or intent == "list"):
-            return [places.place_info(ctx, subject.named_places)]
-        return await products.search(ctx, ask.subject, echo=original)
-    if intent in ("near", "where_to_buy", "hours") and subject.named_places:
-        return [places.place_info(ctx, subject.named_places)]
-    if intent == "near" or (intent in ("where_to_buy", "hours") and subject.product is None and subject.is_listing):
-        return await places.for_subject(ctx, ask.subject)
-    if intent in ("expiring", "expired") and subject.product is None and not subject.several:
+    for group, job in JOBS:
+        if intent in group:
+            return await job(ctx, intent, subject, original)
+    return await _search(ctx, intent, subject, original)
+
+
+async def _search(ctx: Context, intent: str, subject: Subject, original: str) -> list[Reply]:
+    """A product named, or a list asked for: the search's own answer (card, results, list)."""
+    if not subject.text:
+        return [smalltalk.which_product(ctx, intent)] if subject.product is None else await products.card(
+            ctx, subject.product.id
+        )
+    key = None if intent in ("product", "list") else "search.which"
+    return await products.search(ctx, subject.text, echo=original, heading_key=key)
+
+
+async def _stars(ctx: Context, intent: str, subject: Subject, original: str) -> list[Reply]:
+    if subject.text:  # the words may carry a claim ("có phải 4 sao không")
+        return await products.star_question(ctx, subject.text, echo=original)
+    if subject.product is not None:
+        return [products.star_answer(ctx, subject.product, None)]
+    return [smalltalk.which_product(ctx, intent)]
+
+
+async def _where(ctx: Context, intent: str, subject: Subject, original: str) -> list[Reply]:
+    state = subject.state
+    if state == "product":
+        return await products.where_to_buy(ctx, subject.product.id, pins=False)
+    if state == "several":
+        return await places.for_products(ctx, subject.hits)
+    if state == "listing" or intent == "near":
+        return await places.for_subject(ctx, subject.text)
+    if state == "none":
+        return _tag(await places.menu(ctx), "places")
+    return await _search(ctx, intent, subject, original)
+
+
+async def _validity(ctx: Context, intent: str, subject: Subject, original: str) -> list[Reply]:
+    state = subject.state
+    if state == "product":
+        return [validity.status(ctx, subject.product)]
+    if state == "several":
+        return [validity.several(ctx, subject.hits[: products.MAX_STAR_ANSWERS])]
+    if intent in ("expiring", "expired") and state in ("none", "listing"):
         return [validity.listing(ctx, intent, subject.result.query if subject.result else None)]
-    if intent == "online" and subject.product is None and not subject.several:
-        return [commerce.online(ctx, None)]
-    if intent in commerce.TOPICS and subject.product is None and not subject.several and not subject.text:
-        return [commerce.general(ctx, intent)]
-    if intent == "validity" and not subject.text and subject.product is None:
+    if state == "none":
         return _tag(await about.about(ctx, "validity"), "facts")
-    if subject.product is None and subject.several and intent in ("where_to_buy", "hours"):
-        return await places.for_products(ctx, [hit.product for hit in subject.result.hits])
-    if subject.product is None and subject.several and intent in ("validity", "expiring", "expired"):
-        return [validity.several(ctx, [hit.product for hit in subject.result.hits][: products.MAX_STAR_ANSWERS])]
-    if subject.product is None:
-        if not subject.text:
-            if intent in ("where_to_buy", "hours"):
-                return _tag(await places.menu(ctx), "places")
-            return [smalltalk.which_product(ctx, intent)]
-        if intent == "stars":
-            return await products.star_question(ctx, ask.subject, echo=original)
-        return await products.search(ctx, ask.subject, echo=original, heading_key="search.which")
-    product = subject.product
-    if intent == "stars":
-        return await products.star_question(ctx, ask.subject, echo=original) if subject.text else [
-            products.star_answer(ctx, product, None)
-        ]
-    if intent in ("where_to_buy", "hours"):
-        return await products.where_to_buy(ctx, product.id, pins=False)
-    if intent == "producer":
-        return await products.card(ctx, product.id)
-    if intent in ("validity", "expiring", "expired"):
-        return [validity.status(ctx, product)]
+    return await _search(ctx, intent, subject, original)
+
+
+async def _trade(ctx: Context, intent: str, subject: Subject, original: str) -> list[Reply]:
+    """Price, shipping, wholesale, payment, export, online: about the product, or in general."""
+    state = subject.state
+    if state == "product":
+        if intent == "online":
+            return [commerce.online(ctx, subject.product)]
+        return [commerce.about_product(ctx, intent, subject.product)]
+    if state == "several":
+        return [commerce.about_products(ctx, intent, subject.hits[: products.MAX_STAR_ANSWERS])]
     if intent == "online":
-        return [commerce.online(ctx, product)]
-    if intent in commerce.TOPICS:
-        return [commerce.about_product(ctx, intent, product)]
-    return await products.card(ctx, product.id)
+        return [commerce.online(ctx, None)]
+    return [commerce.general(ctx, intent)]
+
+
+async def _producer(ctx: Context, intent: str, subject: Subject, original: str) -> list[Reply]:
+    if subject.state == "product":
+        return await products.card(ctx, subject.product.id)
+    return await _search(ctx, intent, subject, original)
+
+
+JOBS = (
+    ({"stars"}, _stars),
+    ({"where_to_buy", "hours", "near"}, _where),
+    ({"validity", "expiring", "expired"}, _validity),
+    ({*commerce.TOPICS, "online"}, _trade),
+    ({"producer"}, _producer),
+)
 
 
 def _tag(replies: list[Reply], kind: str) -> list[Reply]:

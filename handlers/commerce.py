@@ -28,6 +28,18 @@ def about_product(ctx: Context, topic: str, product: Product) -> Reply:
     return Reply("\n".join(lines), choices, language=ctx.lang, kind=kind, product_ids=(product.id,))
 
 
+def about_products(ctx: Context, topic: str, found: list[Product]) -> Reply:
+    """Several products match ("quế điếu" from two producers): the same honest line, and who
+    makes each one."""
+    lines = [ctx.t(f"commerce.{topic}_product" if topic != "online" else "online.heading", name=found[0].name)]
+    for product in found:
+        lines.append(f"• {render.short_line(ctx, product)} – {product.producer or ctx.t('card.unknown')}")
+        lines += [ctx.t("card.shop_link", platform=link.platform, url=link.url) for link in _links(ctx, product)]
+    choices = tuple(Choice(render.short_line(ctx, p), f"p:{p.id}") for p in found)
+    kind = {"price": "price", "online": "online"}.get(topic, "commerce")
+    return Reply("\n".join(lines), choices, language=ctx.lang, kind=kind, product_ids=tuple(p.id for p in found))
+
+
 def online(ctx: Context, product: Product | None) -> Reply:
     catalogue = ctx.snapshot.catalogue
     if product is not None:

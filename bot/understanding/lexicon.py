@@ -43,7 +43,7 @@ class CjkWord:
 
 @dataclass(frozen=True)
 class Lexicon:
-    phrases: dict[tuple[str, ...], Phrase]  # folded phrase -> what it asks
+    phrases: dict[tuple[str, ...], tuple[Phrase, ...]]  # folded phrase -> what it may ask
     smalltalk: frozenset[str]
     whole_message: dict[str, str]  # folded whole message -> action ("subscribe", "lang_en", ...)
     fillers: frozenset[tuple[str, ...]]
@@ -70,14 +70,17 @@ class Lexicon:
         folder = data_dir / "understanding"
         with (folder / "intents.toml").open("rb") as fh:
             intents = tomllib.load(fh)
-        phrases: dict[tuple[str, ...], Phrase] = {}
+        phrases: dict[tuple[str, ...], tuple[Phrase, ...]] = {}
         for intent, items in intents["phrases"].items():
             for item in items:
                 key = tuple(fold(item).split())
-                if key and key not in phrases:  # the first intent to claim a phrase keeps it
-                    phrases[key] = Phrase(intent, tuple(nfc(item).lower().split()))
+                phrase = Phrase(intent, tuple(nfc(item).lower().split()))
+                # Several phrases may fold alike ("giá" price, "giả" fake): the marks typed decide,
+                # and without marks the one listed first.
+                if key and phrase not in phrases.get(key, ()):
+                    phrases[key] = (*phrases.get(key, ()), phrase)
         for intent in intents["phrases"]:
-            phrases[(intent_token(intent),)] = Phrase(intent, (intent_token(intent),))
+            phrases[(intent_token(intent),)] = (Phrase(intent, (intent_token(intent),)),)
         whole = {}
         for action, items in intents["whole_message"].items():
             for item in items:

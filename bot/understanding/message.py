@@ -37,6 +37,7 @@ CLAIM_INTENTS = {"real_or_fake": "stars"}
 class Ask:
     intent: str
     subject: str  # words for the search; "" when the clause names nothing
+    clause: str = ""  # the clause as written (after Chinese/Korean reading): names a market, say
 
 
 @dataclass
@@ -70,9 +71,7 @@ class Understander:
         self._cjk_by_first: dict[str, list] = {}
         for word in lexicon.cjk:
             self._cjk_by_first.setdefault(word.text[0], []).append(word)
-        self._phrases = {**{p: ("intent", ph) for p, ph in lexicon.phrases.items()}}
-        for filler in lexicon.fillers:
-            self._phrases.setdefault(filler, ("filler", None))
+        self._phrases = dict(lexicon.phrases)
         self._max = lexicon.max_phrase
 
     # -- entry point --------------------------------------------------------------------
@@ -88,7 +87,8 @@ class Understander:
         text, unread = self._read_cjk(text)
         result.unread = unread
         kept: set[str] = set()
-        clauses = [self._clause(part, index, asked, kept) for part, asked in _clauses(text)]
+        parts = _clauses(text)
+        clauses = [self._clause(part, index, asked, kept) for part, asked in parts]
         result.fillers = frozenset(kept)
         _merge_settings(clauses)
         small = {i for c in clauses for _, i in c.intents if i in self.lexicon.smalltalk}
@@ -113,12 +113,13 @@ class Understander:
                     continue  # already asked about in an earlier clause
                 business = ["product"]
             for intent in dict.fromkeys(business):
-                ask = Ask(intent, subject)
-                if ask not in result.asks:
-                    result.asks.append(ask)
-        # "Bưởi Múc, mấy sao?" names first and asks after: the bare name is not a third question.
-        named = {a.subject for a in result.asks if a.intent != "product"}
-        result.asks = [a for a in result.asks if not (a.intent == "product" and a.subject in named)]
+                if all((a.intent, a.subject) != (intent, subject) for a in result.asks):
+                    result.asks.append(Ask(intent, subject, parts[i][0].strip()))
+        # A message that asks something: the clauses that only name things are its scenery ("Ông
+        # ngoại mình thích uống trà, Chè Shan tuyết Púng Luông có OCOP không") or the thing asked
+        # about, already borrowed ("Bưởi Múc, mấy sao?"). Only a message of names is a search.
+        if any(a.intent != "product" for a in result.asks):
+            result.asks = [a for a in result.asks if a.intent != "product"]
         return result
 
     # -- steps --------------------------------------------------------------------------
@@ -192,17 +193,10 @@ class Understander:
                 span = range(i, i + size)
                 if any(j in protected for j in span):
                     continue
-                entry = self._phrases.get(tuple(folded[i : i + size]))
-                if entry is None:
-                    continue
-                if size == 1 and entry[0] == "intent" and not _accents_agree(accented[i], entry[1].accented[0]):
-                    continue
-                if size == 1 and entry[0] == "filler" and not self._filler_agrees(accented[i], folded[i]):
-                    continue
-                if entry[0] == "intent" and entry[1].intent == "stars" and i and _is_number(folded[i - 1]):
-                    continue  # "4 sao" is a star level, not the question "how many stars"
-                hit = (size, entry)
-                break
+                entry = self._entry(tuple(folded[i : i + size]), accented[i], folded, i)
+                if entry is not None:
+                    hit = (size, entry)
+                    break
             if hit is None:
                 i += 1
                 continue
@@ -231,6 +225,18 @@ class Understander:
         if query.required and not intents and claim and (stars or "ocop" in folded):
             intents.append((0, "stars"))  # "Is Múc pomelo 4 stars?", "Van Yen cassava starch OCOP?"
         return _Clause(intents, subject if has_content else "", has_content, filters_only, exact)
+
+    def _entry(self, key: tuple[str, ...], typed: str, folded: list[str], i: int):
+        """("intent", Phrase) or ("filler", None) for the words at i, or None."""
+        for phrase in self._phrases.get(key, ()):
+            if len(key) == 1 and not _accents_agree(typed, phrase.accented[0]):
+                continue
+            if phrase.intent == "stars" and i and _is_number(folded[i - 1]):
+                continue  # "4 sao" is a star level, not the question "how many stars"
+            return ("intent", phrase)
+        if key in self.lexicon.fillers and (len(key) > 1 or self._filler_agrees(typed, key[0])):
+            return ("filler", None)
+        return None
 
     def _filler_agrees(self, typed: str, folded: str) -> bool:
         """A word typed with marks is a filler only with a filler's marks: "bố" yes, "bò" no."""
