@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from bot.models import Product
 from bot.replies import Reply
 from bot.search import SearchResult
-from bot.search.plausible import leave_one_out, matched_share, plausible
+from bot.search.plausible import leave_out, matched_share, plausible
 from bot.understanding.message import Ask, Understanding
 from handlers import about, commerce, counts, events, places, products, smalltalk, validity
 from handlers.context import Context
@@ -26,7 +26,7 @@ FACT_TOPICS = {
     "merger": "merger",
 }
 PRODUCT_JOBS = {"stars", "where_to_buy", "price", "shipping", "wholesale", "payment", "export", "validity",
-                "expiring", "expired", "online", "hours", "producer"}  # fmt: skip
+                "expiring", "expired", "online", "hours", "producer", "info"}  # fmt: skip
 
 
 @dataclass
@@ -86,11 +86,11 @@ class Subjects:
         return subject
 
     def _rescue(self, text: str, result: SearchResult) -> tuple[str, SearchResult, tuple[Product, ...]]:
-        """ "Ba mình uống rượu nếp Cường Thịnh thấy êm": leave out one word at a time, rarest first,
-        and search again. What that finds answers only when it carries most of what was typed;
+        """ "Ba mình uống rượu nếp Cường Thịnh thấy êm": leave out the rarest words, one more each
+        time, and search again. What that finds answers only when it carries most of what was typed;
         otherwise it is a "did you mean", and "kẹo dừa Bến Tre" stays not found."""
         index = self.ctx.snapshot.index
-        for shorter in leave_one_out(text, result.query):
+        for shorter in leave_out(text, result.query):
             again = index.search(shorter, limit=None, ignore_stars=True, fillers=self.ctx.fillers)
             if not again.hits or again.listing:
                 continue
@@ -121,6 +121,9 @@ async def answer(ctx: Context, understood: Understanding, last_product: int | No
             return [smalltalk.out_of_scope(ctx)]
         asks = rest
     asks = await _borrow_subjects(asks, subjects)
+    # "có OCOP không, cho mình xin thông tin": the card answers both, stars included.
+    carded = {a.subject for a in asks if a.intent in ("info", "producer")}
+    asks = [a for a in asks if not (a.intent == "stars" and a.subject in carded)] or asks
     replies: list[Reply] = []
     for ask in asks[:MAX_ANSWERS]:
         for reply in await _answer_one(ctx, ask, subjects, understood.original):
@@ -155,7 +158,8 @@ async def _answer_one(ctx: Context, ask: Ask, subjects: Subjects, original: str)
         return _tag(await about.about(ctx, FACT_TOPICS[intent]), "facts")
     if intent == "count":
         return [counts.answer(ctx, ask.subject)]
-    named = ctx.snapshot.place_names.find(ask.clause) if ask.clause else []
+    strict = intent in ("product", "list")
+    named = ctx.snapshot.place_names.find(ask.clause, kind_said=strict) if ask.clause else []
     if named and intent in ("product", "list", "near", "where_to_buy", "hours"):
         return [places.place_info(ctx, named)]
     subject = await subjects.get(ask.subject)
@@ -236,7 +240,7 @@ JOBS = (
     ({"where_to_buy", "hours", "near"}, _where),
     ({"validity", "expiring", "expired"}, _validity),
     ({*commerce.TOPICS, "online"}, _trade),
-    ({"producer"}, _producer),
+    ({"producer", "info"}, _producer),
 )
 
 

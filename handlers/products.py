@@ -192,9 +192,12 @@ def confident(ctx: Context, result: SearchResult) -> bool:
         return False
     index = ctx.snapshot.index
     limit = max(3, len(index.products) // 10)
-    return any(index.postings.df(t.typed) <= limit for t in result.query.required if t.typed in index.postings) or any(
-        len(alt) > 1 for t in result.query.required for alt, _ in t.alternatives
-    )
+    for term in result.query.required:
+        for alt, penalty in term.alternatives:  # as typed, or a synonym ("蜂蜜", "honey" -> mật ong)
+            known = penalty == 1.0 and all(tok in index.postings for tok in alt)
+            if known and (len(alt) > 1 or index.postings.df(alt[0]) <= limit):
+                return True
+    return False
 
 
 def clearly_one(result: SearchResult) -> bool:

@@ -38,16 +38,19 @@ def matched_share(query: ParsedQuery, product: Product) -> float:
 
 
 
-def leave_one_out(raw: str, query: ParsedQuery, tries: int = 4) -> list[str]:
-    """The text less one of its words, rarest first: "ba mình uống rượu nếp Cường Thịnh" finds
-    the rice wine once "uống" (a word of other names, not of this one) is left out."""
+def leave_out(raw: str, query: ParsedQuery, most: int = 3) -> list[str]:
+    """The text less its rarest words, one more each time: "ba mình uống rượu nếp Cường Thịnh"
+    finds the rice wine once "uống" (a word of other names, not of this one) is left out."""
     typed = words(raw)
     out: list[str] = []
     if len(query.required) < 3:
         return out  # "phở bò" less a word is another question, not the same one
-    for term in sorted(query.required, key=lambda t: -t.weight)[:tries]:
-        drop = set(term.typed.split())
-        kept = [w for w in typed if fold(w) not in drop]
+    dropped: set[str] = set()
+    for term in sorted(query.required, key=lambda t: -t.weight)[:most]:
+        if len(query.required) - len(dropped) <= 2:
+            break
+        dropped.update(term.typed.split())
+        kept = [w for w in typed if fold(w) not in dropped]
         if kept and len(kept) < len(typed):
             out.append(" ".join(kept))
     return out

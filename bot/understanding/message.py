@@ -175,7 +175,7 @@ class Understander:
             return intent_token(word.meaning)
         if word.kind == "star":
             return f"{word.meaning} sao"
-        if word.kind in ("place", "category"):
+        if word.kind in ("place", "category", "word"):
             return word.meaning
         return ""
 

@@ -1,8 +1,9 @@
-"""Named places in a message: "chợ Bắc Hà", "Sa Pa night market", "Cốc Lếu market".
+"""Named places in a message: "chợ Bắc Hà", "Sa Pa night market", "cửa hàng thổ cẩm Lan Rừng".
 
-A place is recognised only when the message says what kind of place it is (market, night
-market, walking street…) and every distinctive word of the place's name: "rượu thóc Thanh
-Kim" names a product, not the shop "HTX Thanh Kim".
+A place is recognised only when the message has every proper-noun word of its name and says
+what kind of place it means (market, shop, village…), or names it with three or more proper
+words ("Dragon Tea Suối Giàng"): "rượu thóc Thanh Kim" names a product, "HTX Thanh Kim" the
+cooperative's shop.
 """
 
 from __future__ import annotations
@@ -12,53 +13,84 @@ from collections.abc import Sequence
 from bot.models import Place
 from bot.text import fold, words
 
-MARKET_WORDS = {"cho", "market", "markets", "bazaar", "phien", "pho", "street", "square", "quang"}
-NIGHT_WORDS = {"dem", "night", "evening", "toi"}
-# Words every market name shares: they say the kind of place, not which one.
-GENERIC = {
-    "cho", "phien", "dem", "du", "lich", "diem", "gioi", "thieu", "va", "ban", "san", "pham", "ocop", "huyen",
-    "khu", "a", "b", "duong", "nong", "lam", "vung", "cao", "tuan", "van", "hoa", "the", "market", "night",
-    "truoc", "nha", "tho", "da", "quang", "truong", "tinh", "pho", "di", "bo",
+# Words that say which kind of place is meant (folded, whole words or word pairs).
+KIND_WORDS = {
+    "market": {"cho", "market", "markets", "bazaar", "phien", "cho phien"},
+    "night_market": {"cho dem", "night market", "night", "dem"},
+    "producer_shop": {"cua hang", "shop", "store", "htx", "co so", "cong ty", "cty", "homestay", "nha hang",
+                      "restaurant", "khong gian", "vuon", "garden", "xuong", "workshop"},
+    "craft_village": {"lang", "village", "lang nghe"},
+    "ocop_point": {"diem ban", "diem gioi thieu", "cua hang ocop", "ocop point", "ocop shop"},
+    "shop": {"gian hang", "cua hang", "shop", "showroom"},
+    "fair_ground": {"san", "khuon vien", "quang truong", "square"},
+    "tourist_info": {"khong gian", "trung tam"},
 }  # fmt: skip
-KINDS = {"market", "night_market"}
+MARKET_KINDS = {"market", "night_market"}
+NIGHT_WORDS = {"dem", "night", "evening"}
+# Words that name the legal form or trade of a producer, not which one it is.
+LEGAL = ("cong ty tnhh mtv", "cong ty tnhh", "cong ty co phan", "cong ty", "hop tac xa", "to hop tac", "htx",
+         "thuong mai", "dich vu", "nong nghiep", "xay dung", "tong hop", "phat trien", "san xuat", "co so",
+         "tnhh", "mtv")  # fmt: skip
+# Capitalised words that open a name by saying the kind of place ("Chợ phiên", "Điểm", "Khu").
+PREFIX = {"cho", "phien", "dem", "diem", "cua", "hang", "lang", "khu", "khong", "gian", "nha", "san", "quang",
+          "truong", "pho", "ocop"}  # fmt: skip
+
+
+def _signature(name: str) -> frozenset[str]:
+    """The proper-noun words of a name, before any parenthesis ("Chợ phiên Bắc Hà" -> bac, ha)."""
+    head = name.split("(")[0]
+    typed = [w.strip("'\"-–,.") for w in head.replace("-", " ").split()]
+    folded = [fold(w) for w in typed]
+    keep = [True] * len(typed)
+    for phrase in LEGAL:
+        size = len(phrase.split())
+        for i in range(len(folded) - size + 1):
+            if " ".join(folded[i : i + size]) == phrase:
+                keep[i : i + size] = [False] * size
+    proper = [f for w, f, k in zip(typed, folded, keep, strict=True) if k and f and w[:1].isupper()]
+    while proper and proper[0] in PREFIX:
+        proper.pop(0)
+    if not proper and "(" in name:  # "Điểm giới thiệu … (chợ Kim Tân)": the name is inside
+        return _signature(name.split("(", 1)[1].rstrip(")"))
+    return frozenset(proper)
 
 
 class PlaceNames:
     def __init__(self, places: Sequence[Place]) -> None:
-        self._signatures: list[tuple[Place, frozenset[str]]] = []
-        for place in places:
-            if place.kind not in KINDS and "cho" not in fold(place.name).split():
-                continue
-            names = set(fold(place.name.split("(")[0]).split()) - GENERIC
-            if names:
-                self._signatures.append((place, frozenset(names)))
-        self._first_words = {fold(p.name.split("(")[0]).split()[-1] for p, _ in self._signatures}
-        self._first_words |= {w for _, signature in self._signatures for w in signature}
+        self._signatures = [(place, sig) for place in places if (sig := _signature(place.name))]
 
-    def find(self, text: str) -> list[Place]:
-        typed = words(text)
-        folded = [fold(w) for w in typed]
-        tokens = set(folded)
-        if not any(self._says_market(typed, folded, i) for i in range(len(folded))):
+    def find(self, text: str, *, kind_said: bool = False) -> list[Place]:
+        """`kind_said`: only when the text says the kind of place too ("chợ", "cửa hàng"), even for
+        long names: "chè Bản Liền" is the tea, "HTX Chè Bản Liền" the cooperative."""
+        folded = [fold(w) for w in words(text)]
+        if not folded:
             return []
+        tokens = set(folded)
+        typed = words(text)
+        pairs = {f"{a} {b}" for a, b in zip(folded, folded[1:], strict=False)}
+        said = tokens | pairs
+        if "cho" in tokens and "chợ" not in typed and not self._cho_is_market(folded):
+            said.discard("cho")  # unaccented "cho" is usually "for": "mua cho mẹ"
         night = bool(tokens & NIGHT_WORDS)
         scored = []
         for place, signature in self._signatures:
-            if signature <= tokens:
-                kind_fits = (place.kind == "night_market") == night
-                scored.append((len(signature) + (0.5 if kind_fits else 0.0), place))
+            if not signature <= tokens:
+                continue
+            kind_words = KIND_WORDS.get(place.kind, set())
+            if place.kind in MARKET_KINDS or "cho" in fold(place.name).split():
+                kind_words = kind_words | KIND_WORDS["market"] | KIND_WORDS["night_market"]
+            if not (said & kind_words) and (kind_said or len(signature) < 3):
+                continue
+            score = len(signature)
+            if place.kind in MARKET_KINDS:
+                score += 0.5 if (place.kind == "night_market") == night else 0.0
+            scored.append((score, place))
         if not scored:
             return []
         best = max(score for score, _ in scored)
         return [place for score, place in scored if score == best][:3]
 
-    def _says_market(self, typed: list[str], folded: list[str], i: int) -> bool:
-        word = folded[i]
-        if word not in MARKET_WORDS:
-            return False
-        if word != "cho" or typed[i] == "chợ":
-            return True
-        # Unaccented "cho" is usually "for" ("mua cho mẹ", "cho mình hỏi"): a market only when a
-        # place's own word or a market word follows it.
-        following = folded[i + 1] if i + 1 < len(folded) else ""
-        return following in self._first_words or following in {"dem", "phien", "du", "tinh"}
+    def _cho_is_market(self, folded: list[str]) -> bool:
+        """ "cho bac ha" typed without marks: a market when a place's own word follows "cho"."""
+        known = {w for _, signature in self._signatures for w in signature} | {"dem", "phien", "du", "tinh"}
+        return any(w == "cho" and i + 1 < len(folded) and folded[i + 1] in known for i, w in enumerate(folded))
