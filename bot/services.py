@@ -62,7 +62,9 @@ class CatalogueState:
         catalogue = await self._repo.load_catalogue()
         started = time.perf_counter()
         index = SearchIndex(catalogue.products, catalogue.localities, self._vocab)
-        self._snapshot = Snapshot(catalogue, index, Gazetteer(catalogue.localities), PlaceNames(catalogue.places))
+        self._snapshot = Snapshot(
+            catalogue, index, Gazetteer(catalogue.localities), PlaceNames(catalogue.places, catalogue.localities)
+        )
         log.info(
             "catalogue version %d loaded: %d products, index built in %.0f ms",
             catalogue.version, len(catalogue.products), (time.perf_counter() - started) * 1000,

@@ -122,7 +122,7 @@ async def answer(ctx: Context, understood: Understanding, last_product: int | No
         asks = rest
     asks = await _borrow_subjects(asks, subjects)
     # "có OCOP không, cho mình xin thông tin": the card answers both, stars included.
-    carded = {a.subject for a in asks if a.intent in ("info", "producer")}
+    carded = {a.subject for a in asks if a.intent == "info"}
     asks = [a for a in asks if not (a.intent == "stars" and a.subject in carded)] or asks
     replies: list[Reply] = []
     for ask in asks[:MAX_ANSWERS]:
@@ -174,9 +174,15 @@ async def _answer_one(ctx: Context, ask: Ask, subjects: Subjects, original: str)
 async def _search(ctx: Context, intent: str, subject: Subject, original: str) -> list[Reply]:
     """A product named, or a list asked for: the search's own answer (card, results, list)."""
     if not subject.text:
-        return [smalltalk.which_product(ctx, intent)] if subject.product is None else await products.card(
-            ctx, subject.product.id
+        return (
+            [smalltalk.which_product(ctx, intent)]
+            if subject.product is None
+            else await products.card(ctx, subject.product.id)
         )
+    if subject.state == "weak" and subject.result is not None and subject.result.hits:
+        # Only look-alikes matched ("rảnh" ~ "rang"): offer what is plausible, never a card.
+        doubtful = replace(subject.result, suggestions=subject.hits[:3])
+        return [products.not_found(ctx, original, doubtful)]
     key = None if intent in ("product", "list") else "search.which"
     return await products.search(ctx, subject.text, echo=original, heading_key=key)
 

@@ -58,7 +58,9 @@ def online(ctx: Context, product: Product | None) -> Reply:
         linked = ctx.snapshot.index.products.get(link.product_id)
         if linked is None:
             continue
-        lines.append(ctx.t("online.line", name=render.name_with_gloss(ctx, linked), platform=link.platform, url=link.url))
+        lines.append(
+            ctx.t("online.line", name=render.name_with_gloss(ctx, linked), platform=link.platform, url=link.url)
+        )
         choices.append(Choice(render.short_line(ctx, linked), f"p:{linked.id}"))
     lines.append(ctx.t("online.note"))
     return Reply("\n".join(lines), tuple(choices), language=ctx.lang, kind="online")

@@ -31,8 +31,15 @@ def answer(ctx: Context, subject: str) -> Reply:
     else:
         key = "count.area" if where else "count.all"
         lines.append(
-            ctx.t(key, area=where or "", n=len(products), s5=stars.get(5, 0), s4=stars.get(4, 0), s3=stars.get(3, 0),
-                  unknown=stars.get(None, 0))  # fmt: skip
+            ctx.t(
+                key,
+                area=where or "",
+                n=len(products),
+                s5=stars.get(5, 0),
+                s4=stars.get(4, 0),
+                s3=stars.get(3, 0),
+                unknown=stars.get(None, 0),
+            )  # fmt: skip
         )
     lines.append(ctx.t("count.incomplete"))
     lines += official_lines(ctx)

@@ -69,7 +69,9 @@ def _heading(ctx: Context, text: str, result: SearchResult) -> str:
         notes.append(ctx.t("search.relaxed_place", place=query.place.label))
     if "category" in result.relaxed and query.category:
         notes.append(ctx.t("search.relaxed_category", category=ctx.t(f"category.{query.category}")))
-    title = listing_title(ctx, result) if result.listing else ctx.t("search.results", query=text[:80], n=len(result.hits))
+    title = (
+        listing_title(ctx, result) if result.listing else ctx.t("search.results", query=text[:80], n=len(result.hits))
+    )
     return "\n".join([*notes, title])
 
 

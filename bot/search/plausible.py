@@ -2,7 +2,8 @@
 
 "phở bò" shares a folded word with "Bộ trang trí bàn ăn Thổ cẩm" ("bo"), but "bò" and "bộ"
 differ in their marks: that suggestion is noise, and the honest answer is "not in our
-catalogue". A word typed with marks must match with its marks; a typo counts half.
+catalogue". A word typed with marks counts fully with its own marks and three quarters with
+other marks (a slip: "mât"); a typo of an unmarked word counts half.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ def matched_share(query: ParsedQuery, product: Product) -> float:
         marked = fold(term.accented) != term.accented
         if (accent_key(term.accented) in keys) if marked else (term.typed in folded):
             matched += term.weight
+        elif marked and term.typed in folded:
+            matched += term.weight * 0.75  # the right letters, other marks: "mât" for "mật"
         elif not marked and any(p < 1.0 and alt[0] in folded for alt, p in term.alternatives if len(alt) == 1):
             matched += term.weight / 2  # a typo of a word the product has (marks typed are meant)
         elif any(all(t in folded for t in alt) for alt, p in term.alternatives if p == 1.0 and alt != (term.typed,)):

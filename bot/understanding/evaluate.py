@@ -30,7 +30,9 @@ class Case:
     @property
     def negative(self) -> bool:
         """Nothing in the catalogue answers it: no product may be shown as the answer."""
-        return not self.ids and all(e <= {"not_found", "out_of_scope", "did_you_mean", "smalltalk"} for e in self.expect)
+        return not self.ids and all(
+            e <= {"not_found", "out_of_scope", "did_you_mean", "smalltalk"} for e in self.expect
+        )
 
 
 @dataclass

@@ -14,9 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from bot.search.postings import NAME
 from bot.search.query import tokenize
-from bot.text import accent_key, fold, nfc
+from bot.text import accent_key, fold, nfc, words
 from bot.understanding.lexicon import Lexicon, cjk_token, intent_token
 
 # "đâuuuu" -> "đâu", "nhaaa" -> "nha"; a word that is only the run ("zzz") stays as typed.
@@ -143,10 +142,10 @@ class Understander:
         if not _CJK_RE.search(text):
             return text, False
         text = _CJK_STARS_RE.sub(r" \1 sao ", text)
-        text = _OCOP_WHAT_RE.sub(f" {intent_token('what_is_ocop')} ", text)
+        text, asked_what = _OCOP_WHAT_RE.subn(f" {intent_token('what_is_ocop')} ", text)
         out: list[str] = []
         unread = 0
-        understood = 0
+        understood = asked_what
         i = 0
         while i < len(text):
             ch = text[i]
@@ -182,7 +181,7 @@ class Understander:
     def _clause(self, text: str, index, asked: bool, kept: set[str]) -> _Clause:
         accented, folded = tokenize(text)
         accented, folded = self._expand_teencode(*_dedupe(accented, folded), index)
-        protected = _protected(folded, index)
+        protected = self._protected(accented, folded, index)
         consumed: set[int] = set()
         intents: list[tuple[int, str]] = []
         i = 0
@@ -237,6 +236,36 @@ class Understander:
         if key in self.lexicon.fillers and (len(key) > 1 or self._filler_agrees(typed, key[0])):
             return ("filler", None)
         return None
+
+    def _protected(self, accented: list[str], folded: list[str], index) -> set[int]:
+        """Words that belong to a place name, or to a catalogue name with their neighbour as typed:
+        "bán liền" for "Bản Liền" yes, "có bán" for "cơ Bản" no (the marks typed differ)."""
+        protected: set[int] = set()
+        places = index.places
+        pairs = self._name_pairs(index)
+        for i in range(len(folded)):
+            for size in (4, 3, 2):
+                if len(folded[i : i + size]) == size and tuple(folded[i : i + size]) in places:
+                    protected.update(range(i, i + size))
+            if i + 1 < len(folded):
+                pair = (accented[i], accented[i + 1])
+                plain = all(fold(w) == w for w in pair)
+                if (folded[i], folded[i + 1]) in pairs and (
+                    plain or tuple(map(accent_key, pair)) in pairs[folded[i], folded[i + 1]]
+                ):
+                    protected.update((i, i + 1))
+        return protected
+
+    def _name_pairs(self, index) -> dict[tuple[str, str], set[tuple[str, str]]]:
+        """Folded word pairs of product names -> the same pairs as accent keys; built once per index."""
+        if getattr(self, "_pairs_for", None) is not index:
+            pairs: dict[tuple[str, str], set[tuple[str, str]]] = {}
+            for product in index.products.values():
+                typed = words(product.name)
+                for a, b in zip(typed, typed[1:], strict=False):
+                    pairs.setdefault((fold(a), fold(b)), set()).add((accent_key(a), accent_key(b)))
+            self._pairs, self._pairs_for = pairs, index
+        return self._pairs
 
     def _filler_agrees(self, typed: str, folded: str) -> bool:
         """A word typed with marks is a filler only with a filler's marks: "bố" yes, "bò" no."""
@@ -302,20 +331,6 @@ def _dedupe(accented: list[str], folded: list[str]) -> tuple[list[str], list[str
             else:
                 i += 1
     return accented, folded
-
-
-def _protected(folded: list[str], index) -> set[int]:
-    """Words that belong to a place name or to a catalogue name with their neighbour."""
-    protected: set[int] = set()
-    places = index.places
-    for i in range(len(folded)):
-        for size in (4, 3, 2):
-            if tuple(folded[i : i + size]) in places and len(folded[i : i + size]) == size:
-                protected.update(range(i, i + size))
-        glued = folded[i] + folded[i + 1] if i + 1 < len(folded) else ""
-        if glued in index.postings and any(code == NAME for _, code in index.postings.scan(glued)):
-            protected.update((i, i + 1))  # "bán liền" typed for "Bản Liền", a product's name
-    return protected
 
 
 def _accents_agree(typed: str, phrase_word: str) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.models import Place
+from bot.models import Locality, Place
 from bot.text import fold, words
 
 # Words that say which kind of place is meant (folded, whole words or word pairs).
@@ -56,8 +56,10 @@ def _signature(name: str) -> frozenset[str]:
 
 
 class PlaceNames:
-    def __init__(self, places: Sequence[Place]) -> None:
+    def __init__(self, places: Sequence[Place], localities: Sequence[Locality] = ()) -> None:
         self._signatures = [(place, sig) for place in places if (sig := _signature(place.name))]
+        # A name that is only a town's ("… xã Mù Cang Chải") needs the kind of place said too.
+        self._town_names = {frozenset(fold(n).split()) for loc in localities for n in (loc.name, *loc.aliases)}
 
     def find(self, text: str, *, kind_said: bool = False) -> list[Place]:
         """`kind_said`: only when the text says the kind of place too ("chợ", "cửa hàng"), even for
@@ -79,7 +81,8 @@ class PlaceNames:
             kind_words = KIND_WORDS.get(place.kind, set())
             if place.kind in MARKET_KINDS or "cho" in fold(place.name).split():
                 kind_words = kind_words | KIND_WORDS["market"] | KIND_WORDS["night_market"]
-            if not (said & kind_words) and (kind_said or len(signature) < 3):
+            loose = len(signature) >= 3 and signature not in self._town_names and not kind_said
+            if not (said & kind_words) and not loose:
                 continue
             score = len(signature)
             if place.kind in MARKET_KINDS:
