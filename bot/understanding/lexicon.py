@@ -51,6 +51,7 @@ class Lexicon:
     cjk: tuple[CjkWord, ...] = ()  # longest first
     # folded one-word filler -> accent keys of its written forms: "bố" is a filler, "bò" is beef
     filler_marks: dict[str, frozenset[str]] = field(default_factory=dict)
+    filler_plain: frozenset[str] = frozenset()  # one-word fillers also written without marks ("ko")
 
     @property
     def max_phrase(self) -> int:
@@ -92,10 +93,13 @@ class Lexicon:
         filler_words += _word_list(data_dir / "language" / "english_words.txt", section="frame")
         fillers = frozenset(tuple(fold(item).split()) for item in filler_words if fold(item))
         marks: dict[str, set[str]] = {}
+        plain: set[str] = set()
         for item in filler_words:
             word = nfc(item).strip().lower()
             if " " not in word and fold(word) and fold(word) != word:
                 marks.setdefault(fold(word), set()).add(accent_key(word))
+            elif " " not in word and fold(word) == word:
+                plain.add(word)
         teencode: dict[str, tuple[str, str]] = {}
         with (folder / "teencode.csv").open(encoding="utf-8", newline="") as fh:
             for row in csv.DictReader(fh):
@@ -117,6 +121,7 @@ class Lexicon:
             teencode=teencode,
             cjk=tuple(cjk),
             filler_marks={word: frozenset(keys) for word, keys in marks.items()},
+            filler_plain=frozenset(plain),
         )
 
 

@@ -30,6 +30,10 @@ CLAIM_OPENERS = {"is", "are", "does", "do", "co", "phai", "dung", "that"}
 
 # Intents a clause may carry; "product" is a clause that only names something.
 CLAIM_INTENTS = {"real_or_fake": "stars"}
+# Questions about one product: a clause asking one with only a star or place in it ("chỗ đó có
+# phải OCOP 3 sao ko") is about the product its neighbour names.
+PRODUCT_QUESTIONS = {"stars", "real_or_fake", "validity", "price", "shipping", "wholesale", "payment", "export",
+                     "info", "producer"}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,7 @@ class _Clause:
 class Understander:
     def __init__(self, lexicon: Lexicon) -> None:
         self.lexicon = lexicon
+        self._marked = False  # set per message by `understand`
         self._cjk_by_first: dict[str, list] = {}
         for word in lexicon.cjk:
             self._cjk_by_first.setdefault(word.text[0], []).append(word)
@@ -87,6 +92,9 @@ class Understander:
         result.unread = unread
         kept: set[str] = set()
         parts = _clauses(text)
+        latin = words(text)
+        # Someone who types marks leaves a word bare on purpose: "gan" (liver) is not "gần".
+        self._marked = sum(fold(w) != w for w in latin) >= max(2, 0.3 * len(latin))
         clauses = [self._clause(part, index, asked, kept) for part, asked in parts]
         result.fillers = frozenset(kept)
         _merge_settings(clauses)
@@ -96,14 +104,16 @@ class Understander:
             # "cảm ơn ad nhiều nha": thanks, not a search for a word that looks like "nhiên".
             result.smalltalk = sorted(small)
             return result
-        # A clause that asks without a subject borrows the nearest one's, earlier first.
+        # A clause that asks without a subject borrows the nearest one's, earlier first; one that
+        # only carries a claim ("chỗ đó có phải OCOP 3 sao ko") borrows it and keeps the claim.
         subjects = [c.subject if c.has_content else "" for c in clauses]
+        named = [s if not c.filters_only else "" for s, c in zip(subjects, clauses, strict=True)]
         for i, clause in enumerate(clauses):
             subject = subjects[i]
-            if not subject and clause.intents:
-                before = [s for s in subjects[:i] if s]
-                after = [s for s in subjects[i + 1 :] if s]
-                subject = before[-1] if before else (after[0] if after else "")
+            claims = clause.filters_only and any(i in PRODUCT_QUESTIONS for _, i in clause.intents)
+            if clause.intents and (not subject or claims):
+                borrowed = _nearest(named, i) or ("" if subject else _nearest(subjects, i))
+                subject = f"{borrowed} {subject}".strip() if borrowed else subject
             intents = [intent for _, intent in sorted(clause.intents)]
             business = [CLAIM_INTENTS.get(i, i) for i in intents if i not in self.lexicon.smalltalk]
             result.smalltalk += [i for i in intents if i in self.lexicon.smalltalk]
@@ -228,7 +238,7 @@ class Understander:
     def _entry(self, key: tuple[str, ...], typed: str, folded: list[str], i: int):
         """("intent", Phrase) or ("filler", None) for the words at i, or None."""
         for phrase in self._phrases.get(key, ()):
-            if len(key) == 1 and not _accents_agree(typed, phrase.accented[0]):
+            if len(key) == 1 and not _accents_agree(typed, phrase.accented[0], self._marked):
                 continue
             if phrase.intent == "stars" and i and _is_number(folded[i - 1]):
                 continue  # "4 sao" is a star level, not the question "how many stars"
@@ -270,7 +280,7 @@ class Understander:
     def _filler_agrees(self, typed: str, folded: str) -> bool:
         """A word typed with marks is a filler only with a filler's marks: "bố" yes, "bò" no."""
         if fold(typed) == typed:
-            return True
+            return not self._marked or folded in self.lexicon.filler_plain
         return accent_key(typed) in self.lexicon.filler_marks.get(folded, frozenset())
 
     def _expand_teencode(self, accented: list[str], folded: list[str], index) -> tuple[list[str], list[str]]:
@@ -309,14 +319,22 @@ def _is_number(word: str) -> bool:
     return word.isdigit() or word in {"mot", "hai", "ba", "bon", "nam", "one", "two", "three", "four", "five"}
 
 
+def _nearest(subjects: list[str], i: int) -> str:
+    before = [s for s in subjects[:i] if s]
+    after = [s for s in subjects[i + 1 :] if s]
+    return before[-1] if before else (after[0] if after else "")
+
+
 def _merge_settings(clauses: list[_Clause]) -> None:
-    """A clause that only sets the scene ("mình ở Yên Bái") narrows the questions around it."""
+    """A clause that only sets the scene ("mình ở Yên Bái", "sp 4 sao ở Sa Pa") narrows the
+    questions around it, or is what they ask about when they name nothing ("…, mua ở đâu")."""
     asking = [c for c in clauses if c.intents]
     for clause in clauses:
         if clause.filters_only and not clause.intents and asking:
             for other in asking:
-                if other.subject and other is not clause:
-                    other.subject = f"{other.subject} {clause.subject}"
+                other.filters_only = other.filters_only or not other.subject
+                other.subject = f"{other.subject} {clause.subject}".strip()
+                other.has_content = True
             clause.has_content = False
             clause.subject = ""
 
@@ -333,8 +351,11 @@ def _dedupe(accented: list[str], folded: list[str]) -> tuple[list[str], list[str
     return accented, folded
 
 
-def _accents_agree(typed: str, phrase_word: str) -> bool:
-    """A word typed with marks must carry the phrase's marks: "Giá" is price, "Gìa" is not."""
-    if fold(typed) == typed or fold(phrase_word) == phrase_word:
+def _accents_agree(typed: str, phrase_word: str, marked_message: bool = False) -> bool:
+    """A word typed with marks must carry the phrase's marks: "Giá" is price, "Gìa" is not; and in
+    a message typed with marks, a bare word means a bare word."""
+    if fold(phrase_word) == phrase_word:
         return True
+    if fold(typed) == typed:
+        return not marked_message
     return accent_key(typed) == accent_key(phrase_word)
