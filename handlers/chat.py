@@ -73,7 +73,7 @@ class Subjects:
             subject = Subject("", None, product)
         else:
             # Not logged here: the handler that answers logs the search it runs.
-            result = ctx.snapshot.index.search(text, limit=None, ignore_stars=True, fillers=ctx.fillers)
+            result = products.find(ctx, text, ignore_stars=True)
             suggestions: tuple[Product, ...] = ()
             if not result.hits and not any(plausible(result.query, p) for p in result.suggestions):
                 text, result, suggestions = self._rescue(text, result)
@@ -89,9 +89,8 @@ class Subjects:
         """ "Ba mình uống rượu nếp Cường Thịnh thấy êm": leave out the rarest words, one more each
         time, and search again. What that finds answers only when it carries most of what was typed;
         otherwise it is a "did you mean", and "kẹo dừa Bến Tre" stays not found."""
-        index = self.ctx.snapshot.index
         for shorter in leave_out(text, result.query):
-            again = index.search(shorter, limit=None, ignore_stars=True, fillers=self.ctx.fillers)
+            again = products.find(self.ctx, shorter, ignore_stars=True)
             if not again.hits or again.listing:
                 continue
             likely = [h.product for h in again.hits[:3] if plausible(result.query, h.product)]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.replies import Request
 from bot.services import Services, Snapshot
@@ -15,6 +15,7 @@ class Context:
     lang: str
     snapshot: Snapshot
     fillers: frozenset[str] = frozenset()  # this message's chat words that are also catalogue words
+    searched: dict = field(default_factory=dict)  # (text, ignore_stars) -> result, for this message
 
     def t(self, key: str, **values: object) -> str:
         return self.services.i18n.t(self.lang, key, **values)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
-
 from bot.replies import Reply
 from handlers.about import official_lines
 from handlers.context import Context
@@ -15,14 +13,8 @@ def answer(ctx: Context, subject: str) -> Reply:
     province = query.place.province if query and query.place else None
     star = (query.star or query.star_min) if query else None
     category = query.category if query else None
-    products = [
-        p
-        for p in ctx.snapshot.catalogue.products
-        if (area is None or p.area == area)
-        and (province is None or p.former_province == province)
-        and (category is None or p.category == category)
-    ]
-    stars = Counter(p.star for p in products)
+    stars = ctx.snapshot.index.star_counts(district=area, province=province, category=category)
+    total = sum(stars.values())
     where = area or province
     lines = []
     if star is not None:
@@ -34,7 +26,7 @@ def answer(ctx: Context, subject: str) -> Reply:
             ctx.t(
                 key,
                 area=where or "",
-                n=len(products),
+                n=total,
                 s5=stars.get(5, 0),
                 s4=stars.get(4, 0),
                 s3=stars.get(3, 0),

@@ -32,13 +32,22 @@ def events_on_now(ctx: Context) -> list:
     return out
 
 
+def find(ctx: Context, text: str, *, ignore_stars: bool = False) -> SearchResult:
+    """The search, once per message for the same words (several questions may share them)."""
+    key = (text, ignore_stars)
+    if key not in ctx.searched:
+        started = time.perf_counter()
+        ctx.searched[key] = ctx.snapshot.index.search(text, limit=None, ignore_stars=ignore_stars, fillers=ctx.fillers)
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        if elapsed_ms > 50:
+            log.warning("slow search: %.1f ms", elapsed_ms)
+    return ctx.searched[key]
+
+
 async def run_search(ctx: Context, text: str, *, ignore_stars: bool = False) -> SearchResult:
-    started = time.perf_counter()
-    result = ctx.snapshot.index.search(text, limit=None, ignore_stars=ignore_stars, fillers=ctx.fillers)
-    elapsed_ms = (time.perf_counter() - started) * 1000
+    """The search a reply shows, logged (without who asked) for staff statistics."""
+    result = find(ctx, text, ignore_stars=ignore_stars)
     await ctx.services.repo.log_search(text, ctx.lang, ctx.request.platform, len(result.hits))
-    if elapsed_ms > 50:
-        log.warning("slow search: %.1f ms", elapsed_ms)
     return result
 
 

@@ -4,6 +4,7 @@ that is all the sources give (the same reasoning as the card)."""
 from __future__ import annotations
 
 from datetime import timedelta
+from weakref import WeakKeyDictionary
 
 from bot.certificates import Validity, certificate_status
 from bot.models import Product
@@ -11,6 +12,7 @@ from bot.replies import Choice, Reply
 from handlers import render
 from handlers.context import Context
 
+_RUNNING_OUT: WeakKeyDictionary = WeakKeyDictionary()  # index -> (day, lists): the catalogue is fixed per index
 SOON_DAYS = 183  # "sắp hết hạn": within about six months
 MAX_LISTED = 10
 
@@ -33,13 +35,15 @@ def several(ctx: Context, found: list[Product]) -> Reply:
     return Reply("\n".join(lines), choices, language=ctx.lang, kind="validity", product_ids=tuple(p.id for p in found))
 
 
-def listing(ctx: Context, which: str, query=None) -> Reply:
-    """`which`: "expiring" (within six months, or this year when only the year is known) or "expired"."""
+def _running_out(ctx: Context) -> tuple[list, list]:
+    """(expiring soon, expired) over the whole catalogue, soonest/latest first; once a day per index."""
     today = ctx.services.today()
+    index = ctx.snapshot.index
+    cached = _RUNNING_OUT.get(index)
+    if cached is not None and cached[0] == today:
+        return cached[1]
     soon, gone = [], []
     for product in ctx.snapshot.catalogue.products:
-        if query is not None and not _matches(query, product):
-            continue
         state = certificate_status(product.decision_date, product.year, today)
         if state.validity in (Validity.EXPIRED, Validity.EXPIRED_BY_YEAR):
             gone.append((state.until, product))
@@ -47,7 +51,17 @@ def listing(ctx: Context, which: str, query=None) -> Reply:
             state.validity is Validity.VALID and state.until and state.until - today <= timedelta(days=SOON_DAYS)
         ):
             soon.append((state.until, product))
-    rows = sorted(soon if which == "expiring" else gone, key=lambda r: (r[0], r[1].id), reverse=which != "expiring")
+    soon.sort(key=lambda r: (r[0], r[1].id))
+    gone.sort(key=lambda r: (r[0], r[1].id), reverse=True)
+    _RUNNING_OUT[index] = (today, (soon, gone))
+    return soon, gone
+
+
+def listing(ctx: Context, which: str, query=None) -> Reply:
+    """`which`: "expiring" (within six months, or this year when only the year is known) or "expired"."""
+    today = ctx.services.today()
+    soon, gone = _running_out(ctx)
+    rows = [r for r in (soon if which == "expiring" else gone) if query is None or _matches(query, r[1])]
     heading = "validity.expiring" if which == "expiring" else "validity.expired"
     lines = [ctx.t(heading, n=len(rows), year=today.year)]
     if not rows:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import heapq
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +36,7 @@ SUGGEST_COVERAGE = 0.34
 MAX_CANDIDATES = 60  # re-ranked with rapidfuzz; the rest are never close
 PROBE_FACTOR = 8  # a list this many times longer than the candidates is probed, not scanned
 MAX_REQUIRED = 8  # words beyond the 8 rarest of a query count as a bonus, not as required
+LISTINGS_KEPT = 256  # filter combinations whose listing is kept per index
 PRUNE_ABOVE = 500  # candidates beyond this are pruned as soon as they cannot reach an answer
 
 
@@ -168,6 +169,7 @@ class SearchIndex:
         for tok in self.postings:
             self.by_length[len(tok)].append(tok)
         self.sorted_vocab = sorted(self.postings)
+        self._listings: dict[tuple, list[Hit]] = {}
 
     # -- building -----------------------------------------------------------------------
 
@@ -245,7 +247,8 @@ class SearchIndex:
             consumed.update(range(start, start + length))
         synonym_hits = {s: (n, alts) for s, n, alts in find_phrases(folded, consumed, self.vocab.synonyms)}
         stop_hits = find_phrases(
-            folded, consumed | {j for s, (n, _) in synonym_hits.items() for j in range(s, s + n)},
+            folded,
+            consumed | {j for s, (n, _) in synonym_hits.items() for j in range(s, s + n)},
             self.vocab.stop_phrases,
         )
         taken = {j for start, length, _ in stop_hits for j in range(start, start + length)}
@@ -456,9 +459,16 @@ class SearchIndex:
                 floor = ANSWER_COVERAGE - 1e-9 - remaining / total
                 for doc in [d for d, v in coverage.items() if v < floor]:
                     del coverage[doc], lexical[doc]
-        for term in query.terms:
-            if not term.required:
-                for doc, (penalty, field_weight) in self._term_docs(term, coverage, None).items():
+        # Bonus words ("HTX", "bán") only order candidates that can be answers or suggestions: the
+        # few best, not the thousands a common word touches.
+        optional = [term for term in query.terms if not term.required]
+        if optional:
+            threshold = ANSWER_COVERAGE - 1e-9
+            ranked = {doc: value for doc, value in coverage.items() if value >= threshold}
+            if len(ranked) < MAX_CANDIDATES:
+                ranked = dict(heapq.nlargest(MAX_CANDIDATES * 5, coverage.items(), key=lambda item: item[1]))
+            for term in optional:
+                for doc, (penalty, field_weight) in self._term_docs(term, ranked, None).items():
                     lexical[doc] += 0.25 * penalty * field_weight
         return coverage, lexical
 
@@ -542,6 +552,15 @@ class SearchIndex:
         # Computed for the few ranked candidates only, and only when the user typed marks.
         return frozenset(accent_key(w) for w in words(self.products[doc].display_name))
 
+    def star_counts(self, *, district: str | None, province: str | None, category: str | None) -> Counter:
+        """How many products of each star level the filters keep (None: star not confirmed)."""
+        place = PlacePhrase(tuple(fold(district or province or "").split()), district, province, "")
+        query = ParsedQuery(raw="", place=place if district or province else None, category=category)
+        key = ("counts", district, province, category)
+        if key not in self._listings:
+            self._listings[key] = Counter(hit.product.star for hit in self._listing(query, None))
+        return self._listings[key]
+
     def listing(self, *, star: int | None, district: str | None, category: str | None) -> SearchResult:
         """Products by filters alone (menus and paging), without going through query text."""
         place = PlacePhrase(tuple(fold(district).split()), district, None, district) if district else None
@@ -553,6 +572,19 @@ class SearchIndex:
         return [area for area in self.ordered_by_area if area]
 
     def _listing(self, query: ParsedQuery, limit: int | None) -> list[Hit]:
+        """Filters only: the same few lists are asked for again and again ("sp 4 sao ở Sa Pa"), and
+        the catalogue of an index never changes, so each is walked once and kept."""
+        place = query.place
+        key = (query.star, query.star_min, query.star_filter_off, query.category, limit,
+               place.district if place else None, place.province if place else None, place.tokens if place else ())  # fmt: skip
+        cached = self._listings.get(key)
+        if cached is None:
+            if len(self._listings) >= LISTINGS_KEPT:
+                self._listings.clear()
+            cached = self._listings[key] = self._walk_listing(query, limit)
+        return list(cached)
+
+    def _walk_listing(self, query: ParsedQuery, limit: int | None) -> list[Hit]:
         """Filters only: walk the smallest pre-ordered list that the filters imply."""
         allowed = self._filter_check(query, ())
         base = self.ordered

@@ -40,7 +40,6 @@ def matched_share(query: ParsedQuery, product: Product) -> float:
     return matched / total if total else 0.0
 
 
-
 def leave_out(raw: str, query: ParsedQuery, most: int = 3) -> list[str]:
     """The text less its rarest words, one more each time: "ba mình uống rượu nếp Cường Thịnh"
     finds the rice wine once "uống" (a word of other names, not of this one) is left out."""

@@ -18,7 +18,6 @@ _STAR_SYMBOL_RE = re.compile(r"(\d)\s*(?:\*|★|⭐|☆)+")
 _GLUED_STAR_RE = re.compile(r"^([1-5])(sao|stars?)$")
 
 
-
 @dataclass(frozen=True)
 class PlacePhrase:
     tokens: tuple[str, ...]
