@@ -12,10 +12,12 @@ from bot.models import Product
 from bot.replies import Reply
 from bot.search import SearchResult
 from bot.search.plausible import leave_out, matched_share, plausible
+from bot.search.query import ParsedQuery
 from bot.understanding.message import Ask, Understanding
 from handlers import about, commerce, counts, events, places, products, smalltalk, validity
 from handlers.context import Context
 
+NAMES_A_PRODUCT = {"stars", "where_to_buy", "price", "info", "producer"}  # questions that need a thing named
 RESCUE_SHARE = 0.7  # a rescued match answers when it carries this much of what was typed
 MAX_ANSWERS = 4  # a pasted paragraph does not get a wall of replies
 FACT_TOPICS = {
@@ -111,6 +113,9 @@ async def answer(ctx: Context, understood: Understanding, last_product: int | No
         if understood.smalltalk:
             return await smalltalk.reply(ctx, understood.smalltalk)
         return [smalltalk.not_understood(ctx, understood.original)]
+    if understood.unread_words and not any(a.subject for a in asks) and {a.intent for a in asks} & NAMES_A_PRODUCT:
+        # "김치 어디서 사요": the question is read, the thing asked about is not a word we know.
+        return [products.not_found(ctx, understood.original, SearchResult(ParsedQuery(raw="")))]
     subjects = Subjects(ctx, last_product)
     if any(a.intent == "out_of_scope" for a in asks):
         # "vé cáp treo Fansipan bao nhiêu": off topic unless a product of ours is clearly named.
@@ -229,6 +234,8 @@ async def _trade(ctx: Context, intent: str, subject: Subject, original: str) -> 
         return [commerce.about_product(ctx, intent, subject.product)]
     if state == "several":
         return [commerce.about_products(ctx, intent, subject.hits[: products.MAX_STAR_ANSWERS])]
+    if state == "weak" and subject.text and intent != "online":  # "nem chua Thanh Hóa giá bao nhiêu"
+        return await _search(ctx, intent, subject, original)
     if intent == "online":
         return [commerce.online(ctx, None)]
     return [commerce.general(ctx, intent)]

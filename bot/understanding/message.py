@@ -49,7 +49,8 @@ class Understanding:
     asks: list[Ask] = field(default_factory=list)
     smalltalk: list[str] = field(default_factory=list)  # answered only when nothing else is asked
     whole: str | None = None  # a whole-message command ("subscribe", "lang_en", ...)
-    unread: bool = False  # Chinese/Korean words we have no dictionary entry for
+    unread: bool = False  # Chinese/Korean words we have no dictionary entry for, and nothing else
+    unread_words: bool = False  # some Chinese/Korean words unread, beside ones we read ("김치 어디서 사요")
     # Catalogue words the person used as chat words ("bán" in "có bán không"): the search keeps
     # them as a bonus, never as a requirement.
     fillers: frozenset[str] = frozenset()
@@ -88,8 +89,8 @@ class Understander:
         if whole:
             result.whole = whole
             return result
-        text, unread = self._read_cjk(text)
-        result.unread = unread
+        text, unread, some_unread = self._read_cjk(text)
+        result.unread, result.unread_words = unread, some_unread
         kept: set[str] = set()
         parts = _clauses(text)
         latin = words(text)
@@ -147,10 +148,11 @@ class Understander:
             return lex.whole_message.get(" ".join(core))
         return None
 
-    def _read_cjk(self, text: str) -> tuple[str, bool]:
-        """Chinese and Korean words -> placeholders, place names, intents; (text, anything unread)."""
+    def _read_cjk(self, text: str) -> tuple[str, bool, bool]:
+        """Chinese and Korean words -> placeholders, place names, intents; (text, nothing read but
+        something unread, some words unread)."""
         if not _CJK_RE.search(text):
-            return text, False
+            return text, False, False
         text = _CJK_STARS_RE.sub(r" \1 sao ", text)
         text, asked_what = _OCOP_WHAT_RE.subn(f" {intent_token('what_is_ocop')} ", text)
         out: list[str] = []
@@ -174,7 +176,7 @@ class Understander:
                     unread += 1
                 out.append(" ")
                 i += 1
-        return "".join(out), unread >= 2 and not understood
+        return "".join(out), unread >= 2 and not understood, unread >= 2
 
     @staticmethod
     def _cjk_replacement(word) -> str:
