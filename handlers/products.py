@@ -9,7 +9,7 @@ import time
 from bot.models import Product
 from bot.replies import Choice, Reply
 from bot.search import SearchResult
-from bot.search.plausible import plausible
+from bot.search.plausible import matched_share, plausible
 from bot.text import fold
 from handlers import render
 from handlers.context import Context
@@ -199,8 +199,8 @@ def confident(ctx: Context, result: SearchResult) -> bool:
     """Sure enough to state a product's stars: every word matched as typed, and not only words
     that a tenth of the catalogue shares ("yên" of Bảo Yên, Lục Yên, Khánh Yên…)."""
     best = result.hits[0]
-    if best.coverage < 0.99:
-        return False
+    if best.coverage < 0.99 or matched_share(result.query, best.product) < 0.9:
+        return False  # "lại" is not "lài": a slip of the marks is a question, not a claim
     index = ctx.snapshot.index
     limit = max(3, len(index.products) // 10)
     for term in result.query.required:

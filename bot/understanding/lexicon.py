@@ -52,6 +52,7 @@ class Lexicon:
     # folded one-word filler -> accent keys of its written forms: "bố" is a filler, "bò" is beef
     filler_marks: dict[str, frozenset[str]] = field(default_factory=dict)
     filler_plain: frozenset[str] = frozenset()  # one-word fillers also written without marks ("ko")
+    pointers: frozenset[tuple[str, ...]] = frozenset()  # "sp đó", "it": about the thing named before
 
     @property
     def max_phrase(self) -> int:
@@ -89,6 +90,7 @@ class Lexicon:
         with (folder / "fillers.toml").open("rb") as fh:
             filler_lists = tomllib.load(fh)
         filler_words = [item for items in filler_lists.values() for item in items]
+        pointers = frozenset(tuple(fold(item).split()) for item in filler_lists.get("pointers", []) if fold(item))
         filler_words += _word_list(data_dir / "language" / "vi_chat_words.txt")
         filler_words += _word_list(data_dir / "language" / "english_words.txt", section="frame")
         fillers = frozenset(tuple(fold(item).split()) for item in filler_words if fold(item))
@@ -122,6 +124,7 @@ class Lexicon:
             cjk=tuple(cjk),
             filler_marks={word: frozenset(keys) for word, keys in marks.items()},
             filler_plain=frozenset(plain),
+            pointers=pointers,
         )
 
 

@@ -66,6 +66,7 @@ class _Clause:
     subject: str
     has_content: bool
     filters_only: bool = False  # "mình ở Yên Bái": a place, a star or a group, nothing named
+    points: bool = False  # "sp đó mấy sao": about what a neighbouring clause names
     exact: bool = False  # some word is exactly a catalogue word, a place, a star or a group
 
 
@@ -112,10 +113,14 @@ class Understander:
         for i, clause in enumerate(clauses):
             subject = subjects[i]
             claims = clause.filters_only and any(i in PRODUCT_QUESTIONS for _, i in clause.intents)
-            if clause.intents and (not subject or claims):
+            if clause.intents and clause.points and _nearest(named, i):
+                subject = _nearest(named, i)  # "…gạo lứt Séng Cù…, không biết sp đó mấy sao"
+            elif clause.intents and (not subject or claims):
                 borrowed = _nearest(named, i) or ("" if subject else _nearest(subjects, i))
                 subject = f"{borrowed} {subject}".strip() if borrowed else subject
             intents = [intent for _, intent in sorted(clause.intents)]
+            if "list" in intents:  # "có loại trà túi lọc nào OCOP không": which ones, not one's stars
+                intents = [i for i in intents if i not in ("real_or_fake", "stars")]
             business = [CLAIM_INTENTS.get(i, i) for i in intents if i not in self.lexicon.smalltalk]
             result.smalltalk += [i for i in intents if i in self.lexicon.smalltalk]
             if not business and clause.has_content:
@@ -224,9 +229,10 @@ class Understander:
         for j, word in enumerate(folded):  # "1 lít", "500kg", "100 hộp": amounts, not names
             if word.isdigit() and not (j + 1 < n and folded[j + 1] in STAR_WORDS) and len(word) > 0:
                 consumed.add(j)
+        points = any(tuple(folded[j : j + len(p)]) == p for p in self.lexicon.pointers for j in range(n))
         subject = " ".join(accented[j] for j in range(n) if j not in consumed)
         if not subject:
-            return _Clause(intents, "", False)
+            return _Clause(intents, "", False, points=points)
         query = index.parse(subject, frozenset(kept))
         has_content = bool(query.required or query.has_filters)
         filters_only = not query.required and query.has_filters
@@ -235,7 +241,9 @@ class Understander:
         claim = folded[0] in CLAIM_OPENERS or asked
         if query.required and not intents and claim and (stars or "ocop" in folded):
             intents.append((0, "stars"))  # "Is Múc pomelo 4 stars?", "Van Yen cassava starch OCOP?"
-        return _Clause(intents, subject if has_content else "", has_content, filters_only, exact)
+        return _Clause(
+            intents, subject if has_content else "", has_content, filters_only=filters_only, exact=exact, points=points
+        )
 
     def _entry(self, key: tuple[str, ...], typed: str, folded: list[str], i: int):
         """("intent", Phrase) or ("filler", None) for the words at i, or None."""
