@@ -23,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.config import DATA_DIR  # noqa: E402
-from bot.db import Repository  # noqa: E402
+from bot.storage import Repository  # noqa: E402
 from tests.fakes.telegram_api import FakeTelegram  # noqa: E402
 from tests.fakes.zalo_api import FakeZalo  # noqa: E402
 from tests.outbox.conftest import add_subscribers, delivered, start_sender, wait_until  # noqa: E402

@@ -91,8 +91,8 @@ async def prepare(size: int, seed: int, db: Path) -> dict:
     from synth import COLUMNS, generate
 
     from bot.config import DATA_DIR
-    from bot.db import PRODUCT_COLUMNS, Repository
     from bot.importer import AreaResolver, plan_import
+    from bot.storage import Repository
 
     started = time.perf_counter()
     repo = await Repository.open(db, seed_dir=DATA_DIR)  # the real catalogue and localities
@@ -106,17 +106,10 @@ async def prepare(size: int, seed: int, db: Path) -> dict:
             problems = [f"line {e.line}: {e.reason}" for e in (plan.errors + plan.warnings)[:5]]
             raise SystemExit(f"synthetic rows do not import cleanly: {problems}")
         validated = time.perf_counter()
-        # Bulk insert: the same records `ocop-bot import` would write, without its row-by-row upsert.
-        conn = repo._conn  # noqa: SLF001 - a benchmark may use the repository's connection
-        await conn.execute("BEGIN IMMEDIATE")
-        # Only the columns the file has, as Repository.upsert does: the others keep their defaults.
-        present = [c for c in PRODUCT_COLUMNS if any(c in r for r in plan.records)]
-        await conn.executemany(
-            f"INSERT INTO products ({', '.join(present)}) VALUES ({', '.join('?' * len(present))})",
-            [[r.get(c) for c in present] for r in plan.records],
-        )
-        await conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'catalogue_version'")
-        await conn.execute("COMMIT")
+        # The write `ocop-bot import` makes: one upsert statement for all rows.
+        for record in plan.records:
+            record.pop("id", None)
+        await repo.apply_import("products", plan.records)
         counts = await repo.counts()
     finally:
         await repo.close()
@@ -209,9 +202,9 @@ async def measure(db: Path, per_kind: int, seed: int, profile_out: Path | None) 
     from rapidfuzz import fuzz, process
 
     from bot.config import DATA_DIR
-    from bot.db import Repository
     from bot.search import SearchIndex, Vocabulary
     from bot.search.evaluate import evaluate
+    from bot.storage import Repository
     from bot.text import clean_input, fold
 
     profiler = None
@@ -348,9 +341,9 @@ async def bot_process(db: Path) -> dict:
 
 async def relevance() -> dict:
     from bot.config import DATA_DIR
-    from bot.db import Repository
     from bot.search import SearchIndex, Vocabulary
     from bot.search.evaluate import SUITE, evaluate, load_suite
+    from bot.storage import Repository
     from bot.text import clean_input
 
     with tempfile.TemporaryDirectory() as tmp:

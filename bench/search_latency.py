@@ -19,9 +19,9 @@ from pathlib import Path
 from rapidfuzz import fuzz, process
 
 from bot.config import DATA_DIR
-from bot.db import Repository
 from bot.search import SearchIndex, Vocabulary
 from bot.search.evaluate import load_suite
+from bot.storage import Repository
 from bot.text import fold
 
 

@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 
 from bot.config import Config, ConfigError, load_config
-from bot.db import MigrationError
 
 EXIT_USAGE = 2
 EXIT_BAD_ROWS = 3
@@ -66,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         # stdout closed early (e.g. `| head`): not an error worth a traceback.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-    except (OSError, sqlite3.Error, MigrationError) as exc:
+    except (OSError, sqlite3.Error) as exc:  # StorageError among them: "<file>: <reason>"
         print(f"ocop-bot: {exc}", file=sys.stderr)
         return 1
 

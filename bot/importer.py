@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from bot.db import Repository
 from bot.models import Locality
+from bot.storage import Repository
 from bot.text import clean_input, fold, nfc
 
 # Bounding box of Lào Cai province since the 2025 merger (old Lào Cai plus old Yên Bái), with margin.

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot.outbox_store import Delivery
+from bot.storage import Delivery
 
 log = logging.getLogger(__name__)
 

@@ -6,9 +6,9 @@ import csv
 import logging
 from pathlib import Path
 
-from bot.db import LOCALITY_COLUMNS, Repository
 from bot.importer import AreaResolver, ImportPlan, plan_import, read_csv_text
 from bot.models import Locality
+from bot.storage import LOCALITY_COLUMNS, Repository
 
 log = logging.getLogger(__name__)
 

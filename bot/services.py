@@ -13,11 +13,11 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.config import DATA_DIR, Config
-from bot.db import Repository
 from bot.geo import Gazetteer
 from bot.i18n import I18n
 from bot.models import Catalogue
 from bot.search import SearchIndex, Vocabulary
+from bot.storage import Repository
 from bot.understanding.lexicon import Lexicon
 from bot.understanding.message import Understander
 from bot.understanding.places import PlaceNames
@@ -89,19 +89,23 @@ async def build_services(
     config: Config, *, data_dir: Path = DATA_DIR, today: Callable[[], date] | None = None
 ) -> Services:
     repo = await Repository.open(config.database_path, seed_dir=data_dir)
-    lexicon = Lexicon.load(data_dir)
-    vocab = Vocabulary.load(data_dir, lexicon)
-    zone = ZoneInfo(config.bot.timezone)
-    with (data_dir / "facts.toml").open("rb") as fh:
-        facts = tomllib.load(fh)
-    services = Services(
-        config=config,
-        repo=repo,
-        catalogue=CatalogueState(repo, vocab),
-        i18n=I18n.load(data_dir / "locales"),
-        facts=facts,
-        today=today or (lambda: datetime.now(zone).date()),
-        understander=Understander(lexicon),
-    )
-    await services.catalogue.get()
-    return services
+    try:
+        lexicon = Lexicon.load(data_dir)
+        vocab = Vocabulary.load(data_dir, lexicon)
+        zone = ZoneInfo(config.bot.timezone)
+        with (data_dir / "facts.toml").open("rb") as fh:
+            facts = tomllib.load(fh)
+        services = Services(
+            config=config,
+            repo=repo,
+            catalogue=CatalogueState(repo, vocab),
+            i18n=I18n.load(data_dir / "locales"),
+            facts=facts,
+            today=today or (lambda: datetime.now(zone).date()),
+            understander=Understander(lexicon),
+        )
+        await services.catalogue.get()
+        return services
+    except BaseException:
+        await repo.close()  # its threads would keep a failed process alive
+        raise

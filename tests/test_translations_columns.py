@@ -7,9 +7,9 @@ import sqlite3
 
 import pytest
 
-from bot.db import Repository, migrations
 from bot.importer import import_file
 from bot.models import Event, Place, Product
+from bot.storage import Repository, migrations
 from tests.conftest import REPO
 
 DATA_DIR = REPO / "data"

@@ -1,8 +1,8 @@
 import pytest
 
 from bot.config import DATA_DIR
-from bot.db import Repository
 from bot.search import SearchIndex, Vocabulary
+from bot.storage import Repository
 
 
 @pytest.fixture(scope="module")

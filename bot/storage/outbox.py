@@ -1,11 +1,15 @@
-"""SQL for announcements, deliveries and pending staff imports (part of the Repository)."""
+"""Announcements, their per-recipient deliveries (the durable outbox) and the sender leases."""
 
 from __future__ import annotations
 
-import json
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+
+import aiosqlite
+
+from bot.storage.connection import Database
 
 
 @dataclass(frozen=True)
@@ -40,21 +44,19 @@ def utc_now_iso() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
 
-class OutboxQueries:
-    """Mixed into Repository: same connection, same transaction rules."""
-
-    _conn: object  # provided by Repository
+class OutboxRepository:
+    def __init__(self, db: Database) -> None:
+        self.db = db
 
     async def create_draft(
         self, author_platform: str, author_user: str, author_chat: str, text_vi: str, text_en: str,
         scheduled_at: str | None,
     ) -> int:  # fmt: skip
-        async with self._conn.execute(
+        return await self.db.insert(
             "INSERT INTO broadcasts (author_platform, author_user, author_chat, text_vi, text_en, scheduled_at) "
             "VALUES (?, ?, ?, ?, ?, ?)",
             (author_platform, author_user, author_chat, text_vi, text_en, scheduled_at),
-        ) as cur:
-            return cur.lastrowid
+        )
 
     async def confirm_broadcast(self, broadcast_id: int) -> int | None:
         """Queue a draft and one delivery per active subscriber, in one transaction.
@@ -62,96 +64,86 @@ class OutboxQueries:
         Returns the number of recipients, or None if it was not a draft (already confirmed,
         cancelled, or unknown): confirming twice never queues twice.
         """
-        await self._conn.execute("BEGIN IMMEDIATE")
-        try:
-            async with self._conn.execute(
+        async with self.db.transaction():
+            confirmed = await self.db.execute(
                 "UPDATE broadcasts SET status = 'queued', confirmed_at = datetime('now') "
                 "WHERE id = ? AND status = 'draft'",
                 (broadcast_id,),
-            ) as cur:
-                if cur.rowcount == 0:
-                    await self._conn.execute("ROLLBACK")
-                    return None
-            async with self._conn.execute(
+            )
+            if not confirmed:
+                return None
+            return await self.db.execute(
                 "INSERT INTO deliveries (broadcast_id, platform, chat_id, language) "
                 "SELECT ?, platform, chat_id, language FROM subscribers WHERE active = 1",
                 (broadcast_id,),
-            ) as cur:
-                count = cur.rowcount
-            await self._conn.execute("COMMIT")
-            return count
-        except BaseException:
-            await self._conn.execute("ROLLBACK")
-            raise
+            )
 
     async def cancel_broadcast(self, broadcast_id: int) -> bool:
-        async with self._conn.execute(
+        changed = await self.db.execute(
             "UPDATE broadcasts SET status = 'cancelled' WHERE id = ? AND status = 'draft'", (broadcast_id,)
-        ) as cur:
-            return cur.rowcount > 0
+        )
+        return changed > 0
 
     async def ensure_reminder(self, event_id: int, text_vi: str, text_en: str) -> int:
         """The reminder broadcast of an event, created once; new subscribers join it.
 
         Returns how many deliveries were added now (0 when everyone already has one).
         """
-        await self._conn.execute("BEGIN IMMEDIATE")
-        try:
-            await self._conn.execute(
-                "INSERT OR IGNORE INTO broadcasts (author_platform, author_user, author_chat, text_vi, text_en, "
+        async with self.db.transaction():
+            await self.db.execute(
+                "INSERT INTO broadcasts (author_platform, author_user, author_chat, text_vi, text_en, "
                 "status, confirmed_at, reported, reminder_event_id) "
-                "VALUES ('system', 'reminder', '', ?, ?, 'queued', datetime('now'), 1, ?)",
+                "VALUES ('system', 'reminder', '', ?, ?, 'queued', datetime('now'), 1, ?) "
+                "ON CONFLICT (reminder_event_id) DO NOTHING",
                 (text_vi, text_en, event_id),
             )
-            async with self._conn.execute(
-                "INSERT OR IGNORE INTO deliveries (broadcast_id, platform, chat_id, language) "
+            added = await self.db.execute(
+                "INSERT INTO deliveries (broadcast_id, platform, chat_id, language) "
                 "SELECT b.id, s.platform, s.chat_id, s.language FROM broadcasts b, subscribers s "
-                "WHERE b.reminder_event_id = ? AND s.active = 1",
+                "WHERE b.reminder_event_id = ? AND s.active = 1 "
+                "ON CONFLICT (broadcast_id, platform, chat_id) DO NOTHING",
                 (event_id,),
-            ) as cur:
-                added = cur.rowcount
+            )
             # A reminder that gained recipients is open again until they are served.
             if added:
-                await self._conn.execute(
+                await self.db.execute(
                     "UPDATE broadcasts SET status = 'queued', finished_at = NULL WHERE reminder_event_id = ?",
                     (event_id,),
                 )
-            await self._conn.execute("COMMIT")
             return added
-        except BaseException:
-            await self._conn.execute("ROLLBACK")
-            raise
 
     async def due_deliveries(self, platform: str, limit: int) -> list[Delivery]:
-        rows = await self._all(
+        rows = await self.db.fetchall(
             "SELECT d.broadcast_id, d.platform, d.chat_id, d.language, d.attempts, b.text_vi, b.text_en "
             "FROM deliveries d JOIN broadcasts b ON b.id = d.broadcast_id "
             "WHERE d.platform = ? AND d.status = 'pending' AND d.next_attempt_at <= ? AND b.status = 'queued' "
             "AND (b.scheduled_at IS NULL OR b.scheduled_at <= ?) "
             "ORDER BY d.broadcast_id, d.next_attempt_at, d.rowid LIMIT ?",
             (platform, time.time(), utc_now_iso(), limit),
+            tuples=True,
         )
         return [
             Delivery(
-                r["broadcast_id"],
-                r["platform"],
-                r["chat_id"],
-                r["language"],
-                r["attempts"],
-                r["text_en"] if r["language"] == "en" and r["text_en"] else r["text_vi"],
-            )  # fmt: skip
-            for r in rows
+                broadcast_id,
+                platform_,
+                chat_id,
+                language,
+                attempts,
+                text_en if language == "en" and text_en else text_vi,
+            )
+            for broadcast_id, platform_, chat_id, language, attempts, text_vi, text_en in rows
         ]
 
     async def has_pending(self, platform: str) -> bool:
         """Deliveries still to make for broadcasts already due (retries waiting included)."""
-        rows = await self._all(
-            "SELECT 1 FROM deliveries d JOIN broadcasts b ON b.id = d.broadcast_id "
-            "WHERE d.platform = ? AND d.status = 'pending' AND b.status = 'queued' "
-            "AND (b.scheduled_at IS NULL OR b.scheduled_at <= ?) LIMIT 1",
-            (platform, utc_now_iso()),
+        return bool(
+            await self.db.fetchval(
+                "SELECT 1 FROM deliveries d JOIN broadcasts b ON b.id = d.broadcast_id "
+                "WHERE d.platform = ? AND d.status = 'pending' AND b.status = 'queued' "
+                "AND (b.scheduled_at IS NULL OR b.scheduled_at <= ?) LIMIT 1",
+                (platform, utc_now_iso()),
+            )
         )
-        return bool(rows)
 
     async def mark_delivery(
         self, delivery: Delivery, status: str, *, error: str | None = None, retry_at: float | None = None
@@ -166,104 +158,87 @@ class OutboxQueries:
         else:
             sql = "UPDATE deliveries SET status = ?, attempts = attempts + 1, last_error = ?"
             params = (status, error)
-        await self._write(f"{sql} WHERE broadcast_id = ? AND platform = ? AND chat_id = ?", (*params, *key))
-        if status == "blocked":
-            await self.mark_inactive(delivery.platform, delivery.chat_id, error or "blocked")
+        async with self.db.transaction():
+            await self.db.execute(f"{sql} WHERE broadcast_id = ? AND platform = ? AND chat_id = ?", (*params, *key))
+            if status == "blocked":
+                # The chat is gone for every later announcement too.
+                await self.db.execute(
+                    "UPDATE subscribers SET active = 0, inactive_reason = ? WHERE platform = ? AND chat_id = ?",
+                    (error or "blocked", delivery.platform, delivery.chat_id),
+                )
 
     async def start_broadcast_clock(self, broadcast_id: int) -> None:
-        await self._write(
+        await self.db.execute(
             "UPDATE broadcasts SET started_at = ? WHERE id = ? AND started_at IS NULL", (time.time(), broadcast_id)
         )
 
     async def finish_broadcasts(self) -> list[int]:
         """Close queued broadcasts with nothing pending; returns the ids just closed."""
-        rows = await self._all(
-            "SELECT id FROM broadcasts b WHERE status = 'queued' AND NOT EXISTS "
-            "(SELECT 1 FROM deliveries d WHERE d.broadcast_id = b.id AND d.status = 'pending')"
+        rows = await self.db.returning(
+            "UPDATE broadcasts SET status = 'done', finished_at = ? WHERE status = 'queued' AND NOT EXISTS "
+            "(SELECT 1 FROM deliveries d WHERE d.broadcast_id = broadcasts.id AND d.status = 'pending') RETURNING id",
+            (time.time(),),
         )
-        ids = [r["id"] for r in rows]
-        for broadcast_id in ids:
-            await self._write(
-                "UPDATE broadcasts SET status = 'done', finished_at = ? WHERE id = ? AND status = 'queued'",
-                (time.time(), broadcast_id),
-            )
-        return ids
+        return sorted(r["id"] for r in rows)
 
     async def delivery_counts(self, broadcast_id: int) -> dict[str, int]:
-        rows = await self._all(
-            "SELECT status, count(*) AS n FROM deliveries WHERE broadcast_id = ? GROUP BY status", (broadcast_id,)
-        )
-        counts = {"pending": 0, "sent": 0, "blocked": 0, "failed": 0}
-        counts.update({r["status"]: r["n"] for r in rows})
-        return counts
+        rows = await self.db.fetchall(
+            "SELECT status, count(*) FROM deliveries WHERE broadcast_id = ? GROUP BY status", (broadcast_id,),
+            tuples=True,
+        )  # fmt: skip
+        return {"pending": 0, "sent": 0, "blocked": 0, "failed": 0, **dict(rows)}
 
     async def broadcast(self, broadcast_id: int) -> Broadcast | None:
-        rows = await self._all("SELECT * FROM broadcasts WHERE id = ?", (broadcast_id,))
-        return _broadcast(rows[0]) if rows else None
+        row = await self.db.fetchone("SELECT * FROM broadcasts WHERE id = ?", (broadcast_id,))
+        return _broadcast(row) if row else None
 
-    async def broadcasts(self, *, author_platform: str | None = None, statuses=("queued", "done")) -> list[Broadcast]:
+    async def broadcasts(
+        self, *, author_platform: str | None = None, statuses: Sequence[str] = ("queued", "done")
+    ) -> list[Broadcast]:
         marks = ", ".join("?" * len(statuses))
         sql = f"SELECT * FROM broadcasts WHERE status IN ({marks})"  # noqa: S608 - placeholders only
         params: list = list(statuses)
         if author_platform:
             sql += " AND author_platform = ?"
             params.append(author_platform)
-        return [_broadcast(r) for r in await self._all(sql + " ORDER BY id DESC", params)]
+        return [_broadcast(r) for r in await self.db.fetchall(sql + " ORDER BY id DESC", params)]
 
     async def set_progress_message(self, broadcast_id: int, message_id: str) -> None:
-        await self._write("UPDATE broadcasts SET progress_message_id = ? WHERE id = ?", (message_id, broadcast_id))
+        await self.db.execute("UPDATE broadcasts SET progress_message_id = ? WHERE id = ?", (message_id, broadcast_id))
 
     async def mark_reported(self, broadcast_id: int) -> bool:
-        changed = await self._write("UPDATE broadcasts SET reported = 1 WHERE id = ? AND reported = 0", (broadcast_id,))
+        changed = await self.db.execute(
+            "UPDATE broadcasts SET reported = 1 WHERE id = ? AND reported = 0", (broadcast_id,)
+        )
         return changed > 0
+
+    async def forget_chat(self, platform: str, chat_id: str) -> int:
+        """Deliveries still queued for a chat whose person asked to be forgotten."""
+        return await self.db.execute("DELETE FROM deliveries WHERE platform = ? AND chat_id = ?", (platform, chat_id))
 
     # -- one sender per platform ------------------------------------------------------------
 
-    async def acquire_lease(self, platform: str, owner: str, ttl: float, owner_alive) -> bool:
+    async def acquire_lease(self, platform: str, owner: str, ttl: float, owner_alive: Callable[[str], bool]) -> bool:
         """Take or renew the platform's sender lease. `owner_alive(owner)` tells a dead holder."""
         now = time.time()
-        await self._conn.execute("BEGIN IMMEDIATE")
-        try:
-            rows = await self._all("SELECT owner, expires_at FROM sender_leases WHERE platform = ?", (platform,))
-            free = not rows or rows[0]["owner"] == owner or rows[0]["expires_at"] < now
-            if not free and not owner_alive(rows[0]["owner"]):
+        async with self.db.transaction():
+            row = await self.db.fetchone("SELECT owner, expires_at FROM sender_leases WHERE platform = ?", (platform,))
+            free = row is None or row["owner"] == owner or row["expires_at"] < now
+            if not free and not owner_alive(row["owner"]):
                 free = True
             if free:
-                await self._conn.execute(
-                    "INSERT OR REPLACE INTO sender_leases (platform, owner, expires_at) VALUES (?, ?, ?)",
+                await self.db.execute(
+                    "INSERT INTO sender_leases (platform, owner, expires_at) VALUES (?, ?, ?) "
+                    "ON CONFLICT (platform) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at",
                     (platform, owner, now + ttl),
                 )
-            await self._conn.execute("COMMIT")
             return free
-        except BaseException:
-            await self._conn.execute("ROLLBACK")
-            raise
 
     async def release_lease(self, platform: str, owner: str) -> None:
-        await self._write("DELETE FROM sender_leases WHERE platform = ? AND owner = ?", (platform, owner))
-
-    # -- staff uploads waiting for confirmation --------------------------------------------
-
-    async def save_pending_import(self, platform: str, user_id: str, table: str, records: list[dict]) -> int:
-        await self._write("DELETE FROM pending_imports WHERE platform = ? AND user_id = ?", (platform, user_id))
-        async with self._conn.execute(
-            "INSERT INTO pending_imports (created_at, platform, user_id, table_name, records) VALUES (?, ?, ?, ?, ?)",
-            (time.time(), platform, user_id, table, json.dumps(records, ensure_ascii=False)),
-        ) as cur:
-            return cur.lastrowid
-
-    async def take_pending_import(self, import_id: int, platform: str, user_id: str) -> tuple[str, list[dict]] | None:
-        rows = await self._all(
-            "SELECT table_name, records FROM pending_imports WHERE id = ? AND platform = ? AND user_id = ?",
-            (import_id, platform, user_id),
-        )
-        if not rows:
-            return None
-        await self._write("DELETE FROM pending_imports WHERE id = ?", (import_id,))
-        return rows[0]["table_name"], json.loads(rows[0]["records"])
+        await self.db.execute("DELETE FROM sender_leases WHERE platform = ? AND owner = ?", (platform, owner))
 
 
-def _broadcast(r) -> Broadcast:
+def _broadcast(r: aiosqlite.Row) -> Broadcast:
     return Broadcast(
         r["id"], r["created_at"], r["author_platform"], r["author_user"], r["author_chat"], r["text_vi"],
         r["text_en"], r["scheduled_at"], r["status"], r["started_at"], r["finished_at"],
