@@ -152,13 +152,15 @@ class CatalogueRepository:
             await self.db.executemany(_upsert("localities", LOCALITY_COLUMNS, "name", keep=("name",)), [
                 [loc.get(c) for c in LOCALITY_COLUMNS] for loc in localities
             ])  # fmt: skip
-            stored = await self.existing_keys(table)
-            wanted = {_key(r, key) for r in records}
-            added = len(wanted - stored)
+            # Records name distinct keys (the importer refuses duplicates): what the table grew by
+            # is what was added; the rest were updates.
+            before = await self.db.fetchval(f"SELECT count(*) FROM {table}")  # noqa: S608
             for present, rows in shapes.items():
                 await self.db.executemany(_upsert(table, present, CONFLICT_TARGETS[table], keep=key), rows)
+            added = await self.db.fetchval(f"SELECT count(*) FROM {table}") - before  # noqa: S608
             removed = 0
             if remove_missing:
+                wanted = {_key(r, key) for r in records}
                 rows = await self.db.fetchall(f"SELECT id, {', '.join(key)} FROM {table}", tuples=True)  # noqa: S608
                 gone = [(row[0],) for row in rows if tuple(v or "" for v in row[1:]) not in wanted]
                 removed = await self.db.executemany(f"DELETE FROM {table} WHERE id = ?", gone)  # noqa: S608
