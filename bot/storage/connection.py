@@ -260,13 +260,14 @@ class Database(Reads):
         async with self._write_lock:
             self._owner = asyncio.current_task()
             try:
+                # BEGIN inside: a task cancelled while waiting for it still has it run on the
+                # worker thread, and must roll it back rather than leave it open for the next.
                 await self._run(f"BEGIN {mode}")
-                try:
-                    yield
-                    await self._run("COMMIT")
-                except BaseException:
-                    await self._rollback("ROLLBACK")
-                    raise
+                yield
+                await self._run("COMMIT")
+            except BaseException:
+                await self._rollback("ROLLBACK")
+                raise
             finally:
                 self._owner = None
 
@@ -276,13 +277,12 @@ class Database(Reads):
         name = f"sp{self._savepoints}"
         try:
             await self._run(f"SAVEPOINT {name}")
-            try:
-                yield
-            except BaseException:
-                await self._rollback(f"ROLLBACK TO {name}")
-                await self._run(f"RELEASE {name}")
-                raise
+            yield
             await self._run(f"RELEASE {name}")
+        except BaseException:
+            await self._rollback(f"ROLLBACK TO {name}")
+            await self._rollback(f"RELEASE {name}")
+            raise
         finally:
             self._savepoints -= 1
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 
 import pytest
@@ -77,12 +78,87 @@ async def test_a_failed_transaction_leaves_the_connection_usable(services):
 
 async def test_a_cancelled_transaction_rolls_back_and_releases(services):
     repo = services.repo
+    before = (await repo.counts())["products"]
     importing = asyncio.create_task(repo.apply_import("products", product_records(3000)))
-    await asyncio.sleep(0.01)
+    await asyncio.sleep(0.005)
     importing.cancel()
-    with pytest.raises(asyncio.CancelledError):
+    with contextlib.suppress(asyncio.CancelledError):
         await importing
-    seeded = len((await repo.load_catalogue()).products)
-    assert (await repo.counts())["products"] in (seeded, seeded + 3000) or seeded >= 3000  # all or nothing
+    assert (await repo.counts())["products"] in (before, before + 3000)  # all or nothing
     await repo.subscribe("telegram", "2", "vi")  # not stuck behind a transaction nobody owns
     assert await repo.is_subscribed("telegram", "2")
+
+
+async def test_other_tasks_never_see_an_open_transaction_and_do_not_wait_to_read(services):
+    repo = services.repo
+    inside, release = asyncio.Event(), asyncio.Event()
+
+    async def staff_work() -> None:
+        async with repo.transaction():
+            await repo.subscribe("zalo", "z-open", "vi")
+            assert await repo.is_subscribed("zalo", "z-open")  # its own rows, uncommitted
+            inside.set()
+            await release.wait()
+            raise RuntimeError("changed my mind")
+
+    task = asyncio.create_task(staff_work())
+    await inside.wait()
+    assert not await asyncio.wait_for(repo.is_subscribed("zalo", "z-open"), 1.0)
+    writing = asyncio.create_task(repo.subscribe("zalo", "z-other", "vi"))
+    await asyncio.sleep(0.05)
+    assert not writing.done()  # a write waits for the transaction to end instead of joining it
+    release.set()
+    with pytest.raises(RuntimeError):
+        await task
+    assert await writing
+    assert not await repo.is_subscribed("zalo", "z-open")
+    assert await repo.is_subscribed("zalo", "z-other")
+
+
+async def test_a_commit_is_seen_at_once_while_many_tasks_read(services):
+    """Reads that overlapped on one connection used to hold one old snapshot open, so a task
+    could not see its own committed write (the sender then sent a delivery twice)."""
+    repo = services.repo
+    stop = asyncio.Event()
+
+    async def reader() -> None:
+        while not stop.is_set():
+            await repo.subscriber_counts()
+
+    readers = [asyncio.create_task(reader()) for _ in range(20)]
+    try:
+        for i in range(100):
+            await repo.subscribe("telegram", f"seen-{i}", "vi")
+            assert await repo.is_subscribed("telegram", f"seen-{i}"), i
+    finally:
+        stop.set()
+        await asyncio.gather(*readers)
+
+
+async def test_nested_transaction_is_a_savepoint(services):
+    repo = services.repo
+    async with repo.transaction():
+        await repo.subscribe("telegram", "outer", "vi")
+        with pytest.raises(RuntimeError):
+            async with repo.transaction():
+                await repo.subscribe("telegram", "inner", "vi")
+                raise RuntimeError("inner part fails")
+    assert await repo.is_subscribed("telegram", "outer")
+    assert not await repo.is_subscribed("telegram", "inner")
+
+
+async def test_cancelled_while_waiting_for_begin_leaves_no_transaction_open(services):
+    repo = services.repo
+    other = sqlite3.connect(services.config.database_path, isolation_level=None)  # another process, say
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        importing = asyncio.create_task(repo.apply_import("products", product_records(3)))
+        await asyncio.sleep(0.1)  # its BEGIN IMMEDIATE waits on the worker thread for the lock
+        importing.cancel()
+    finally:
+        other.execute("ROLLBACK")  # now that BEGIN goes through, after its task has gone
+        other.close()
+    with contextlib.suppress(asyncio.CancelledError):
+        await importing
+    await repo.subscribe("telegram", "after-cancel", "vi")
+    assert await repo.is_subscribed("telegram", "after-cancel")  # committed, not inside a stray BEGIN
