@@ -376,10 +376,10 @@ class Database(Reads):
             yield
 
     async def _run(self, sql: str, params: tuple = ()) -> aiosqlite.Cursor:
+        # One step on the worker thread: a statement without result rows is finished (and
+        # reset) when execute returns, so the cursor needs no closing round trip.
         try:
-            cur = await self._writer.execute(sql, params)
-            await cur.close()
-            return cur
+            return await self._writer.execute(sql, params)
         except sqlite3.Error as exc:
             raise storage_error(self.path, exc) from exc
 

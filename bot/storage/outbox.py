@@ -158,14 +158,17 @@ class OutboxRepository:
         else:
             sql = "UPDATE deliveries SET status = ?, attempts = attempts + 1, last_error = ?"
             params = (status, error)
+        sql = f"{sql} WHERE broadcast_id = ? AND platform = ? AND chat_id = ?"
+        if status != "blocked":
+            await self.db.execute(sql, (*params, *key))
+            return
         async with self.db.transaction():
-            await self.db.execute(f"{sql} WHERE broadcast_id = ? AND platform = ? AND chat_id = ?", (*params, *key))
-            if status == "blocked":
-                # The chat is gone for every later announcement too.
-                await self.db.execute(
-                    "UPDATE subscribers SET active = 0, inactive_reason = ? WHERE platform = ? AND chat_id = ?",
-                    (error or "blocked", delivery.platform, delivery.chat_id),
-                )
+            await self.db.execute(sql, (*params, *key))
+            # The chat is gone for every later announcement too.
+            await self.db.execute(
+                "UPDATE subscribers SET active = 0, inactive_reason = ? WHERE platform = ? AND chat_id = ?",
+                (error or "blocked", delivery.platform, delivery.chat_id),
+            )
 
     async def start_broadcast_clock(self, broadcast_id: int) -> None:
         await self.db.execute(
