@@ -3,7 +3,7 @@
 import hashlib
 import sqlite3
 
-from tests.conftest import REPO, make_config, run_cli
+from tests.conftest import REPO, make_config, run_cli, seeded_db
 
 DATA = REPO / "tests" / "data"
 
@@ -64,7 +64,9 @@ async def test_good_import_reaches_a_running_bot_without_restart(tmp_path):
     from bot.services import build_services
     from handlers.router import Router
 
-    services = await build_services(make_config(tmp_path))
+    config = make_config(tmp_path)
+    seeded_db(config.database_path)
+    services = await build_services(config)
     services.catalogue._check_interval = 0  # check the version on every request in this test
     try:
         router = Router(services)

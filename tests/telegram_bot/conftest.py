@@ -18,6 +18,7 @@ from bot.config import Config, DatabaseSection, TelegramSection
 from bot.services import Services, build_services
 from bot.telegram.app import build_application, running
 from bot.telegram.network import ChatOrderedProcessor
+from tests.conftest import seeded_db
 from tests.fakes.telegram_api import Call, FakeTelegram
 
 TOKEN = "123456:TEST-telegram-token-never-logged"
@@ -68,6 +69,7 @@ def fake() -> Iterator[FakeTelegram]:
 async def start_bot(fake: FakeTelegram, tmp_path: Path, **telegram: object) -> AsyncIterator[Bot]:
     section = TelegramSection(base_url=fake.base_url, base_file_url=fake.base_file_url, **telegram)  # type: ignore[arg-type]
     config = Config(database=DatabaseSection(path=str(tmp_path / "t.db")), telegram=section, base_dir=tmp_path)
+    seeded_db(config.database_path)
     services = await build_services(config, today=lambda: TODAY)
     try:
         app = build_application(services, TOKEN)

@@ -9,6 +9,7 @@ from openpyxl import Workbook
 from bot.config import AdminsSection, BroadcastSection, Config, DatabaseSection, TelegramSection
 from bot.services import build_services
 from bot.telegram.app import run_polling
+from tests.conftest import seeded_db
 from tests.outbox.conftest import add_subscribers, delivered
 from tests.telegram_bot.conftest import TODAY, TOKEN, USER, button_data
 
@@ -23,6 +24,7 @@ async def start(fake, tmp_path):
         broadcast=BroadcastSection(telegram_rate=10),  # 40 sends take 4 s: progress shows
         base_dir=tmp_path,
     )
+    seeded_db(config.database_path)
     services = await build_services(config, today=lambda: TODAY)
     stop = asyncio.Event()
     task = asyncio.create_task(run_polling(services, TOKEN, stop=stop))

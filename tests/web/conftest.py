@@ -18,7 +18,7 @@ from bot.web.app import WebState, ZaloWebhook
 from bot.web.serve import WebService, telegram_application
 from bot.zalo.adapter import ZaloBot
 from bot.zalo.client import ZaloClient
-from tests.conftest import TODAY
+from tests.conftest import TODAY, seeded_db
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.zalo_api import FakeZalo
 
@@ -89,6 +89,7 @@ async def serving(
         base_dir=tmp_path,
         **({"telegram": section} if section else {}),
     )
+    seeded_db(config.database_path)
     services = await build_services(config, today=lambda: TODAY)
     client = ZaloClient(ZALO_TOKEN, zalo.base_url, timeout=5.0) if zalo else None
     state = WebState(services, SECRET, config.web.max_body_bytes)
