@@ -187,6 +187,14 @@ async def _search(ctx: Context, intent: str, subject: Subject, original: str) ->
         # Only look-alikes matched ("rảnh" ~ "rang"): offer what is plausible, never a card.
         doubtful = replace(subject.result, suggestions=subject.hits[:3])
         return [products.not_found(ctx, original, doubtful)]
+    result = subject.result
+    if subject.state == "listing" and result is not None and not result.hits and result.query.place:
+        # "phường Cam Đường": no product of ours comes from there, but places there sell others.
+        area = result.query.place.district or result.query.place.province or result.query.place.label
+        city = any(loc.name == area and loc.kind == "city" for loc in ctx.snapshot.catalogue.localities)
+        shown = ctx.t("place.city", name=area) if city and result.query.place.district else area
+        note = Reply(ctx.t("lists.none_from_area", area=shown), language=ctx.lang, kind="list")
+        return [note, *await places.for_subject(ctx, subject.text)]
     key = None if intent in ("product", "list") else "search.which"
     return await products.search(ctx, subject.text, echo=original, heading_key=key)
 

@@ -180,14 +180,17 @@ class SearchIndex:
             label = district
             spellings = [loc.name, *loc.aliases]
             spellings += [u.split(" ", 1)[1] for u in loc.new_units if " " in u and "part" not in u]
+            province = tuple(fold(loc.former_province).split())
             for spelling in spellings:
                 tokens = tuple(fold(spelling.split("(")[0]).split())
                 for variant in {tokens, ("".join(tokens),)}:
                     if not variant or not variant[0] or variant in self.places:
                         continue
+                    # "Lào Cai" alone is the province; "thành phố Lào Cai", "phường Cam Đường" the city.
+                    bare = variant in {province, ("".join(province),)}
                     if variant in PROVINCE_WIDE:
                         self.places[variant] = PlacePhrase(variant, None, None, loc.name)
-                    elif district == loc.former_province or (loc.kind == "city" and loc.name == "Yên Bái"):
+                    elif bare and district == loc.former_province:
                         self.places[variant] = PlacePhrase(variant, None, loc.former_province, loc.name)
                     else:
                         self.places[variant] = PlacePhrase(variant, district, None, label)
@@ -372,6 +375,8 @@ class SearchIndex:
             if query.has_filters:
                 result.listing = True
                 result.hits = self._listing(query, limit)
+                if not result.hits:
+                    self._relax_listing(query, result, limit)
             return self._cap(result, limit)
 
         total = sum(t.weight for t in required)
@@ -408,6 +413,24 @@ class SearchIndex:
             near = heapq.nlargest(3, near, key=lambda d: (coverage[d], lexical[d]))
             result.suggestions = [self.products[d] for d in near] or self._fuzzy_suggestions(query, coverage)
         return self._cap(result, limit)
+
+    def _relax_listing(self, query: ParsedQuery, result: SearchResult, limit: int | None) -> None:
+        """ "4* Bắc Hà" and Bắc Hà has no 4-star product: the other stars there, said so. A place
+        is never dropped: "everything elsewhere" answers nothing about the place asked for."""
+        for drop in (("star",), ("category",), ("star", "category")):
+            if not all(self._filter_given(query, name) for name in drop):
+                continue
+            relaxed = ParsedQuery(
+                raw=query.raw,
+                star=None if "star" in drop else query.star,
+                star_min=None if "star" in drop else query.star_min,
+                place=query.place,
+                category=None if "category" in drop else query.category,
+            )
+            hits = self._listing(relaxed, limit)
+            if hits and (relaxed.place or relaxed.category or relaxed.star or relaxed.star_min):
+                result.hits, result.relaxed = hits, drop
+                return
 
     def _best_possible(self, required: list[Term]) -> float:
         """The most coverage any product could reach: exact words count fully, typos less."""

@@ -199,6 +199,9 @@ class Understander:
         accented, folded = tokenize(text)
         accented, folded = self._expand_teencode(*_dedupe(accented, folded), index)
         protected = self._protected(accented, folded, index)
+        for j in range(len(folded) - 1):  # "4 sao", "4*": a star level, whatever "sao" means alone
+            if _is_number(folded[j]) and folded[j + 1] in STAR_WORDS:
+                protected.update((j, j + 1))
         consumed: set[int] = set()
         intents: list[tuple[int, str]] = []
         i = 0
