@@ -113,7 +113,8 @@ async def answer(ctx: Context, understood: Understanding, last_product: int | No
         if understood.smalltalk:
             return await smalltalk.reply(ctx, understood.smalltalk)
         return [smalltalk.not_understood(ctx, understood.original)]
-    if understood.unread_words and not any(a.subject for a in asks) and {a.intent for a in asks} & NAMES_A_PRODUCT:
+    intents = {a.intent for a in asks}
+    if understood.unread_words and not any(a.subject for a in asks) and intents and intents <= NAMES_A_PRODUCT:
         # "김치 어디서 사요": the question is read, the thing asked about is not a word we know.
         return [products.not_found(ctx, understood.original, SearchResult(ParsedQuery(raw="")))]
     subjects = Subjects(ctx, last_product)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from dataclasses import replace
 
 from bot.models import Product
 from bot.replies import Choice, Reply
@@ -149,10 +150,10 @@ async def star_question(ctx: Context, text: str, *, echo: str | None = None) -> 
         return [not_found(ctx, echo, result, key="stars.not_in_list")]
     many = not clearly_one(result) and len(result.hits) > MAX_STAR_ANSWERS
     if result.hits[0].coverage < 0.99 or (not many and not confident(ctx, result)):
-        # Only typo-near or very common words matched ("nhung hươu" ~ "tỳ hưu"): ask, never claim.
-        return [Reply("\n".join([ctx.t("search.unsure", query=echo[:80]), ctx.t("search.did_you_mean")]),
-                      tuple(Choice(render.short_line(ctx, h.product), f"p:{h.product.id}") for h in result.hits[:3]),
-                      language=ctx.lang, kind="did_you_mean")]  # fmt: skip
+        # Only typo-near or very common words matched ("nhung hươu" ~ "tỳ hưu"): never a claim;
+        # a "did you mean" when something is plausible, else "not in our catalogue".
+        doubtful = replace(result, suggestions=[h.product for h in result.hits[:3]])
+        return [not_found(ctx, echo, doubtful, key="stars.not_in_list")]
     if not clearly_one(result) and len(result.hits) <= MAX_STAR_ANSWERS:
         return [several_stars(ctx, [hit.product for hit in result.hits], claimed)]
     if not clearly_one(result):

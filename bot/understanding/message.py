@@ -212,7 +212,7 @@ class Understander:
                 span = range(i, i + size)
                 if any(j in protected for j in span):
                     continue
-                entry = self._entry(tuple(folded[i : i + size]), accented[i], folded, i)
+                entry = self._entry(tuple(folded[i : i + size]), accented, folded, i)
                 if entry is not None:
                     hit = (size, entry)
                     break
@@ -248,15 +248,16 @@ class Understander:
             intents, subject if has_content else "", has_content, filters_only=filters_only, exact=exact, points=points
         )
 
-    def _entry(self, key: tuple[str, ...], typed: str, folded: list[str], i: int):
+    def _entry(self, key: tuple[str, ...], accented_words: list[str], folded: list[str], i: int):
         """("intent", Phrase) or ("filler", None) for the words at i, or None."""
         for phrase in self._phrases.get(key, ()):
-            if len(key) == 1 and not _accents_agree(typed, phrase.accented[0], self._marked):
-                continue
+            typed_words = accented_words[i : i + len(key)]
+            if not all(_accents_agree(t, w, self._marked) for t, w in zip(typed_words, phrase.accented, strict=False)):
+                continue  # "mua không" (buy?) is not "mưa không" (rain?)
             if phrase.intent == "stars" and i and _is_number(folded[i - 1]):
                 continue  # "4 sao" is a star level, not the question "how many stars"
             return ("intent", phrase)
-        if key in self.lexicon.fillers and (len(key) > 1 or self._filler_agrees(typed, key[0])):
+        if key in self.lexicon.fillers and (len(key) > 1 or self._filler_agrees(accented_words[i], key[0])):
             return ("filler", None)
         return None
 
