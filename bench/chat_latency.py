@@ -82,6 +82,7 @@ async def measure(label: str, db: Path, messages: list[str], rounds: int) -> dic
     startup_s = time.perf_counter() - started
     router = Router(services)
     ours: list[float] = []
+    first: list[float] = []
     alone: list[float] = []
     per_message: list[list[float]] = [[] for _ in messages]
     per_message_alone: list[list[float]] = [[] for _ in messages]
@@ -107,7 +108,9 @@ async def measure(label: str, db: Path, messages: list[str], rounds: int) -> dic
                 inner["calls"] += 1
                 inner["ns"] += time.perf_counter_ns() - t
 
-        for rnd in range(rounds + 1):  # round 0 is the warm-up
+        # Round -1: the first pass, caches cold (each index keeps the listings and word readings it
+        # worked out): timed on its own. Round 0: the counting warm-up. Then the timed rounds.
+        for rnd in range(-1, rounds + 1):
             if rnd == 0:
                 index.search = counting_search
             elif "search" in vars(index):
@@ -125,6 +128,9 @@ async def measure(label: str, db: Path, messages: list[str], rounds: int) -> dic
                         errors.append((msg, f"{type(exc).__name__}: {exc}"))
                     continue
                 t1 = time.perf_counter_ns()
+                if rnd == -1:
+                    first.append((t1 - t0) / 1e6)
+                    continue
                 if rnd == 0:
                     calls_per_message.append(inner["calls"] - calls_before)
                     warm_handle_ns += t1 - t0
@@ -159,6 +165,7 @@ async def measure(label: str, db: Path, messages: list[str], rounds: int) -> dic
         "timed": len(ours),
         "startup_s": startup_s,
         "ours": ours,
+        "first": first,
         "alone": alone,
         "slowest": slowest,
         "errors": errors,
@@ -232,18 +239,20 @@ def main(argv: list[str] | None = None) -> int:
 
     print(
         f"{len(messages)} messages from {SUITE.relative_to(REPO_ROOT)}, fresh chat id each; "
-        f"1 warm-up pass + {args.rounds} timed rounds; nearest-rank percentiles"
+        f"a first pass (caches cold, timed apart), 1 warm-up pass + {args.rounds} timed rounds; "
+        "nearest-rank percentiles"
     )
     print()
-    print("| catalogue | messages | ours p50 / p99 ms | search alone p50 / p99 ms | ratio p99 |")
-    print("|---|---|---|---|---|")
+    print("| catalogue | messages | ours p50 / p99 ms | first pass p50 / p99 ms | search alone p50 / p99 ms | ratio p99 |")
+    print("|---|---|---|---|---|---|")
     for r in results:
         name = "shipped" if r["label"] == "shipped" else "synthetic"
         o50, o99 = pct(r["ours"], 0.5), pct(r["ours"], 0.99)
         a50, a99 = pct(r["alone"], 0.5), pct(r["alone"], 0.99)
+        f50, f99 = pct(r["first"], 0.5), pct(r["first"], 0.99)
         print(
             f"| {name} ({r['products']:,} products) | {r['messages']} x {len(r['ours']) // max(r['messages'], 1)} "
-            f"| {o50:.2f} / {o99:.2f} | {a50:.2f} / {a99:.2f} | {o99 / a99:.1f}x |"
+            f"| {o50:.2f} / {o99:.2f} | {f50:.2f} / {f99:.2f} | {a50:.2f} / {a99:.2f} | {o99 / a99:.1f}x |"
         )
     print()
     print("ratio = ours / search alone (ratio p50 too, and max):")

@@ -36,7 +36,8 @@ SUGGEST_COVERAGE = 0.34
 MAX_CANDIDATES = 60  # re-ranked with rapidfuzz; the rest are never close
 PROBE_FACTOR = 8  # a list this many times longer than the candidates is probed, not scanned
 MAX_REQUIRED = 8  # words beyond the 8 rarest of a query count as a bonus, not as required
-LISTINGS_KEPT = 256  # filter combinations whose listing is kept per index
+LISTINGS_KEPT = 256
+EXPANSIONS_KEPT = 50_000  # unknown words whose typo readings are kept per index  # filter combinations whose listing is kept per index
 PRUNE_ABOVE = 500  # candidates beyond this are pruned as soon as they cannot reach an answer
 
 
@@ -170,6 +171,7 @@ class SearchIndex:
             self.by_length[len(tok)].append(tok)
         self.sorted_vocab = sorted(self.postings)
         self._listings: dict[tuple, list[Hit]] = {}
+        self._expansions: dict[tuple[str, bool], list[tuple[tuple[str, ...], float]]] = {}
 
     # -- building -----------------------------------------------------------------------
 
@@ -287,8 +289,19 @@ class SearchIndex:
         return query
 
     def _expand(self, token: str, *, prefix: bool) -> list[tuple[tuple[str, ...], float]]:
+        """A word and what it may be a slip for; each word's reading is worked out once per index
+        (an unknown word costs a fuzzy pass over the vocabulary, and chats repeat their words)."""
         if token in self.postings:
             return [((token,), 1.0)]
+        key = (token, prefix)
+        cached = self._expansions.get(key)
+        if cached is None:
+            if len(self._expansions) >= EXPANSIONS_KEPT:
+                self._expansions.clear()
+            cached = self._expansions[key] = self._expand_unknown(token, prefix=prefix)
+        return list(cached)
+
+    def _expand_unknown(self, token: str, *, prefix: bool) -> list[tuple[tuple[str, ...], float]]:
         alternatives: list[tuple[tuple[str, ...], float]] = [((token,), 1.0)]
         decoded = decode_ime(token)
         if decoded and decoded in self.postings:
