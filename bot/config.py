@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, get_type_hints
@@ -147,6 +148,16 @@ def _validate(config: Config) -> None:
     for ok, message in checks:
         if not ok:
             raise ConfigError(message)
+    _check_timezone(config.bot.timezone)
+
+
+def _check_timezone(name: str) -> None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise ConfigError(f"[bot] timezone: unknown time zone {name!r} (e.g. 'Asia/Ho_Chi_Minh')") from None
 
 
 def load_config(path: str | Path | None = None, *, db_override: str | None = None) -> Config:
@@ -183,9 +194,9 @@ def load_config(path: str | Path | None = None, *, db_override: str | None = Non
     return config
 
 
-def require_secret(name: str) -> str:
+def require_secret(name: str, env: Mapping[str, str] | None = None) -> str:
     """Secrets come only from the environment; a missing one is a ConfigError naming it."""
-    value = os.environ.get(name, "").strip()
+    value = (os.environ if env is None else env).get(name, "").strip()
     if not value:
         raise ConfigError(f"{name} is not set: export {name}=... (secrets are read only from the environment)")
     return value
