@@ -87,6 +87,7 @@ class OutboxSender:
         max_attempts: int = 5,
         concurrency: int = 4,
         base_backoff: float = 1.0,
+        paused: Callable[[], bool] | None = None,
     ) -> None:
         self.repo = repo
         self.transport = transport
@@ -95,6 +96,8 @@ class OutboxSender:
         self.concurrency = concurrency
         self.base_backoff = base_backoff
         self.stats = SenderStats()
+        # True while the platform is down: the round stops taking deliveries (they stay due).
+        self.paused = paused or (lambda: False)
         self._in_flight: set[tuple[int, str]] = set()
 
     @property
@@ -133,7 +136,7 @@ class OutboxSender:
         return True
 
     async def _worker(self, queue: asyncio.Queue[Delivery]) -> None:
-        while not queue.empty():
+        while not queue.empty() and not self.paused():
             delivery = queue.get_nowait()
             await self._deliver(delivery)
 

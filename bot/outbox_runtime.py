@@ -12,6 +12,7 @@ import socket
 import time
 from datetime import timedelta
 
+from bot.health import PlatformHealth, SenderStatus
 from bot.outbox import OutboxSender, Transport
 from bot.services import Services
 
@@ -134,17 +135,33 @@ async def schedule_reminders(services: Services) -> int:
     return added
 
 
-async def run_sender(services: Services, transport: Transport, stop: asyncio.Event, *, rate: float) -> None:
+async def run_sender(
+    services: Services,
+    transport: Transport,
+    stop: asyncio.Event,
+    *,
+    rate: float,
+    health: PlatformHealth | None = None,
+    status: SenderStatus | None = None,
+) -> None:
     """The platform's sender, active only while this process holds the platform's lease.
 
     Progress is reported from a side task every PROGRESS_EVERY seconds, so a staff member sees
-    the count move during a long round, not only between rounds.
+    the count move during a long round, not only between rounds. With `health`, the sender
+    waits while its platform is not usable (starting, unreachable, disabled) instead of
+    spending the deliveries' attempts on an outage, and stops a round as soon as it goes down;
+    `status` tells /healthz what it is doing.
     """
     repo = services.repo
     owner = owner_id()
+    status = status or SenderStatus(transport.platform)
+
+    def platform_down() -> bool:
+        return health is not None and not health.ok
+
     sender = OutboxSender(
         repo, transport, rate=rate, max_attempts=services.config.broadcast.max_attempts,
-        concurrency=sender_concurrency(rate),
+        concurrency=sender_concurrency(rate), paused=platform_down,
     )  # fmt: skip
     reporter = ProgressReporter(services, transport)
     state = {"holding": False, "next_reminder_check": 0.0}
@@ -162,9 +179,19 @@ async def run_sender(services: Services, transport: Transport, stop: asyncio.Eve
     progress = asyncio.create_task(report_progress())
     try:
         while not stop.is_set():
+            if health is not None and not health.ok:
+                # Not even the lease: another process that can reach the platform may send.
+                status.set(f"waiting: {transport.platform} {health.describe()}")
+                if state["holding"]:
+                    state["holding"] = False
+                    with contextlib.suppress(Exception):
+                        await repo.release_lease(transport.platform, owner)
+                await health.wait_change(stop, within=5.0)
+                continue
             worked = False
             try:
                 state["holding"] = await repo.acquire_lease(transport.platform, owner, LEASE_TTL, owner_alive)
+                status.set("active" if state["holding"] else "standby: another process holds the lease")
                 if state["holding"]:
                     if time.monotonic() >= state["next_reminder_check"]:
                         # Fairs are days away: once a minute is plenty, not a write every round.
@@ -173,6 +200,7 @@ async def run_sender(services: Services, transport: Transport, stop: asyncio.Eve
                     worked = await sender.send_round(batch=max(20, int(rate * 2)))
             except Exception:
                 log.exception("%s sender round failed", transport.platform)
+                status.set("error: last round failed (see the log)")
             if worked:
                 continue
             if state["holding"]:
@@ -180,6 +208,7 @@ async def run_sender(services: Services, transport: Transport, stop: asyncio.Eve
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=0.5 if state["holding"] else 2.0)
     finally:
+        status.set("stopped")
         await progress
         if state["holding"]:
             await repo.release_lease(transport.platform, owner)

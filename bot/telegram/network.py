@@ -8,10 +8,56 @@ from collections.abc import Awaitable
 from typing import Any
 
 from telegram import Update
-from telegram.error import BadRequest, NetworkError, TimedOut
+from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError, TimedOut
 from telegram.ext import AIORateLimiter, BaseUpdateProcessor
+from telegram.request import HTTPXRequest
+
+from bot.health import PlatformHealth, describe_error
 
 log = logging.getLogger(__name__)
+
+TOKEN_REJECTED = "TELEGRAM_BOT_TOKEN was rejected by Telegram (401/404): check the token"
+# A 401/404 answer to these means the token is wrong; to other methods it can mean other things.
+TOKEN_CHECKS = frozenset({"getMe", "getUpdates"})
+
+
+class ObservedRequest(HTTPXRequest):
+    """HTTPXRequest that tells the platform's health what each call came back with.
+
+    Every Bot API call (getUpdates included) passes here, so the state follows real
+    traffic: a server error or no answer at all makes Telegram unreachable, any other
+    answer makes it reachable again, a 401/404 to getMe or getUpdates disables it.
+    """
+
+    def __init__(self, health: PlatformHealth | None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.health = health
+
+    async def post(self, url: str, *args: Any, **kwargs: Any) -> Any:
+        health = self.health
+        if health is None:
+            return await super().post(url, *args, **kwargs)
+        try:
+            result = await super().post(url, *args, **kwargs)
+        except InvalidToken:
+            if url.rsplit("/", 1)[-1] in TOKEN_CHECKS:
+                health.reject(TOKEN_REJECTED)
+            raise
+        except BadRequest:  # a NetworkError subclass in PTB, but Telegram did answer
+            health.reachable()
+            raise
+        except TimedOut as exc:
+            if "pool timeout" not in str(exc).lower():  # our own pool is busy: not Telegram's fault
+                health.unreachable(describe_error(exc))
+            raise
+        except NetworkError as exc:  # connection refused/reset, 5xx
+            health.unreachable(describe_error(exc))
+            raise
+        except TelegramError:  # Forbidden, Conflict, RetryAfter...: an answer, so reachable
+            health.reachable()
+            raise
+        health.reachable()
+        return result
 
 
 class RetryingRateLimiter(AIORateLimiter):
@@ -55,7 +101,8 @@ class RetryingRateLimiter(AIORateLimiter):
                 if attempt >= self._network_retries:
                     raise
                 attempt += 1
-                log.warning("%s failed (%s); retry %d of %d", endpoint, exc, attempt, self._network_retries)
+                # INFO: an outage is reported once by the platform's health, not per request.
+                log.info("%s failed (%s); retry %d of %d", endpoint, exc, attempt, self._network_retries)
                 await asyncio.sleep(self._backoff * 2 ** (attempt - 1))
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import unicodedata
+from collections.abc import Callable
 from types import TracebackType
 from typing import Any, Self
 
@@ -134,6 +135,7 @@ class ZaloClient:
         *,
         timeout: float = 10.0,
         redact_httpx_logs: bool = True,
+        observer: Callable[[str, ZaloError | None], None] | None = None,
     ) -> None:
         if not token or not isinstance(token, str):
             raise ValueError("Zalo bot token is empty")
@@ -144,6 +146,8 @@ class ZaloClient:
         self._timeout = timeout
         self._http = httpx.AsyncClient(timeout=timeout)
         self._log_filter: TokenRedactingFilter | None = None
+        # Told the outcome of every call (method, None or the error): the platform's health.
+        self._observer = observer
         if redact_httpx_logs:
             self._log_filter = TokenRedactingFilter(token)
             logging.getLogger("httpx").addFilter(self._log_filter)
@@ -233,6 +237,17 @@ class ZaloClient:
         *,
         timeout: httpx.Timeout | None = None,
     ) -> Any:
+        if self._observer is None:
+            return await self._request(method, payload, timeout)
+        try:
+            result = await self._request(method, payload, timeout)
+        except ZaloError as exc:
+            self._observer(method, exc)
+            raise
+        self._observer(method, None)
+        return result
+
+    async def _request(self, method: str, payload: dict[str, Any] | None, timeout: httpx.Timeout | None) -> Any:
         url = f"{self._base_url}/bot{self._token}/{method}"
         failure: ZaloNetworkError | None = None
         try:
