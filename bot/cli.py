@@ -3,15 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
-import logging
-import os
-import sqlite3
 import sys
 from pathlib import Path
-
-from bot.config import Config, ConfigError, load_config
 
 EXIT_USAGE = 2
 EXIT_BAD_ROWS = 3
@@ -46,57 +40,42 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    try:
-        config = load_config(args.config, db_override=args.db)
-        return asyncio.run(_run(args, config))
-    except ConfigError as exc:
-        print(f"ocop-bot: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except KeyboardInterrupt:
-        return 130
-    except BrokenPipeError:
-        # stdout closed early (e.g. `| head`): not an error worth a traceback.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    from bot import runtime
+
+    args = build_parser().parse_args(argv)
+    return runtime.main(args, _command(args.command))
+
+
+def _command(name: str):
+    """The subcommand's body; the runtime builds what it needs around it (bot.runtime)."""
+    from bot import runtime
+
+    long_running = {
+        "telegram": runtime.telegram_command,
+        "zalo": runtime.zalo_command,
+        "serve": runtime.serve_command,
+        "sender": runtime.sender_command,
+    }
+    if name in long_running:
+        return long_running[name]
+    if name in ("announce", "broadcasts", "stats"):
+        from bot.cli_staff import run_staff_command
+
+        return runtime.with_services(run_staff_command)
+    return runtime.with_services(_with_services)
+
+
+async def _with_services(services, args: argparse.Namespace) -> int:
+    if args.command in ("chat", "ask"):
+        from bot.console import ConsoleChat
+
+        chat = ConsoleChat(services, language=args.lang)
+        await (chat.run() if args.command == "chat" else chat.say(" ".join(args.text)))
         return 0
-    except (OSError, sqlite3.Error) as exc:  # StorageError among them: "<file>: <reason>"
-        print(f"ocop-bot: {exc}", file=sys.stderr)
-        return 1
-
-
-async def _run(args: argparse.Namespace, config: Config) -> int:
-    from bot.services import build_services
-
-    if args.command in ("telegram", "zalo", "serve"):
-        return await _run_platform(args, config)
-    services = await build_services(config)
-    try:
-        if args.command == "chat":
-            from bot.console import ConsoleChat
-
-            await ConsoleChat(services, language=args.lang).run()
-            return 0
-        if args.command == "ask":
-            from bot.console import ConsoleChat
-
-            await ConsoleChat(services, language=args.lang).say(" ".join(args.text))
-            return 0
-        if args.command == "search":
-            return await _search(services, " ".join(args.query), args.limit, args.json)
-        if args.command == "import":
-            return await _import(services, args.file, args.dry_run)
-        if args.command in ("announce", "broadcasts", "stats", "sender"):
-            from bot.cli_staff import run_staff_command
-
-            return await run_staff_command(args, services)
-    finally:
-        await services.close()
+    if args.command == "search":
+        return await _search(services, " ".join(args.query), args.limit, args.json)
+    if args.command == "import":
+        return await _import(services, args.file, args.dry_run)
     return EXIT_USAGE
 
 
@@ -162,23 +141,6 @@ async def _import(services, file: Path, dry_run: bool) -> int:
     else:
         print(f"{file}: {plan.table}: {added} added, {updated} updated.")
     return 0
-
-
-async def _run_platform(args: argparse.Namespace, config: Config) -> int:
-    if args.command == "telegram":
-        from bot.telegram.app import run_telegram
-
-        return await run_telegram(config)
-    if args.command == "zalo":
-        from bot.zalo.polling import run_zalo
-
-        return await run_zalo(config)
-    if args.command == "serve":
-        from bot.web.serve import run_serve
-
-        return await run_serve(args, config)
-    print(f"ocop-bot: '{args.command}' is not available in this build yet", file=sys.stderr)
-    return EXIT_USAGE
 
 
 if __name__ == "__main__":

@@ -1,15 +1,13 @@
-"""Staff commands of `ocop-bot`: announce, broadcasts, stats, and the standalone sender."""
+"""Staff commands of `ocop-bot`: announce, broadcasts, stats (`sender` runs in bot.runtime)."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import os
-import signal
 import sys
 from zoneinfo import ZoneInfo
 
-from bot.config import ConfigError, require_secret
 from bot.services import Services
 
 
@@ -25,7 +23,8 @@ def add_staff_commands(sub) -> None:
     sub.add_parser("sender", help="run the announcement sender for the platforms whose token is set")
 
 
-async def run_staff_command(args: argparse.Namespace, services: Services) -> int:
+async def run_staff_command(services: Services, args: argparse.Namespace) -> int:
+    """announce, broadcasts, stats (the sender is a long-running command of bot.runtime)."""
     if args.command == "announce":
         return await _announce(args, services)
     if args.command == "broadcasts":
@@ -35,7 +34,7 @@ async def run_staff_command(args: argparse.Namespace, services: Services) -> int
 
         print(await stats_text(services, "en", max(1, args.days)))
         return 0
-    return await _sender(services)
+    return 2
 
 
 async def _announce(args: argparse.Namespace, services: Services) -> int:
@@ -82,45 +81,4 @@ async def _broadcasts(services: Services) -> int:
             f"{b.id:>5}  {b.status:<9} {b.created_at:<19}  {counts['sent']:>7} {counts['pending']:>7} "
             f"{counts['blocked']:>7} {counts['failed']:>7}  {label[:50]}"
         )
-    return 0
-
-
-async def _sender(services: Services) -> int:
-    from bot.outbox_runtime import run_sender
-
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    tasks = []
-    closers = []
-    rates = services.config.broadcast
-    if os.environ.get("TELEGRAM_BOT_TOKEN", "").strip():
-        from telegram import Bot
-        from telegram.request import HTTPXRequest
-
-        from bot.transports import TelegramTransport
-
-        bot = Bot(
-            require_secret("TELEGRAM_BOT_TOKEN"),
-            base_url=services.config.telegram.base_url,
-            request=HTTPXRequest(connection_pool_size=16),
-        )
-        await bot.initialize()
-        closers.append(bot.shutdown)
-        tasks.append(run_sender(services, TelegramTransport(bot), stop, rate=rates.telegram_rate))
-    if os.environ.get("ZALO_BOT_TOKEN", "").strip():
-        from bot.transports import ZaloTransport
-        from bot.zalo.client import ZaloClient
-
-        client = ZaloClient(require_secret("ZALO_BOT_TOKEN"), services.config.zalo.base_url)
-        closers.append(client.close)
-        tasks.append(run_sender(services, ZaloTransport(client), stop, rate=rates.zalo_rate))
-    if not tasks:
-        raise ConfigError("TELEGRAM_BOT_TOKEN and ZALO_BOT_TOKEN are both unset: the sender needs at least one")
-    try:
-        await asyncio.gather(*tasks)
-    finally:
-        for close in closers:
-            await close()
     return 0

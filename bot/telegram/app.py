@@ -1,18 +1,18 @@
-"""Builds the PTB Application (all handler registration is here) and runs long polling."""
+"""Builds the PTB Application (all handler registration is here); `running` polls with it.
+
+The runtime runs it through `bot.telegram.platform.TelegramPlatform`; `running` is the
+same for tests and benchmarks that want the Application without the rest of a process.
+"""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import os
-import signal
-import sys
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
 from telegram import BotCommand
-from telegram.error import InvalidToken, NetworkError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -23,14 +23,12 @@ from telegram.ext import (
     filters,
 )
 
-from bot.config import Config, ConfigError, require_secret
+from bot.health import PlatformHealth
 from bot.i18n import LANGUAGES
-from bot.outbox_runtime import run_sender
 from bot.services import Services
 from bot.telegram.convert import KNOWN_COMMANDS, MENU_COMMANDS
-from bot.telegram.network import ChatOrderedProcessor, RetryingRateLimiter
+from bot.telegram.network import ChatOrderedProcessor, ObservedRequest, RetryingRateLimiter
 from bot.telegram.updates import Callbacks
-from bot.transports import TelegramTransport
 from handlers.router import Router
 
 log = logging.getLogger(__name__)
@@ -48,6 +46,7 @@ def build_application(
     concurrency: int = 64,
     connections: int = 8,
     polling: bool = True,
+    health: PlatformHealth | None = None,
 ) -> Application:
     """The Application for `services` (built once by the composition root, never here).
 
@@ -57,20 +56,25 @@ def build_application(
     `overall_rate=None` lifts our own global send limit (benchmarks against a local
     server); per-group limits and 429 handling stay. `polling=False` builds it without an
     Updater, for a webhook server that puts updates on `application.update_queue` itself.
+    `health`, when given, follows the outcome of every Bot API call (see `ObservedRequest`).
     """
     # RetryAfter.retry_after as a timedelta, without PTB's deprecation warning on every 429.
     os.environ.setdefault("PTB_TIMEDELTA", "true")
     section = services.config.telegram
     limiter = RetryingRateLimiter(max_in_flight=connections, max_retries=3, overall_max_rate=overall_rate or 0)
-    builder = Application.builder() if polling else Application.builder().updater(None)
+    builder = Application.builder()
+    builder = (
+        builder.get_updates_request(ObservedRequest(health, connection_pool_size=1))
+        if polling
+        else builder.updater(None)
+    )
     application = (
         builder.token(token)
         .base_url(section.base_url)
         .base_file_url(section.base_file_url)
         .rate_limiter(limiter)
         .concurrent_updates(ChatOrderedProcessor(concurrency))
-        .connection_pool_size(connections)
-        .pool_timeout(POOL_TIMEOUT)
+        .request(ObservedRequest(health, connection_pool_size=connections, pool_timeout=POOL_TIMEOUT))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
         .build()
@@ -137,49 +141,3 @@ async def running(application: Application, *, poll_timeout: int = 10) -> AsyncI
                 await application.stop()
     if application.post_shutdown is not None:
         await application.post_shutdown(application)
-
-
-async def run_polling(services: Services, token: str, *, stop: asyncio.Event | None = None) -> None:
-    """`ocop-bot telegram`: poll until SIGINT/SIGTERM (or `stop` is set), then shut down cleanly."""
-    stop = stop or asyncio.Event()
-    loop = asyncio.get_running_loop()
-    installed = []
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, stop.set)
-            installed.append(sig)
-    try:
-        async with running(build_application(services, token)) as application:
-            # Announcements to Telegram subscribers go out from here, paced, through the same Bot.
-            sender = asyncio.create_task(
-                run_sender(
-                    services, TelegramTransport(application.bot), stop, rate=services.config.broadcast.telegram_rate
-                )
-            )
-            await stop.wait()
-            log.info("stop requested; shutting down")
-            await sender
-    finally:
-        for sig in installed:
-            loop.remove_signal_handler(sig)
-
-
-async def run_telegram(config: Config) -> int:
-    """The `ocop-bot telegram` command: token from the environment, services built once here."""
-    from bot.redaction import redact_tokens_in_logs
-    from bot.services import build_services
-
-    token = require_secret("TELEGRAM_BOT_TOKEN")
-    remove_redaction = redact_tokens_in_logs(token)
-    services = await build_services(config)
-    try:
-        await run_polling(services, token)
-    except InvalidToken:
-        raise ConfigError("TELEGRAM_BOT_TOKEN was rejected by Telegram (401/404): check the token") from None
-    except NetworkError as exc:
-        print(f"ocop-bot: cannot reach the Telegram Bot API at {config.telegram.base_url}: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        await services.close()
-        remove_redaction()
-    return 0

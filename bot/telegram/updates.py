@@ -7,7 +7,7 @@ import traceback
 from collections.abc import Sequence
 
 from telegram import Bot, CallbackQuery, ChatMember, Update, User
-from telegram.error import Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.i18n import pick_language
@@ -87,6 +87,12 @@ class Callbacks:
         if isinstance(error, Forbidden) and chat is not None:
             await self._mark_blocked(chat.id)
             return
+        requeue = context.application.bot_data.get("requeue")
+        if _network_trouble(error) and requeue is not None and requeue(update):
+            # Telegram did not answer: the platform holds the update and answers it once
+            # Telegram is back (no apology: it could not be delivered either).
+            log.info("update %s held for another try: %s", getattr(update, "update_id", None), type(error).__name__)
+            return
         token = context.bot.token
         printed = "".join(traceback.format_exception(error))
         update_id = update.update_id if isinstance(update, Update) else None
@@ -159,3 +165,8 @@ class Callbacks:
         except Exception:  # the database may be what failed
             stored = None
         return pick_language(stored, user.language_code, "", default)
+
+
+def _network_trouble(error: BaseException) -> bool:
+    """No usable answer from Telegram (connection, timeout, 5xx), as opposed to a refusal."""
+    return isinstance(error, NetworkError) and not isinstance(error, BadRequest)

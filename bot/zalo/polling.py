@@ -14,9 +14,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import signal
 
-from bot.config import Config, ConfigError, require_secret
+from bot.health import Backoff, PlatformHealth, sleep_unless
 from bot.zalo.adapter import ZaloBot
 from bot.zalo.client import ZaloClient
 from bot.zalo.errors import ZaloBadRequest, ZaloError, ZaloRateLimited, ZaloUnauthorized
@@ -26,25 +25,7 @@ log = logging.getLogger(__name__)
 
 EXIT_TOKEN_REJECTED = 1
 
-
-class Backoff:
-    """Exponential delay for consecutive failures, reset by any success."""
-
-    def __init__(self, first: float = 0.5, longest: float = 30.0) -> None:
-        self.first, self.longest = first, longest
-        self._next = first
-
-    def next(self) -> float:
-        delay, self._next = self._next, min(self._next * 2, self.longest)
-        return delay
-
-    def reset(self) -> None:
-        self._next = self.first
-
-
-async def _sleep_unless(stop: asyncio.Event, seconds: float) -> None:
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), seconds)
+__all__ = ["Backoff", "EXIT_TOKEN_REJECTED", "handle_safely", "poll_forever"]
 
 
 async def _next_update(client: ZaloClient, force: asyncio.Event, poll_timeout: int) -> ZaloUpdate | None:
@@ -71,14 +52,17 @@ async def poll_forever(
     poll_timeout: int = 30,
     backoff: Backoff | None = None,
     force: asyncio.Event | None = None,
+    health: PlatformHealth | None = None,
 ) -> int:
     """Poll and answer until `stop` is set; returns an exit status (0, or 1 for a bad token).
 
     After `stop`, the poll in flight still completes (up to `poll_timeout` s) unless
-    `force` is set too.
+    `force` is set too. With `health` (fed by the client's observer), an outage is logged
+    there once per change of state instead of once per failed poll here.
     """
     backoff = backoff or Backoff()
     force = force or asyncio.Event()
+    warn = log.debug if health is not None else log.warning
     while not stop.is_set():
         try:
             update = await _next_update(client, force, poll_timeout)
@@ -86,23 +70,23 @@ async def poll_forever(
             log.error("zalo: the bot token was rejected (%s); check ZALO_BOT_TOKEN", exc)
             return EXIT_TOKEN_REJECTED
         except ZaloRateLimited as exc:
-            await _sleep_unless(stop, exc.retry_after if exc.retry_after is not None else backoff.next())
+            await sleep_unless(stop, exc.retry_after if exc.retry_after is not None else backoff.next())
             continue
         except ZaloBadRequest as exc:
             # Typically "webhook is active": polling and webhook exclude each other on Zalo.
             log.error("zalo: getUpdates refused (%s); is a webhook set? (`ocop-bot serve` uses it)", exc)
-            await _sleep_unless(stop, backoff.next())
+            await sleep_unless(stop, backoff.next())
             continue
         except ZaloError as exc:  # network, 5xx, proxy pages, anything else from Zalo
-            log.warning("zalo: getUpdates failed (%s); retrying", exc)
-            await _sleep_unless(stop, backoff.next())
+            warn("zalo: getUpdates failed (%s); retrying", exc)
+            await sleep_unless(stop, backoff.next())
             continue
         except ValueError as exc:  # a malformed update; it is consumed, go on
             log.warning("zalo: skipped a malformed update: %s", exc)
             continue
         except Exception:
             log.exception("zalo: unexpected error while polling; retrying")
-            await _sleep_unless(stop, backoff.next())
+            await sleep_unless(stop, backoff.next())
             continue
         backoff.reset()
         if update is not None:
@@ -117,58 +101,6 @@ async def handle_safely(bot: ZaloBot, update: ZaloUpdate, stop: asyncio.Event | 
     except ZaloRateLimited as exc:
         log.warning("zalo: rate limited while answering %s (%s)", update.message_id, exc)
         if stop is not None:
-            await _sleep_unless(stop, min(exc.retry_after or 1.0, bot.max_retry_after))
+            await sleep_unless(stop, min(exc.retry_after or 1.0, bot.max_retry_after))
     except Exception:
         log.exception("zalo: answering message %s in chat %s failed", update.message_id, update.chat_id)
-
-
-def install_stop_signals(stop: asyncio.Event, force: asyncio.Event | None = None) -> None:
-    """The first SIGINT/SIGTERM sets `stop` (finish cleanly), a second one sets `force`."""
-    loop = asyncio.get_running_loop()
-
-    def on_signal() -> None:
-        if stop.is_set() and force is not None:
-            force.set()
-            return
-        stop.set()
-        if force is not None:
-            log.warning("stopping after the current long poll; signal again to stop at once")
-
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):  # not on this platform/thread
-            loop.add_signal_handler(sig, on_signal)
-
-
-async def run_zalo(config: Config) -> int:
-    """The `ocop-bot zalo` command."""
-    from bot.outbox_runtime import run_sender
-    from bot.redaction import redact_tokens_in_logs
-    from bot.services import build_services
-    from bot.transports import ZaloTransport
-
-    token = require_secret("ZALO_BOT_TOKEN")
-    remove_redaction = redact_tokens_in_logs(token)
-    services = await build_services(config)
-    client = ZaloClient(token, config.zalo.base_url)
-    try:
-        try:
-            me = await client.get_me()
-            log.info("zalo: polling as %s", me.get("account_name") or me.get("id"))
-        except ZaloUnauthorized:
-            raise ConfigError("ZALO_BOT_TOKEN was rejected by Zalo (401): check the token") from None
-        except ZaloError as exc:
-            log.warning("zalo: getMe failed (%s); polling anyway", exc)
-        stop, force = asyncio.Event(), asyncio.Event()
-        install_stop_signals(stop, force)
-        bot = ZaloBot(services, client)
-        # Announcements to Zalo subscribers go out from this process too, paced and leased.
-        sender = asyncio.create_task(run_sender(services, ZaloTransport(client), stop, rate=config.broadcast.zalo_rate))
-        try:
-            return await poll_forever(bot, client, stop, poll_timeout=config.zalo.poll_timeout, force=force)
-        finally:
-            stop.set()
-            await sender
-    finally:
-        await client.close()
-        await services.close()
-        remove_redaction()

@@ -1,14 +1,14 @@
 """Staff on Telegram, end to end: announce -> preview -> confirm -> every subscriber once,
 progress edited in place, final report; refusals; a catalogue sheet upload."""
 
+import argparse
 import asyncio
 import io
 
 from openpyxl import Workbook
 
 from bot.config import AdminsSection, BroadcastSection, Config, DatabaseSection, TelegramSection
-from bot.services import build_services
-from bot.telegram.app import run_polling
+from bot.runtime import Runtime, telegram_command
 from tests.conftest import seeded_db
 from tests.outbox.conftest import add_subscribers, delivered
 from tests.telegram_bot.conftest import TODAY, TOKEN, USER, button_data
@@ -25,11 +25,17 @@ async def start(fake, tmp_path):
         base_dir=tmp_path,
     )
     seeded_db(config.database_path)
-    services = await build_services(config, today=lambda: TODAY)
-    stop = asyncio.Event()
-    task = asyncio.create_task(run_polling(services, TOKEN, stop=stop))
-    await fake.wait_for(lambda: fake.calls_for("deleteWebhook"), 10)  # polling starts right after
-    return services, stop, task
+    # What `ocop-bot telegram` runs, in this process: the runtime around the real command.
+    runtime = Runtime(config, env={"TELEGRAM_BOT_TOKEN": TOKEN}, today=lambda: TODAY)
+
+    async def run() -> int:
+        async with runtime:
+            return await telegram_command(runtime, argparse.Namespace())
+
+    task = asyncio.create_task(run())
+    await fake.wait_for(lambda: fake.calls_for("deleteWebhook") or task.done(), 10)  # polling starts right after
+    assert runtime.services is not None
+    return runtime.services, runtime.stop, task
 
 
 async def test_announce_confirm_delivers_once_with_progress_and_report(fake, tmp_path):
@@ -57,8 +63,7 @@ async def test_announce_confirm_delivers_once_with_progress_and_report(fake, tmp
         assert all(c.text == "Hội chợ OCOP 20/12" for c in fake.calls_for("sendMessage") if c.chat_id in subscribers)
     finally:
         stop.set()
-        await task
-        await services.close()
+        assert await task == 0
 
 
 async def test_outsider_announce_is_refused_and_nothing_queued(fake, tmp_path):
@@ -71,8 +76,7 @@ async def test_outsider_announce_is_refused_and_nothing_queued(fake, tmp_path):
         assert await services.repo.broadcasts(statuses=("draft", "queued", "done")) == []
     finally:
         stop.set()
-        await task
-        await services.close()
+        assert await task == 0
 
 
 def sheet() -> bytes:
@@ -102,5 +106,4 @@ async def test_bad_xlsx_upload_names_rows_and_changes_nothing(fake, tmp_path):
         assert len(fake.calls_for("getFile")) == downloads_before
     finally:
         stop.set()
-        await task
-        await services.close()
+        assert await task == 0

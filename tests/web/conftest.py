@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -12,12 +13,10 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.config import Config, DatabaseSection, TelegramSection
-from bot.services import Services, build_services
-from bot.web.app import WebState, ZaloWebhook
-from bot.web.serve import WebService, telegram_application
-from bot.zalo.adapter import ZaloBot
-from bot.zalo.client import ZaloClient
+from bot.config import BroadcastSection, Config, DatabaseSection, TelegramSection, ZaloSection
+from bot.runtime import Runtime
+from bot.services import Services
+from bot.web.serve import WebService
 from tests.conftest import TODAY, seeded_db
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.zalo_api import FakeZalo
@@ -36,6 +35,7 @@ class Served:
     services: Services
     zalo: FakeZalo | None
     telegram: FakeTelegram | None
+    runtime: Runtime
 
 
 def zalo_event(user: str, text: str, message_id: str, *, wrapped: bool = True) -> dict[str, Any]:
@@ -81,29 +81,48 @@ async def serving(
     telegram: FakeTelegram | None = None,
     shards: int = 8,
     capacity: int = 256,
+    telegram_base_url: str | None = None,
+    senders: bool = False,
+    ready: bool = True,
+    broadcast: BroadcastSection | None = None,
 ) -> AsyncIterator[Served]:
-    """Build the state as `run_serve` does, then serve it on 127.0.0.1:<free port>."""
-    section = TelegramSection(base_url=telegram.base_url, base_file_url=telegram.base_file_url) if telegram else None
-    config = Config(
-        database=DatabaseSection(path=str(tmp_path / "web.sqlite3")),
-        base_dir=tmp_path,
-        **({"telegram": section} if section else {}),
-    )
+    """What `ocop-bot serve` runs (bot.runtime), on 127.0.0.1:<free port>.
+
+    `telegram_base_url` points Telegram somewhere else than the fake (e.g. a closed port);
+    `ready` waits until every configured platform answered its first getMe.
+    """
+    sections: dict[str, Any] = {}
+    env = {"OCOP_WEBHOOK_SECRET": SECRET}
+    if telegram is not None or telegram_base_url is not None:
+        base_url = telegram_base_url or telegram.base_url  # type: ignore[union-attr]
+        file_url = telegram.base_file_url if telegram is not None else base_url
+        sections["telegram"] = TelegramSection(base_url=base_url, base_file_url=file_url)
+        env["TELEGRAM_BOT_TOKEN"] = TELEGRAM_TOKEN
+    if broadcast is not None:
+        sections["broadcast"] = broadcast
+    if zalo is not None:
+        sections["zalo"] = ZaloSection(base_url=zalo.base_url)
+        env["ZALO_BOT_TOKEN"] = ZALO_TOKEN
+    config = Config(database=DatabaseSection(path=str(tmp_path / "web.sqlite3")), base_dir=tmp_path, **sections)
     seeded_db(config.database_path)
-    services = await build_services(config, today=lambda: TODAY)
-    client = ZaloClient(ZALO_TOKEN, zalo.base_url, timeout=5.0) if zalo else None
-    state = WebState(services, SECRET, config.web.max_body_bytes)
-    if client is not None:
-        state.zalo = ZaloWebhook(ZaloBot(services, client), shards=shards, capacity=capacity)
-    if telegram is not None:
-        state.telegram = telegram_application(services, TELEGRAM_TOKEN)
-    try:
-        async with (
-            WebService(state, host="127.0.0.1", port=0) as web,
-            httpx.AsyncClient(base_url=f"http://127.0.0.1:{web.port}", timeout=10.0) as http,
-        ):
-            yield Served(web, http, services, zalo, telegram)
-    finally:
-        if client is not None:
-            await client.close()
-        await services.close()
+    async with Runtime(config, env=env, today=lambda: TODAY, retry_delays=(0.1, 1.0)) as runtime:
+        services = await runtime.open_services()
+        runtime.add_platforms(
+            {"telegram": env.get("TELEGRAM_BOT_TOKEN"), "zalo": env.get("ZALO_BOT_TOKEN")}, mode="webhook"
+        )
+        web = await runtime.start_web(SECRET, host="127.0.0.1", port=0, zalo_shards=shards, zalo_capacity=capacity)
+        await runtime.start_platforms()
+        if senders:
+            runtime.start_senders()
+        if ready:
+            await wait_until_ok(runtime, 10.0)
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{web.port}", timeout=10.0) as http:
+            yield Served(web, http, services, zalo, telegram, runtime)
+
+
+async def wait_until_ok(runtime: Runtime, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not all(p.health.ok for p in runtime.platforms.values()):
+        states = {name: p.health.describe() for name, p in runtime.platforms.items()}
+        assert time.monotonic() < deadline, f"platforms not ok after {timeout}s: {states}"
+        await asyncio.sleep(0.02)

@@ -203,7 +203,9 @@ async def test_healthz(tmp_path: Path, fake_zalo: FakeZalo, monkeypatch: pytest.
         body = response.json()
         assert body["status"] == "ok" and body["database"]["ok"] is True
         assert isinstance(body["catalogue_version"], int)
-        assert body["platforms"] == {"telegram": False, "zalo": True}
+        assert body["platforms"] == {"telegram": "disabled", "zalo": "ok"}
+        assert body["reasons"] == {"telegram": "TELEGRAM_BOT_TOKEN not set"}
+        assert body["database"]["writable"] is True
         assert body["queues"]["zalo"]["size"] == 0 and body["queues"]["zalo"]["capacity"] > 0
 
         async def broken() -> int:
@@ -212,7 +214,7 @@ async def test_healthz(tmp_path: Path, fake_zalo: FakeZalo, monkeypatch: pytest.
         monkeypatch.setattr(served.services.repo, "schema_version", broken)
         response = await served.http.get("/healthz")
         assert response.status_code == 503
-        assert response.json()["database"] == {"ok": False, "error": "OSError"}
+        assert response.json()["database"] == {"ok": False, "error": "cannot read: OSError: disk I/O error"}
 
 
 async def test_disabled_telegram_route_is_404(tmp_path: Path, fake_zalo: FakeZalo) -> None:

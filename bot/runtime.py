@@ -1,0 +1,414 @@
+"""The one runtime root of `ocop-bot`: every subcommand is built here and torn down here.
+
+For every entry point, in this order:
+
+1. logging, with every secret found in the environment redacted from every log line;
+2. the config, validated (a `ConfigError` is one line and exit status 2);
+3. storage and the services (the catalogue loaded and indexed);
+4. the platforms, Telegram and Zalo, each started in the background on its own: an
+   unreachable API is retried with capped backoff and never stops the other platform,
+   the web server or the process; only a rejected token disables a platform;
+5. the web server (`serve`), the announcement senders, webhook registration, signals.
+
+Each step puts its teardown on one `AsyncExitStack`, so a stop, or a start that fails
+half-way, undoes exactly what was done, in reverse order. A failed start is one line on
+stderr and a non-zero exit within seconds, never a traceback or a hang.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import sqlite3
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import AsyncExitStack
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from bot.config import DATA_DIR, SECRET_VARIABLES, Config, ConfigError, load_config, require_secret
+from bot.storage import MigrationError
+from bot.health import DISABLED, DatabaseProbe, PlatformHealth, SenderStatus, describe_error
+from bot.redaction import redact_tokens_in_logs
+
+if TYPE_CHECKING:
+    from bot.services import Services
+    from bot.telegram.platform import TelegramPlatform
+    from bot.web.serve import WebService
+    from bot.zalo.platform import ZaloPlatform
+
+    Platform = TelegramPlatform | ZaloPlatform
+
+log = logging.getLogger(__name__)
+
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+PLATFORMS = {"telegram": "TELEGRAM_BOT_TOKEN", "zalo": "ZALO_BOT_TOKEN"}
+SENDER_STOP_SECONDS = 15.0  # a sender's round in progress gets this long to finish at shutdown
+
+Mode = Literal["polling", "webhook", "send"]
+Command = Callable[["Runtime", argparse.Namespace], Awaitable[int]]
+
+
+class StartupError(Exception):
+    """A start that cannot go on, phrased for the operator; `status` is the exit status."""
+
+    def __init__(self, message: str, status: int = EXIT_FAILED) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+# -- the process: logging, config, exit status ----------------------------------------------
+
+
+def configure_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+def main(args: argparse.Namespace, command: Command) -> int:
+    """Run one subcommand from parsed arguments; returns the exit status."""
+    configure_logging(args.verbose)
+    # Before anything can log: the tokens sit in request URLs, which httpx logs at INFO.
+    remove_redaction = redact_tokens_in_logs(*(os.environ.get(name, "").strip() for name in SECRET_VARIABLES))
+    try:
+        config = load_config(args.config, db_override=args.db)
+        return asyncio.run(_run(config, args, command))
+    except ConfigError as exc:
+        _say(exc)
+        return EXIT_USAGE
+    except StartupError as exc:
+        _say(exc)
+        return exc.status
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # stdout closed early (e.g. `| head`): not an error worth a traceback.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except (OSError, sqlite3.Error, MigrationError) as exc:
+        _say(exc)
+        return EXIT_FAILED
+    finally:
+        remove_redaction()
+
+
+def _say(error: BaseException) -> None:
+    print(f"ocop-bot: {error}", file=sys.stderr)
+
+
+async def _run(config: Config, args: argparse.Namespace, command: Command) -> int:
+    async with Runtime(config) as runtime:
+        return await command(runtime, args)
+
+
+# -- the runtime --------------------------------------------------------------------------
+
+
+class Runtime:
+    """What one process runs, built step by step and torn down in reverse on exit."""
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        env: Mapping[str, str] | None = None,
+        data_dir: Path = DATA_DIR,
+        today: Callable[[], date] | None = None,
+        retry_delays: tuple[float, float] = (1.0, 60.0),
+    ) -> None:
+        self.config = config
+        self.env = os.environ if env is None else env
+        self.data_dir = data_dir
+        self.today = today
+        self.retry_delays = retry_delays  # first and longest wait between attempts to reach a platform
+        self.stack = AsyncExitStack()
+        self.stop = asyncio.Event()  # set: finish cleanly
+        self.force = asyncio.Event()  # set by a second signal: don't wait for long polls
+        self.health = {name: PlatformHealth(name) for name in PLATFORMS}
+        self.platforms: dict[str, Platform] = {}
+        self.senders: dict[str, SenderStatus] = {}
+        self.services: Services | None = None
+        self.web: WebService | None = None
+        self._failure: StartupError | None = None
+
+    async def __aenter__(self) -> Runtime:
+        secrets = [self.secret(name) for name in SECRET_VARIABLES]
+        self.stack.callback(redact_tokens_in_logs(*secrets))
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self.stop.set()
+        await self.stack.aclose()
+
+    # -- configuration --------------------------------------------------------------------
+
+    def secret(self, name: str) -> str | None:
+        return (self.env.get(name) or "").strip() or None
+
+    def require(self, name: str) -> str:
+        return require_secret(name, self.env)
+
+    @contextlib.asynccontextmanager
+    async def starting(self) -> AsyncIterator[None]:
+        """Wrap start-up steps: an unexpected failure there is one line, not a traceback."""
+        try:
+            yield
+        except (ConfigError, StartupError, OSError, sqlite3.Error, MigrationError):
+            raise
+        except Exception as exc:
+            log.debug("start-up failed", exc_info=True)
+            raise StartupError(f"start-up failed: {describe_error(exc)}") from None
+
+    # -- steps ----------------------------------------------------------------------------
+
+    async def open_services(self) -> Services:
+        from bot.services import build_services
+
+        self.services = await build_services(self.config, data_dir=self.data_dir, today=self.today)
+        self.stack.push_async_callback(self.services.close)
+        return self.services
+
+    def add_platforms(self, tokens: Mapping[str, str | None], mode: Mode) -> None:
+        """Build the platforms whose token is set (no network yet); the others are `disabled`."""
+        assert self.services is not None, "open_services() first"
+        for name, variable in PLATFORMS.items():
+            token = tokens.get(name)
+            if not token:
+                self.health[name].disable(f"{variable} not set")
+                continue
+            platform = self._build_platform(name, token, mode)
+            self.health[name].starting()
+            self.platforms[name] = platform
+            self.stack.push_async_callback(platform.close)
+
+    def _build_platform(self, name: str, token: str, mode: Mode) -> Platform:
+        assert self.services is not None
+        common = {"mode": mode, "health": self.health[name], "stop": self.stop, "retry_delays": self.retry_delays}
+        if name == "telegram":
+            from bot.telegram.platform import TelegramPlatform
+
+            return TelegramPlatform(self.services, token, **common)
+        from bot.zalo.platform import ZaloPlatform
+
+        return ZaloPlatform(self.services, token, force=self.force, **common)
+
+    async def start_platforms(self) -> None:
+        """Each platform starts in the background: this returns at once, reachable or not."""
+        for platform in self.platforms.values():
+            await platform.start()
+
+    async def start_web(
+        self, secret: str, *, host: str | None = None, port: int | None = None, zalo_shards: int = 8,
+        zalo_capacity: int = 256,
+    ) -> WebService:  # fmt: skip
+        from bot.web.app import WebState, ZaloWebhook
+        from bot.web.serve import WebService
+
+        assert self.services is not None
+        section = self.config.web
+        state = WebState(
+            self.services, secret, section.max_body_bytes, health=self.health, senders=self.senders,
+            database=DatabaseProbe(self.config.database_path),
+        )  # fmt: skip
+        zalo = self.platforms.get("zalo")
+        if zalo is not None:
+            state.zalo = ZaloWebhook(
+                zalo.bot, shards=zalo_shards, capacity=zalo_capacity, health=zalo.health, stop=self.stop
+            )
+        state.telegram = self.platforms.get("telegram")  # type: ignore[assignment]
+        web = WebService(state, host=host or section.host, port=section.port if port is None else port)
+        self.web = await self.stack.enter_async_context(web)
+        return web
+
+    def start_senders(self) -> None:
+        """One announcement sender per platform; each waits while its platform is down."""
+        from bot.outbox_runtime import run_sender
+
+        assert self.services is not None
+        rates = {"telegram": self.config.broadcast.telegram_rate, "zalo": self.config.broadcast.zalo_rate}
+        for name, platform in self.platforms.items():
+            status = self.senders[name] = SenderStatus(name)
+            task = asyncio.create_task(
+                run_sender(
+                    self.services, platform.transport, self.stop, rate=rates[name], health=platform.health,
+                    status=status,
+                ),
+                name=f"{name}-sender",
+            )  # fmt: skip
+            self.stack.push_async_callback(_finish, task, SENDER_STOP_SECONDS)
+
+    def register_webhooks(self, public_url: str, secret: str) -> None:
+        """Register each platform's webhook once it answers (in the background)."""
+        from bot.web.serve import WEBHOOK_PATHS
+
+        base = public_url.rstrip("/")
+        for name, platform in self.platforms.items():
+            task = asyncio.create_task(self._register(platform, base + WEBHOOK_PATHS[name], secret))
+            self.stack.push_async_callback(_finish, task, 0.0)
+
+    async def _register(self, platform: Platform, url: str, secret: str) -> None:
+        health = platform.health
+        while not self.stop.is_set():
+            if not health.ok:
+                if health.state == DISABLED:
+                    return
+                await health.wait_change(self.stop)
+                continue
+            try:
+                await platform.set_webhook(url, secret)
+            except Exception as exc:
+                if not health.ok:
+                    continue  # an outage: try again when the platform is back
+                self.fail(StartupError(f"setting the {platform.name} webhook failed: {describe_error(exc)}"))
+                return
+            log.warning("%s webhook set to %s", platform.name, url)
+            return
+
+    def install_signals(self) -> None:
+        """The first SIGINT/SIGTERM stops cleanly; a second one stops without waiting for long polls."""
+        loop = asyncio.get_running_loop()
+
+        def on_signal() -> None:
+            if self.stop.is_set():
+                self.force.set()
+                return
+            log.warning("stop requested; shutting down (signal again to stop at once)")
+            self.stop.set()
+
+        installed = []
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):  # not on this platform/thread
+                loop.add_signal_handler(sig, on_signal)
+                installed.append(sig)
+        self.stack.callback(lambda: [loop.remove_signal_handler(sig) for sig in installed])
+
+    # -- running --------------------------------------------------------------------------
+
+    def fail(self, error: StartupError) -> None:
+        """Stop the process with this error (the first one wins)."""
+        log.error("%s", error)
+        if self._failure is None:
+            self._failure = error
+        self.stop.set()
+
+    async def run_until_stopped(self) -> int:
+        """Until a signal (exit 0) or a failure; a rejected token on every platform is exit 2."""
+        platforms = list(self.platforms.values())
+        while not self.stop.is_set():
+            if platforms and all(p.health.state == DISABLED for p in platforms):
+                raise ConfigError("; ".join(p.health.reason for p in platforms))
+            waits = [asyncio.ensure_future(p.health.wait_change(self.stop)) for p in platforms]
+            waits.append(asyncio.ensure_future(self.stop.wait()))
+            try:
+                await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for wait in waits:
+                    wait.cancel()
+        if self._failure is not None:
+            raise self._failure
+        return 0
+
+
+async def _finish(task: asyncio.Task[None], seconds: float) -> None:
+    """Let a background task end by itself (the stop event is set), then cancel it."""
+    if seconds > 0:
+        await asyncio.wait({task}, timeout=seconds)
+    if not task.done():
+        if seconds > 0:
+            log.warning("%s did not stop within %.0f s; cancelled", task.get_name(), seconds)
+        task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    if not task.cancelled() and task.exception() is not None:
+        log.error("%s failed: %s", task.get_name(), describe_error(task.exception()))  # type: ignore[arg-type]
+
+
+# -- the long-running commands ----------------------------------------------------------
+
+
+def _tokens(runtime: Runtime) -> dict[str, str | None]:
+    return {name: runtime.secret(variable) for name, variable in PLATFORMS.items()}
+
+
+async def telegram_command(runtime: Runtime, args: argparse.Namespace) -> int:
+    """`ocop-bot telegram`: long polling, and the Telegram announcement sender."""
+    async with runtime.starting():
+        token = runtime.require("TELEGRAM_BOT_TOKEN")
+        await runtime.open_services()
+        runtime.add_platforms({"telegram": token}, mode="polling")
+        await runtime.start_platforms()
+        runtime.start_senders()
+        runtime.install_signals()
+    return await runtime.run_until_stopped()
+
+
+async def zalo_command(runtime: Runtime, args: argparse.Namespace) -> int:
+    """`ocop-bot zalo`: long polling, and the Zalo announcement sender."""
+    async with runtime.starting():
+        token = runtime.require("ZALO_BOT_TOKEN")
+        await runtime.open_services()
+        runtime.add_platforms({"zalo": token}, mode="polling")
+        await runtime.start_platforms()
+        runtime.start_senders()
+        runtime.install_signals()
+    return await runtime.run_until_stopped()
+
+
+async def serve_command(runtime: Runtime, args: argparse.Namespace) -> int:
+    """`ocop-bot serve`: webhooks for both platforms, /healthz, and the senders."""
+    from bot.web.serve import SECRET_RE
+
+    async with runtime.starting():
+        secret = runtime.require("OCOP_WEBHOOK_SECRET")
+        if not SECRET_RE.fullmatch(secret):
+            raise ConfigError("OCOP_WEBHOOK_SECRET must be 8-256 characters of A-Z, a-z, 0-9, _ and -")
+        tokens = _tokens(runtime)
+        if not any(tokens.values()):
+            raise ConfigError("TELEGRAM_BOT_TOKEN and ZALO_BOT_TOKEN are both unset: serve needs at least one")
+        public_url = args.set_webhook
+        if public_url and not public_url.startswith(("https://", "http://")):
+            raise ConfigError(f"--set-webhook: {public_url!r} is not an http(s) URL")
+        await runtime.open_services()
+        runtime.add_platforms(tokens, mode="webhook")
+        await runtime.start_web(secret)  # listening before any platform is asked anything
+        await runtime.start_platforms()
+        runtime.start_senders()
+        if public_url:
+            # After we listen: Zalo may probe the URL while registering it.
+            runtime.register_webhooks(public_url, secret)
+        runtime.install_signals()
+    return await runtime.run_until_stopped()
+
+
+async def sender_command(runtime: Runtime, args: argparse.Namespace) -> int:
+    """`ocop-bot sender`: the announcement senders alone, for the platforms whose token is set."""
+    async with runtime.starting():
+        tokens = _tokens(runtime)
+        if not any(tokens.values()):
+            raise ConfigError("TELEGRAM_BOT_TOKEN and ZALO_BOT_TOKEN are both unset: the sender needs at least one")
+        await runtime.open_services()
+        runtime.add_platforms(tokens, mode="send")
+        await runtime.start_platforms()
+        runtime.start_senders()
+        runtime.install_signals()
+    return await runtime.run_until_stopped()
+
+
+def with_services(body: Callable[[Services, argparse.Namespace], Awaitable[int]]) -> Command:
+    """A command that needs only storage and the services (chat, ask, search, import, staff)."""
+
+    async def command(runtime: Runtime, args: argparse.Namespace) -> int:
+        async with runtime.starting():
+            services = await runtime.open_services()
+        return await body(services, args)
+
+    return command

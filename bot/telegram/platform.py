@@ -1,0 +1,222 @@
+"""Telegram as one isolated platform of the runtime: it starts, fails and recovers on its own.
+
+Modes: `polling` (`ocop-bot telegram`), `webhook` (`ocop-bot serve` feeds updates through
+`submit`), `send` (`ocop-bot sender`: a Bot for announcements, no updates).
+
+Start-up runs in the background (`keep_reachable`): while the Bot API cannot be reached,
+it is retried with capped exponential backoff and the state is logged once per change;
+only a rejected token (401/404 to getMe) disables the platform. Updates that cannot be
+answered now (the platform is starting or unreachable, or an answer failed on the
+network) are held in memory, in order, and handed to the application when Telegram
+answers again. They are lost if the process stops meanwhile (no durable inbox yet).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import OrderedDict, deque
+from datetime import timedelta
+from types import TracebackType
+from typing import Literal, Self
+
+from telegram import Bot, Update
+from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
+
+from bot.health import DISABLED, PlatformHealth, TokenRejected, keep_reachable
+from bot.services import Services
+from bot.telegram.app import ALLOWED_UPDATES, build_application
+from bot.telegram.network import TOKEN_REJECTED, ObservedRequest
+from bot.transports import TelegramTransport
+
+log = logging.getLogger(__name__)
+
+Mode = Literal["polling", "webhook", "send"]
+HOLD_CAPACITY = 10_000  # updates held while Telegram is unreachable; beyond this the webhook answers 503
+MAX_REPLAYS = 3  # times one update is handed back after its answer failed on the network
+REPLAY_DELAY = 1.0  # seconds before a failed update is retried when Telegram already looks fine
+
+
+class TelegramPlatform:
+    name = "telegram"
+
+    def __init__(
+        self,
+        services: Services,
+        token: str,
+        *,
+        mode: Mode,
+        health: PlatformHealth,
+        stop: asyncio.Event,
+        poll_timeout: int = 10,
+        hold_capacity: int = HOLD_CAPACITY,
+        retry_delays: tuple[float, float] = (1.0, 60.0),
+    ) -> None:
+        self.mode = mode
+        self.health = health
+        self.stop = stop
+        self.poll_timeout = poll_timeout
+        self.hold_capacity = hold_capacity
+        self.retry_delays = retry_delays
+        self.application = None
+        if mode == "send":
+            section = services.config.telegram
+            self.bot: Bot = Bot(
+                token,
+                base_url=section.base_url,
+                base_file_url=section.base_file_url,
+                request=ObservedRequest(health, connection_pool_size=16),
+            )
+        else:
+            self.application = build_application(services, token, polling=mode == "polling", health=health)
+            self.application.bot_data["requeue"] = self.requeue
+            self.bot = self.application.bot
+        self.transport = TelegramTransport(self.bot)
+        self._held: deque[Update] = deque()
+        self._replays: OrderedDict[int, int] = OrderedDict()
+        self._initialized = False
+        self._post_init_done = False
+        self._task: asyncio.Task[None] | None = None
+        self._last_polling_error = ""
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Start in the background; returns at once, whether Telegram answers or not."""
+        first, longest = self.retry_delays
+        self._task = asyncio.create_task(
+            keep_reachable(
+                self.health, self.stop, start=self._start_once,
+                probe=None if self.mode == "polling" else self._probe,  # polling retries by itself
+                on_ok=self._flush, first_delay=first, longest_delay=longest,
+            ),
+            name="telegram-supervisor",
+        )  # fmt: skip
+
+    async def close(self) -> None:
+        """Stop polling, answer what is queued, shut the application down."""
+        if self._task is not None:
+            await asyncio.wait({self._task}, timeout=1.0)  # it ends by itself once `stop` is set...
+            if not self._task.done():
+                self._task.cancel()  # ...unless it is in the middle of a start attempt
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        if self._held:
+            log.warning("telegram: %d held update(s) not answered at shutdown", len(self._held))
+        app = self.application
+        if app is None:
+            with contextlib.suppress(Exception):
+                await self.bot.shutdown()
+            return
+        if app.updater is not None and app.updater.running:
+            await app.updater.stop()
+        if app.running:
+            await app.stop()  # answers what is left in update_queue first
+        if self._initialized:
+            await app.shutdown()
+            if app.post_shutdown is not None:
+                await app.post_shutdown(app)
+        else:
+            with contextlib.suppress(Exception):
+                await app.bot.shutdown()  # the HTTP clients opened by a failed start
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+    async def _start_once(self) -> None:
+        try:
+            if self.application is None:
+                await self.bot.initialize()  # getMe
+                return
+            app = self.application
+            await app.initialize()  # getMe
+            self._initialized = True
+            if not self._post_init_done and app.post_init is not None:
+                await app.post_init(app)  # the command menus
+            self._post_init_done = True
+            if not app.running:
+                await app.start()
+            if app.updater is not None and not app.updater.running:
+                await app.updater.start_polling(
+                    poll_interval=0, timeout=timedelta(seconds=self.poll_timeout),
+                    allowed_updates=list(ALLOWED_UPDATES), error_callback=self._polling_error,
+                )  # fmt: skip
+        except InvalidToken:
+            raise TokenRejected(TOKEN_REJECTED) from None
+
+    async def _probe(self) -> None:
+        try:
+            await self.bot.get_me()
+        except InvalidToken:
+            raise TokenRejected(TOKEN_REJECTED) from None
+
+    def _polling_error(self, exc: TelegramError) -> None:
+        # The Updater retries getUpdates by itself (backoff up to 30 s) and calls this on
+        # every failure. Network trouble is already in `health`; anything else (409: a
+        # webhook is set or another poller runs) is logged when it changes, not each time.
+        if isinstance(exc, NetworkError) and not isinstance(exc, BadRequest):
+            return
+        text = f"{type(exc).__name__}: {exc}"
+        if text != self._last_polling_error:
+            self._last_polling_error = text
+            log.warning("telegram: getUpdates failed (%s); retrying", text)
+
+    # -- updates -----------------------------------------------------------------------
+
+    @property
+    def held(self) -> int:
+        return len(self._held)
+
+    def queue_size(self) -> int:
+        return self.held + (self.application.update_queue.qsize() if self.application is not None else 0)
+
+    def accepts(self) -> bool:
+        """Can a webhook update be taken now? (Not when disabled, nor with the hold full.)"""
+        return self.health.state != DISABLED and len(self._held) < self.hold_capacity
+
+    def submit(self, update: Update) -> None:
+        """Take a webhook update (after `accepts`): answered now, or held until Telegram answers."""
+        assert self.application is not None
+        if self.health.ok and self.application.running and not self._held:
+            self.application.update_queue.put_nowait(update)
+        else:
+            self._held.append(update)
+
+    def requeue(self, update: object) -> bool:
+        """An answer failed on the network: hold the update for another try (a few at most)."""
+        if not isinstance(update, Update) or self.health.state == DISABLED or len(self._held) >= self.hold_capacity:
+            return False
+        tries = self._replays.get(update.update_id, 0)
+        if tries >= MAX_REPLAYS:
+            return False
+        self._replays[update.update_id] = tries + 1
+        while len(self._replays) > self.hold_capacity:
+            self._replays.popitem(last=False)
+        self._held.append(update)
+        if self.health.ok:  # no state change will come to flush it: try again shortly
+            asyncio.get_running_loop().call_later(REPLAY_DELAY, self._flush)
+        return True
+
+    def _flush(self) -> None:
+        app = self.application
+        if app is None or not self._held:
+            return
+        moved = 0
+        while self._held and self.health.ok and app.running:
+            app.update_queue.put_nowait(self._held.popleft())
+            moved += 1
+        if moved:
+            log.info("telegram: %d held update(s) handed over for answering", moved)
+
+    # -- webhook registration ----------------------------------------------------------
+
+    async def set_webhook(self, url: str, secret: str) -> None:
+        await self.bot.set_webhook(url=url, secret_token=secret, allowed_updates=list(ALLOWED_UPDATES))
