@@ -22,6 +22,7 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Literal
 
 log = logging.getLogger(__name__)
 
@@ -212,6 +213,69 @@ async def keep_reachable(
             continue
         started = True
         health.reachable()
+
+
+async def end_task(task: asyncio.Task[None], grace: float | None) -> None:
+    """Let a background task end by itself (its stop event is set) within `grace` seconds,
+    then cancel it; `grace=None` waits as long as it takes. Its failure is logged, not raised."""
+    if grace is None:
+        await asyncio.wait({task})
+    elif grace > 0:
+        await asyncio.wait({task}, timeout=grace)
+    if not task.done():
+        if grace:
+            log.warning("%s did not stop within %.0f s; cancelled", task.get_name(), grace)
+        task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    if not task.cancelled() and task.exception() is not None:
+        log.error("%s failed: %s", task.get_name(), describe_error(task.exception()))  # type: ignore[arg-type]
+
+
+class SupervisedPlatform:
+    """What every platform shares: its mode, its health, the process's stop event, and one
+    background task (`_run`) that starts it and keeps it going; `close` ends that task."""
+
+    name = "platform"
+
+    def __init__(
+        self,
+        *,
+        mode: Literal["polling", "webhook", "send"],
+        health: PlatformHealth,
+        stop: asyncio.Event,
+        retry_delays: tuple[float, float],
+    ) -> None:
+        self.mode = mode
+        self.health = health
+        self.stop = stop
+        self.retry_delays = retry_delays  # first and longest wait between attempts to reach it
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Start in the background; returns at once, whether the platform answers or not."""
+        self._task = asyncio.create_task(self._run(), name=f"{self.name}-platform")
+
+    async def _run(self) -> None:
+        raise NotImplementedError
+
+    def _keep_reachable(
+        self,
+        start: Callable[[], Awaitable[None]],
+        probe: Callable[[], Awaitable[None]] | None,
+        on_ok: Callable[[], None] | None = None,
+    ) -> Awaitable[None]:
+        first, longest = self.retry_delays
+        return keep_reachable(
+            self.health, self.stop, start=start, probe=probe, on_ok=on_ok, first_delay=first, longest_delay=longest
+        )
+
+    async def close(self, grace: float | None = 1.0) -> None:
+        """End the background task: it stops by itself once `stop` is set, unless it is in the
+        middle of a start attempt (cancelled after `grace` seconds; None: wait)."""
+        if self._task is not None:
+            await end_task(self._task, grace)
+            self._task = None
 
 
 def describe_error(exc: BaseException) -> str:

@@ -32,8 +32,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from bot.config import DATA_DIR, SECRET_VARIABLES, Config, ConfigError, load_config, require_secret
+from bot.health import DISABLED, DatabaseProbe, PlatformHealth, SenderStatus, describe_error, end_task
 from bot.storage import MigrationError
-from bot.health import DISABLED, DatabaseProbe, PlatformHealth, SenderStatus, describe_error
 from bot.redaction import redact_tokens_in_logs
 
 if TYPE_CHECKING:
@@ -201,10 +201,13 @@ class Runtime:
 
         return ZaloPlatform(self.services, token, force=self.force, **common)
 
-    async def start_platforms(self) -> None:
-        """Each platform starts in the background: this returns at once, reachable or not."""
+    async def go_live(self) -> None:
+        """Start the platforms (each in the background: this returns at once, reachable or
+        not), their announcement senders, and the stop signals."""
         for platform in self.platforms.values():
             await platform.start()
+        self.start_senders()
+        self.install_signals()
 
     async def start_web(
         self, secret: str, *, host: str | None = None, port: int | None = None, zalo_shards: int = 8,
@@ -244,7 +247,7 @@ class Runtime:
                 ),
                 name=f"{name}-sender",
             )  # fmt: skip
-            self.stack.push_async_callback(_finish, task, SENDER_STOP_SECONDS)
+            self.stack.push_async_callback(end_task, task, SENDER_STOP_SECONDS)
 
     def register_webhooks(self, public_url: str, secret: str) -> None:
         """Register each platform's webhook once it answers (in the background)."""
@@ -253,7 +256,7 @@ class Runtime:
         base = public_url.rstrip("/")
         for name, platform in self.platforms.items():
             task = asyncio.create_task(self._register(platform, base + WEBHOOK_PATHS[name], secret))
-            self.stack.push_async_callback(_finish, task, 0.0)
+            self.stack.push_async_callback(end_task, task, 0.0)
 
     async def _register(self, platform: Platform, url: str, secret: str) -> None:
         health = platform.health
@@ -318,20 +321,6 @@ class Runtime:
         return 0
 
 
-async def _finish(task: asyncio.Task[None], seconds: float) -> None:
-    """Let a background task end by itself (the stop event is set), then cancel it."""
-    if seconds > 0:
-        await asyncio.wait({task}, timeout=seconds)
-    if not task.done():
-        if seconds > 0:
-            log.warning("%s did not stop within %.0f s; cancelled", task.get_name(), seconds)
-        task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
-    if not task.cancelled() and task.exception() is not None:
-        log.error("%s failed: %s", task.get_name(), describe_error(task.exception()))  # type: ignore[arg-type]
-
-
 # -- the long-running commands ----------------------------------------------------------
 
 
@@ -339,28 +328,22 @@ def _tokens(runtime: Runtime) -> dict[str, str | None]:
     return {name: runtime.secret(variable) for name, variable in PLATFORMS.items()}
 
 
-async def telegram_command(runtime: Runtime, args: argparse.Namespace) -> int:
-    """`ocop-bot telegram`: long polling, and the Telegram announcement sender."""
-    async with runtime.starting():
-        token = runtime.require("TELEGRAM_BOT_TOKEN")
-        await runtime.open_services()
-        runtime.add_platforms({"telegram": token}, mode="polling")
-        await runtime.start_platforms()
-        runtime.start_senders()
-        runtime.install_signals()
-    return await runtime.run_until_stopped()
+def polling_command(name: str) -> Command:
+    """`ocop-bot telegram` / `ocop-bot zalo`: long polling, and that platform's announcement sender."""
+
+    async def command(runtime: Runtime, args: argparse.Namespace) -> int:
+        async with runtime.starting():
+            token = runtime.require(PLATFORMS[name])
+            await runtime.open_services()
+            runtime.add_platforms({name: token}, mode="polling")
+            await runtime.go_live()
+        return await runtime.run_until_stopped()
+
+    return command
 
 
-async def zalo_command(runtime: Runtime, args: argparse.Namespace) -> int:
-    """`ocop-bot zalo`: long polling, and the Zalo announcement sender."""
-    async with runtime.starting():
-        token = runtime.require("ZALO_BOT_TOKEN")
-        await runtime.open_services()
-        runtime.add_platforms({"zalo": token}, mode="polling")
-        await runtime.start_platforms()
-        runtime.start_senders()
-        runtime.install_signals()
-    return await runtime.run_until_stopped()
+telegram_command = polling_command("telegram")
+zalo_command = polling_command("zalo")
 
 
 async def serve_command(runtime: Runtime, args: argparse.Namespace) -> int:
@@ -380,12 +363,10 @@ async def serve_command(runtime: Runtime, args: argparse.Namespace) -> int:
         await runtime.open_services()
         runtime.add_platforms(tokens, mode="webhook")
         await runtime.start_web(secret)  # listening before any platform is asked anything
-        await runtime.start_platforms()
-        runtime.start_senders()
+        await runtime.go_live()
         if public_url:
             # After we listen: Zalo may probe the URL while registering it.
             runtime.register_webhooks(public_url, secret)
-        runtime.install_signals()
     return await runtime.run_until_stopped()
 
 
@@ -397,9 +378,7 @@ async def sender_command(runtime: Runtime, args: argparse.Namespace) -> int:
             raise ConfigError("TELEGRAM_BOT_TOKEN and ZALO_BOT_TOKEN are both unset: the sender needs at least one")
         await runtime.open_services()
         runtime.add_platforms(tokens, mode="send")
-        await runtime.start_platforms()
-        runtime.start_senders()
-        runtime.install_signals()
+        await runtime.go_live()
     return await runtime.run_until_stopped()
 
 

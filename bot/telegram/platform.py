@@ -18,13 +18,12 @@ import contextlib
 import logging
 from collections import OrderedDict, deque
 from datetime import timedelta
-from types import TracebackType
-from typing import Literal, Self
+from typing import Any
 
 from telegram import Bot, Update
 from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
 
-from bot.health import DISABLED, PlatformHealth, TokenRejected, keep_reachable
+from bot.health import DISABLED, SupervisedPlatform, TokenRejected
 from bot.services import Services
 from bot.telegram.app import ALLOWED_UPDATES, build_application
 from bot.telegram.network import TOKEN_REJECTED, ObservedRequest
@@ -32,13 +31,12 @@ from bot.transports import TelegramTransport
 
 log = logging.getLogger(__name__)
 
-Mode = Literal["polling", "webhook", "send"]
 HOLD_CAPACITY = 10_000  # updates held while Telegram is unreachable; beyond this the webhook answers 503
 MAX_REPLAYS = 3  # times one update is handed back after its answer failed on the network
 REPLAY_DELAY = 1.0  # seconds before a failed update is retried when Telegram already looks fine
 
 
-class TelegramPlatform:
+class TelegramPlatform(SupervisedPlatform):
     name = "telegram"
 
     def __init__(
@@ -46,30 +44,24 @@ class TelegramPlatform:
         services: Services,
         token: str,
         *,
-        mode: Mode,
-        health: PlatformHealth,
-        stop: asyncio.Event,
         poll_timeout: int = 10,
         hold_capacity: int = HOLD_CAPACITY,
-        retry_delays: tuple[float, float] = (1.0, 60.0),
+        **common: Any,  # mode, health, stop, retry_delays: see SupervisedPlatform
     ) -> None:
-        self.mode = mode
-        self.health = health
-        self.stop = stop
+        super().__init__(**common)
         self.poll_timeout = poll_timeout
         self.hold_capacity = hold_capacity
-        self.retry_delays = retry_delays
         self.application = None
-        if mode == "send":
+        if self.mode == "send":
             section = services.config.telegram
             self.bot: Bot = Bot(
                 token,
                 base_url=section.base_url,
                 base_file_url=section.base_file_url,
-                request=ObservedRequest(health, connection_pool_size=16),
+                request=ObservedRequest(self.health, connection_pool_size=16),
             )
         else:
-            self.application = build_application(services, token, polling=mode == "polling", health=health)
+            self.application = build_application(services, token, polling=self.mode == "polling", health=self.health)
             self.application.bot_data["requeue"] = self.requeue
             self.bot = self.application.bot
         self.transport = TelegramTransport(self.bot)
@@ -77,32 +69,17 @@ class TelegramPlatform:
         self._replays: OrderedDict[int, int] = OrderedDict()
         self._initialized = False
         self._post_init_done = False
-        self._task: asyncio.Task[None] | None = None
         self._last_polling_error = ""
 
     # -- lifecycle ---------------------------------------------------------------------
 
-    async def start(self) -> None:
-        """Start in the background; returns at once, whether Telegram answers or not."""
-        first, longest = self.retry_delays
-        self._task = asyncio.create_task(
-            keep_reachable(
-                self.health, self.stop, start=self._start_once,
-                probe=None if self.mode == "polling" else self._probe,  # polling retries by itself
-                on_ok=self._flush, first_delay=first, longest_delay=longest,
-            ),
-            name="telegram-supervisor",
-        )  # fmt: skip
+    async def _run(self) -> None:
+        polling = self.mode == "polling"  # then the Updater retries getUpdates by itself: no probe
+        await self._keep_reachable(self._start_once, None if polling else self._probe, on_ok=self._flush)
 
-    async def close(self) -> None:
+    async def close(self, grace: float | None = 1.0) -> None:
         """Stop polling, answer what is queued, shut the application down."""
-        if self._task is not None:
-            await asyncio.wait({self._task}, timeout=1.0)  # it ends by itself once `stop` is set...
-            if not self._task.done():
-                self._task.cancel()  # ...unless it is in the middle of a start attempt
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await super().close(grace)
         if self._held:
             log.warning("telegram: %d held update(s) not answered at shutdown", len(self._held))
         app = self.application
@@ -121,15 +98,6 @@ class TelegramPlatform:
         else:
             with contextlib.suppress(Exception):
                 await app.bot.shutdown()  # the HTTP clients opened by a failed start
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.close()
 
     async def _start_once(self) -> None:
         try:

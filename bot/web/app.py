@@ -34,6 +34,7 @@ TELEGRAM_SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ZALO_SECRET_HEADER = "X-Bot-Api-Secret-Token"
 TELEGRAM_PATH = "/telegram/webhook"
 ZALO_PATH = "/zalo/webhook"
+MAX_REPLAYS = 3  # times a Zalo update is tried again after Zalo failed to take its answer
 
 
 class ZaloWebhook:
@@ -58,15 +59,27 @@ class ZaloWebhook:
     async def _process(self, update: ZaloUpdate) -> None:
         # While Zalo is unreachable the answer could not be sent: wait (the queues fill up
         # and further deliveries get 503, so Zalo retries them) and answer once it is back.
-        if self.health is not None and not await self.health.wait_usable(self.stop):
-            log.warning("zalo: message %s not answered: stopping while Zalo is unreachable", update.message_id)
+        if not await self._usable(update):
             return
         # Claimed in the worker, not the request: a 503 (queue full) must leave the id
         # unclaimed, so the platform's retry is still answered.
         if not await self.bot.services.repo.claim_update("zalo", update.message_id):
             log.info("zalo: message %s delivered again; skipped", update.message_id)
             return
-        await handle_safely(self.bot, update)
+        for attempt in range(MAX_REPLAYS + 1):
+            last = self.health is None or attempt == MAX_REPLAYS
+            if await handle_safely(self.bot, update, quiet_outage=not last) or last:
+                return
+            # Zalo did not answer: try again once it is back (a reply in several parts may
+            # then repeat its first parts; better than no answer).
+            if not await self._usable(update):
+                return
+
+    async def _usable(self, update: ZaloUpdate) -> bool:
+        if self.health is None or await self.health.wait_usable(self.stop):
+            return True
+        log.warning("zalo: message %s not answered: stopping while Zalo is unreachable", update.message_id)
+        return False
 
 
 @dataclass

@@ -12,12 +12,10 @@ Only a rejected token (401 to getMe or getUpdates) disables the platform.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from types import TracebackType
-from typing import Literal, Self
+from typing import Any
 
-from bot.health import PlatformHealth, TokenRejected, describe_error, keep_reachable
+from bot.health import SupervisedPlatform, TokenRejected, describe_error
 from bot.services import Services
 from bot.transports import ZaloTransport
 from bot.zalo.adapter import ZaloBot
@@ -27,12 +25,11 @@ from bot.zalo.polling import EXIT_TOKEN_REJECTED, poll_forever
 
 log = logging.getLogger(__name__)
 
-Mode = Literal["polling", "webhook", "send"]
 TOKEN_REJECTED = "ZALO_BOT_TOKEN was rejected by Zalo (401): check the token"
 TOKEN_CHECKS = frozenset({"getMe", "getUpdates"})
 
 
-class ZaloPlatform:
+class ZaloPlatform(SupervisedPlatform):
     name = "zalo"
 
     def __init__(
@@ -40,23 +37,16 @@ class ZaloPlatform:
         services: Services,
         token: str,
         *,
-        mode: Mode,
-        health: PlatformHealth,
-        stop: asyncio.Event,
         force: asyncio.Event | None = None,
         timeout: float = 10.0,
-        retry_delays: tuple[float, float] = (1.0, 60.0),
+        **common: Any,  # mode, health, stop, retry_delays: see SupervisedPlatform
     ) -> None:
-        self.mode = mode
-        self.health = health
-        self.stop = stop
+        super().__init__(**common)
         self.force = force or asyncio.Event()
-        self.retry_delays = retry_delays
         self.poll_timeout = services.config.zalo.poll_timeout
         self.client = ZaloClient(token, services.config.zalo.base_url, timeout=timeout, observer=self._observe)
         self.bot = ZaloBot(services, self.client)
         self.transport = ZaloTransport(self.client)
-        self._task: asyncio.Task[None] | None = None
 
     def _observe(self, method: str, error: ZaloError | None) -> None:
         if isinstance(error, ZaloUnauthorized):
@@ -69,40 +59,16 @@ class ZaloPlatform:
 
     # -- lifecycle ---------------------------------------------------------------------
 
-    async def start(self) -> None:
-        """Start in the background; returns at once, whether Zalo answers or not."""
+    async def _run(self) -> None:
         if self.mode == "polling":
-            self._task = asyncio.create_task(self._poll(), name="zalo-poller")
-            return
-        first, longest = self.retry_delays
-        self._task = asyncio.create_task(
-            keep_reachable(
-                self.health, self.stop, start=self._probe, probe=self._probe,
-                first_delay=first, longest_delay=longest,
-            ),
-            name="zalo-supervisor",
-        )  # fmt: skip
+            await self._poll()  # the poll loop retries by itself
+        else:
+            await self._keep_reachable(self._probe, self._probe)
 
-    async def close(self) -> None:
-        if self._task is not None:
-            if self.mode != "polling":
-                await asyncio.wait({self._task}, timeout=1.0)
-                if not self._task.done():
-                    self._task.cancel()  # in the middle of a getMe
-            # Polling: the poll in flight finishes (see bot.zalo.polling) unless `force` is set.
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+    async def close(self, grace: float | None = 1.0) -> None:
+        # Polling: the poll in flight finishes (see bot.zalo.polling) unless `force` is set.
+        await super().close(None if self.mode == "polling" else grace)
         await self.client.close()
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.close()
 
     async def _probe(self) -> None:
         try:

@@ -18,7 +18,14 @@ import logging
 from bot.health import Backoff, PlatformHealth, sleep_unless
 from bot.zalo.adapter import ZaloBot
 from bot.zalo.client import ZaloClient
-from bot.zalo.errors import ZaloBadRequest, ZaloError, ZaloRateLimited, ZaloUnauthorized
+from bot.zalo.errors import (
+    ZaloBadRequest,
+    ZaloError,
+    ZaloNetworkError,
+    ZaloRateLimited,
+    ZaloServerError,
+    ZaloUnauthorized,
+)
 from bot.zalo.types import ZaloUpdate
 
 log = logging.getLogger(__name__)
@@ -94,13 +101,26 @@ async def poll_forever(
     return 0
 
 
-async def handle_safely(bot: ZaloBot, update: ZaloUpdate, stop: asyncio.Event | None = None) -> None:
-    """Answer one update; log any failure instead of raising (shared with the webhook workers)."""
+async def handle_safely(
+    bot: ZaloBot, update: ZaloUpdate, stop: asyncio.Event | None = None, *, quiet_outage: bool = False
+) -> bool:
+    """Answer one update; log any failure instead of raising (shared with the webhook workers).
+
+    Returns False when Zalo did not answer (network, 5xx): the caller may try again once
+    Zalo is back; `quiet_outage` leaves that case to the platform's health to report.
+    """
     try:
         await bot.handle(update)
     except ZaloRateLimited as exc:
         log.warning("zalo: rate limited while answering %s (%s)", update.message_id, exc)
         if stop is not None:
             await sleep_unless(stop, min(exc.retry_after or 1.0, bot.max_retry_after))
+    except (ZaloNetworkError, ZaloServerError) as exc:
+        if not quiet_outage:
+            log.exception("zalo: answering message %s in chat %s failed", update.message_id, update.chat_id)
+        else:
+            log.info("zalo: answering message %s failed (%s)", update.message_id, exc)
+        return False
     except Exception:
         log.exception("zalo: answering message %s in chat %s failed", update.message_id, update.chat_id)
+    return True

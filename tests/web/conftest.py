@@ -82,7 +82,6 @@ async def serving(
     shards: int = 8,
     capacity: int = 256,
     telegram_base_url: str | None = None,
-    senders: bool = False,
     ready: bool = True,
     broadcast: BroadcastSection | None = None,
 ) -> AsyncIterator[Served]:
@@ -111,9 +110,7 @@ async def serving(
             {"telegram": env.get("TELEGRAM_BOT_TOKEN"), "zalo": env.get("ZALO_BOT_TOKEN")}, mode="webhook"
         )
         web = await runtime.start_web(SECRET, host="127.0.0.1", port=0, zalo_shards=shards, zalo_capacity=capacity)
-        await runtime.start_platforms()
-        if senders:
-            runtime.start_senders()
+        await runtime.go_live()  # platforms, announcement senders, signals: all that serve starts
         if ready:
             await wait_until_ok(runtime, 10.0)
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{web.port}", timeout=10.0) as http:

@@ -224,7 +224,7 @@ async def test_telegram_going_down_mid_run_holds_updates_and_pauses_announcement
     monkeypatch.setenv("PTB_TIMEDELTA", "true")
     # Two attempts per delivery: the old sender marked them failed within ~1 s of an outage.
     broadcast = BroadcastSection(telegram_rate=50, max_attempts=2)
-    async with serving(tmp_path, telegram=fake_telegram, senders=True, broadcast=broadcast) as served:
+    async with serving(tmp_path, telegram=fake_telegram, broadcast=broadcast) as served:
         repo = served.services.repo
         subscribers, _ = await asyncio.to_thread(add_subscribers, served.services.config.database_path, 10, 0)
 
@@ -253,3 +253,19 @@ async def test_telegram_going_down_mid_run_holds_updates_and_pauses_announcement
         assert counts["sent"] == 10 and counts["failed"] == 0
         assert len(fake_telegram.messages_to(4245)) == 1
         assert (await served.http.get("/healthz")).json()["platforms"]["telegram"] == "ok"
+
+
+async def test_zalo_webhook_update_is_answered_after_zalo_fails_to_take_the_answer(
+    tmp_path: Path, fake_zalo: FakeZalo, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with serving(tmp_path, zalo=fake_zalo) as served:
+        fake_zalo.fail("sendMessage", 500, http_status=500)  # the answer is refused once...
+        fake_zalo.fail("getMe", 500, times=2, http_status=500)  # ...and Zalo stays down a little
+        response = await served.http.post("/zalo/webhook", json=zalo_event("z3", "mật ong", "m3"), headers=ZALO_HEADER)
+        assert response.status_code == 200
+        [answer] = await fake_zalo.wait_for_messages("z3", 1, timeout=10)
+        assert "1. " in answer
+        await asyncio.sleep(0.3)
+        assert len(fake_zalo.messages_to("z3")) == 1
+        assert "zalo: reachable again" in caplog.text
+        assert (await served.http.get("/healthz")).json()["platforms"]["zalo"] == "ok"
