@@ -25,6 +25,8 @@ import os
 import signal
 import sqlite3
 import sys
+import threading
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import AsyncExitStack
 from datetime import date
@@ -76,6 +78,30 @@ def configure_logging(verbose: bool) -> None:
 
 def main(args: argparse.Namespace, command: Command) -> int:
     """Run one subcommand from parsed arguments; returns the exit status."""
+    threads_before = set(threading.enumerate())
+    status = _main(args, command)
+    _exit_if_threads_linger(threads_before, status)
+    return status
+
+
+def _exit_if_threads_linger(before: set[threading.Thread], status: int, grace: float = 2.0) -> None:
+    """Never hang at exit: a non-daemon thread left running (e.g. a database connection that a
+    failed start did not close) would keep the interpreter alive after `main` returns."""
+    deadline = time.monotonic() + grace
+    for thread in set(threading.enumerate()) - before:
+        if not thread.daemon:
+            thread.join(max(0.0, deadline - time.monotonic()))
+    lingering = [t.name for t in set(threading.enumerate()) - before if not t.daemon and t.is_alive()]
+    if lingering:
+        log.debug("threads still running at exit: %s", ", ".join(lingering))
+        logging.shutdown()
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        os._exit(status)
+
+
+def _main(args: argparse.Namespace, command: Command) -> int:
     configure_logging(args.verbose)
     # Before anything can log: the tokens sit in request URLs, which httpx logs at INFO.
     remove_redaction = redact_tokens_in_logs(*(os.environ.get(name, "").strip() for name in SECRET_VARIABLES))
@@ -284,7 +310,7 @@ class Runtime:
             if self.stop.is_set():
                 self.force.set()
                 return
-            log.warning("stop requested; shutting down (signal again to stop at once)")
+            log.warning("stop requested; shutting down")
             self.stop.set()
 
         installed = []

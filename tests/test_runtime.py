@@ -55,6 +55,16 @@ async def test_failed_start_after_the_database_is_open_closes_it(
     assert repo.db._closed
 
 
+def test_corrupt_database_is_one_line_and_a_prompt_exit(tmp_path: Path) -> None:
+    db = tmp_path / "ocop.sqlite3"
+    db.write_bytes(b"not a database, just some bytes " * 200)
+    started = time.monotonic()
+    result = run_cli("ask", "mật ong", db=db, timeout=20)  # the old code printed the error, then hung
+    assert time.monotonic() - started < 10
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == ["ocop-bot: file is not a database"]
+
+
 def test_verbose_sender_never_logs_the_tokens(tmp_path: Path) -> None:
     with FakeTelegram() as telegram, FakeZalo(ZALO_TOKEN) as zalo:
         write_config(tmp_path, zalo=zalo, telegram=telegram)
