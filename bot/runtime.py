@@ -35,8 +35,8 @@ from typing import TYPE_CHECKING, Literal
 
 from bot.config import DATA_DIR, SECRET_VARIABLES, Config, ConfigError, load_config, require_secret
 from bot.health import DISABLED, DatabaseProbe, PlatformHealth, SenderStatus, describe_error, end_task
-from bot.storage import MigrationError
 from bot.redaction import redact_tokens_in_logs
+from bot.storage import MigrationError
 
 if TYPE_CHECKING:
     from bot.services import Services
