@@ -94,11 +94,15 @@ def _exit_if_threads_linger(before: set[threading.Thread], status: int, grace: f
     lingering = [t.name for t in set(threading.enumerate()) - before if not t.daemon and t.is_alive()]
     if lingering:
         log.debug("threads still running at exit: %s", ", ".join(lingering))
-        logging.shutdown()
-        for stream in (sys.stdout, sys.stderr):
-            with contextlib.suppress(Exception):
-                stream.flush()
-        os._exit(status)
+        _hard_exit(status)
+
+
+def _hard_exit(status: int) -> None:
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(status)
 
 
 def _main(args: argparse.Namespace, command: Command) -> int:

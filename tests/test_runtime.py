@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import signal
+import threading
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from bot.runtime import _exit_if_threads_linger
 from bot.services import build_services
 from bot.storage import Repository
 from tests.conftest import make_config, run_cli
@@ -55,14 +57,23 @@ async def test_failed_start_after_the_database_is_open_closes_it(
     assert repo.db._closed
 
 
-def test_corrupt_database_is_one_line_and_a_prompt_exit(tmp_path: Path) -> None:
-    db = tmp_path / "ocop.sqlite3"
-    db.write_bytes(b"not a database, just some bytes " * 200)
-    started = time.monotonic()
-    result = run_cli("ask", "mật ong", db=db, timeout=20)  # the old code printed the error, then hung
-    assert time.monotonic() - started < 10
-    assert result.returncode == 1
-    assert result.stderr.strip().splitlines() == ["ocop-bot: file is not a database"]
+def test_a_thread_left_running_cannot_keep_the_process_alive(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A safety net under every command: whatever a failed start forgets to close (an
+    # aiosqlite connection runs in a non-daemon thread), the process still exits.
+    exits: list[int] = []
+    monkeypatch.setattr("bot.runtime._hard_exit", exits.append)
+    before = set(threading.enumerate())
+    release = threading.Event()
+    forgotten = threading.Thread(target=release.wait, name="forgotten", daemon=False)
+    forgotten.start()
+    try:
+        _exit_if_threads_linger(before, 1, grace=0.1)
+    finally:
+        release.set()
+        forgotten.join()
+    assert exits == [1]
+    _exit_if_threads_linger(before, 0, grace=0.1)  # nothing left: returns normally
+    assert exits == [1]
 
 
 def test_verbose_sender_never_logs_the_tokens(tmp_path: Path) -> None:
