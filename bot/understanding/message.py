@@ -121,6 +121,8 @@ class Understander:
             intents = [intent for _, intent in sorted(clause.intents)]
             if "list" in intents:  # "có loại trà túi lọc nào OCOP không": which ones, not one's stars
                 intents = [i for i in intents if i not in ("real_or_fake", "stars")]
+            if "online" in intents:  # "mua online ở đâu": the online shops answer the where
+                intents = [i for i in intents if i != "where_to_buy"]
             business = [CLAIM_INTENTS.get(i, i) for i in intents if i not in self.lexicon.smalltalk]
             result.smalltalk += [i for i in intents if i in self.lexicon.smalltalk]
             if not business and clause.has_content:
