@@ -42,4 +42,4 @@ async def set_language(ctx: Context, lang: str) -> list[Reply]:
         return await language_menu(ctx)
     await ctx.services.repo.set_user_language(ctx.request.platform, ctx.request.user_id, lang)
     ctx.lang = lang
-    return [Reply(ctx.t("lang.set"), main_menu(ctx), language=lang)]
+    return [Reply(ctx.t("lang.set"), main_menu(ctx), language=lang, kind="language")]

@@ -53,6 +53,7 @@ class Lexicon:
     filler_marks: dict[str, frozenset[str]] = field(default_factory=dict)
     filler_plain: frozenset[str] = frozenset()  # one-word fillers also written without marks ("ko")
     pointers: frozenset[tuple[str, ...]] = frozenset()  # "sp đó", "it": about the thing named before
+    openers: frozenset[str] = frozenset()  # one-word openers and particles around a command word
 
     @property
     def max_phrase(self) -> int:
@@ -125,6 +126,12 @@ class Lexicon:
             filler_marks={word: frozenset(keys) for word, keys in marks.items()},
             filler_plain=frozenset(plain),
             pointers=pointers,
+            openers=frozenset(
+                fold(item)
+                for key in ("openers", "particles")
+                for item in filler_lists.get(key, [])
+                if " " not in fold(item)
+            ),
         )
 
 

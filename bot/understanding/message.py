@@ -149,10 +149,16 @@ class Understander:
         stripped = text.strip().lower()
         if stripped in lex.whole_message:
             return lex.whole_message[stripped]
-        tokens = folded.split()
-        core = [t for t in tokens if (t,) not in lex.fillers]
-        if core and len(core) < len(tokens):
-            return lex.whole_message.get(" ".join(core))
+        words_ = folded.split()  # openers before and particles after: "ad ơi đăng ký nhé"
+        for start in range(len(words_)):
+            if start and words_[start - 1] not in lex.openers:
+                break
+            for end in range(len(words_), start, -1):
+                if end < len(words_) and words_[end] not in lex.openers:
+                    break
+                found = lex.whole_message.get(" ".join(words_[start:end]))
+                if found:
+                    return found
         return None
 
     def _read_cjk(self, text: str) -> tuple[str, bool, bool]:
