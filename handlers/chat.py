@@ -196,7 +196,7 @@ async def _search(ctx: Context, intent: str, subject: Subject, original: str) ->
         shown = ctx.t("place.city", name=area) if city and result.query.place.district else area
         note = Reply(ctx.t("lists.none_from_area", area=shown), language=ctx.lang, kind="list")
         return [note, *await places.for_subject(ctx, subject.text)]
-    key = None if intent in ("product", "list") else "search.which"
+    key = None if intent in ("product", "list") or subject.state == "listing" else "search.which"
     return await products.search(ctx, subject.text, echo=original, heading_key=key)
 
 

@@ -20,11 +20,11 @@ def main_menu(ctx: Context) -> tuple[Choice, ...]:
 
 async def start(ctx: Context) -> list[Reply]:
     total = len(ctx.snapshot.catalogue.products)
-    return [Reply(ctx.t("start.greeting", total=total), main_menu(ctx), language=ctx.lang)]
+    return [Reply(ctx.t("start.greeting", total=total), main_menu(ctx), language=ctx.lang, kind="help")]
 
 
 async def help_(ctx: Context) -> list[Reply]:
-    return [Reply(ctx.t(f"help.{ctx.request.platform}"), main_menu(ctx), language=ctx.lang)]
+    return [Reply(ctx.t(f"help.{ctx.request.platform}"), main_menu(ctx), language=ctx.lang, kind="help")]
 
 
 async def language_menu(ctx: Context) -> list[Reply]:

@@ -28,7 +28,7 @@ def status(ctx: Context, product: Product) -> Reply:
 
 def several(ctx: Context, found: list[Product]) -> Reply:
     """Several products share the name: each one's certificate."""
-    lines = [ctx.t("stars.several", n=len(found))]
+    lines = [ctx.t("validity.several", n=len(found))]
     for product in found:
         lines.append(f"• {render.short_line(ctx, product)}: {render.certificate_text(ctx, product)}")
     choices = tuple(Choice(render.short_line(ctx, p), f"p:{p.id}") for p in found)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from bot.search.query import tokenize
 from bot.text import accent_key, fold, nfc, words
+from bot.understanding.language import detect_language
 from bot.understanding.lexicon import Lexicon, cjk_token, intent_token
 
 # "đâuuuu" -> "đâu", "nhaaa" -> "nha"; a word that is only the run ("zzz") stays as typed.
@@ -26,6 +27,7 @@ _HANGUL_PARTICLES = set("은는이가을를에서도요의로와과고죠네")
 _CJK_STARS_RE = re.compile(r"([1-5])\s*(?:颗星|星级|星|성급|성|스타|개)")
 _OCOP_WHAT_RE = re.compile(r"ocop\s*(?:是什么|是啥|什么意思|是什么意思|[이가]?\s*뭐|[이가]?\s*무엇)", re.IGNORECASE)
 STAR_WORDS = {"sao", "star", "stars"}
+_AMOUNT_RE = re.compile(r"\d+(?:kg|g|gr|gam|ml|l|lit|lo|hop|goi|chai|tui|k|tr|d|vnd|usd)")
 CLAIM_OPENERS = {"is", "are", "does", "do", "co", "phai", "dung", "that"}
 
 # Intents a clause may carry; "product" is a clause that only names something.
@@ -96,7 +98,10 @@ class Understander:
         parts = _clauses(text)
         latin = words(text)
         # Someone who types marks leaves a word bare on purpose: "gan" (liver) is not "gần".
-        self._marked = sum(fold(w) != w for w in latin) >= max(2, 0.3 * len(latin))
+        # An English message's "the" is not "thẻ" (card), nor its "me" "mẹ": bare words, bare meaning.
+        self._marked = sum(fold(w) != w for w in latin) >= max(2, 0.3 * len(latin)) or (
+            detect_language(text) == "en"
+        )
         clauses = [self._clause(part, index, asked, kept) for part, asked in parts]
         result.fillers = frozenset(kept)
         _merge_settings(clauses)
@@ -238,7 +243,8 @@ class Understander:
                 kept.add(folded[i])
             i += size
         for j, word in enumerate(folded):  # "1 lít", "500kg", "100 hộp": amounts, not names
-            if word.isdigit() and not (j + 1 < n and folded[j + 1] in STAR_WORDS) and len(word) > 0:
+            star_level = word.isdigit() and j + 1 < n and folded[j + 1] in STAR_WORDS
+            if (word.isdigit() and not star_level) or _AMOUNT_RE.fullmatch(word):
                 consumed.add(j)
         points = any(tuple(folded[j : j + len(p)]) == p for p in self.lexicon.pointers for j in range(n))
         subject = " ".join(accented[j] for j in range(n) if j not in consumed)
@@ -376,8 +382,8 @@ def _dedupe(accented: list[str], folded: list[str]) -> tuple[list[str], list[str
 def _accents_agree(typed: str, phrase_word: str, marked_message: bool = False) -> bool:
     """A word typed with marks must carry the phrase's marks: "Giá" is price, "Gìa" is not; and in
     a message typed with marks, a bare word means a bare word."""
-    if fold(phrase_word) == phrase_word:
+    if phrase_word.isascii():
         return True
-    if fold(typed) == typed:
+    if typed.isascii():
         return not marked_message
     return accent_key(typed) == accent_key(phrase_word)
