@@ -132,7 +132,9 @@ async def answer(ctx: Context, understood: Understanding, last_product: int | No
     replies: list[Reply] = []
     for ask in asks[:MAX_ANSWERS]:
         for reply in await _answer_one(ctx, ask, subjects, understood.original):
-            if all(reply.text != earlier.text for earlier in replies):  # two phrasings, one answer
+            # Two phrasings of one question get one answer; "not ours" is said once.
+            said = any(reply.text == r.text or reply.kind == r.kind == "not_found" for r in replies)
+            if not said:
                 replies.append(reply)
     return replies
 

@@ -99,9 +99,7 @@ class Understander:
         latin = words(text)
         # Someone who types marks leaves a word bare on purpose: "gan" (liver) is not "gần".
         # An English message's "the" is not "thẻ" (card), nor its "me" "mẹ": bare words, bare meaning.
-        self._marked = sum(fold(w) != w for w in latin) >= max(2, 0.3 * len(latin)) or (
-            detect_language(text) == "en"
-        )
+        self._marked = sum(fold(w) != w for w in latin) >= max(2, 0.3 * len(latin)) or (detect_language(text) == "en")
         clauses = [self._clause(part, index, asked, kept) for part, asked in parts]
         result.fillers = frozenset(kept)
         _merge_settings(clauses)
@@ -115,14 +113,19 @@ class Understander:
         # only carries a claim ("chỗ đó có phải OCOP 3 sao ko") borrows it and keeps the claim.
         subjects = [c.subject if c.has_content else "" for c in clauses]
         named = [s if not c.filters_only else "" for s, c in zip(subjects, clauses, strict=True)]
+        texts = [part for part, _ in parts]
         for i, clause in enumerate(clauses):
             subject = subjects[i]
             claims = clause.filters_only and any(i in PRODUCT_QUESTIONS for _, i in clause.intents)
+            where = parts[i][0].strip()
             if clause.intents and clause.points and _nearest(named, i):
                 subject = _nearest(named, i)  # "…gạo lứt Séng Cù…, không biết sp đó mấy sao"
+                where = f"{where} {_nearest(texts, i, named)}"
             elif clause.intents and (not subject or claims):
                 borrowed = _nearest(named, i) or ("" if subject else _nearest(subjects, i))
                 subject = f"{borrowed} {subject}".strip() if borrowed else subject
+                if borrowed:  # the place a borrowed subject was named with comes along
+                    where = f"{where} {_nearest(texts, i, named if borrowed in named else subjects)}"
             intents = [intent for _, intent in sorted(clause.intents)]
             if "list" in intents:  # "có loại trà túi lọc nào OCOP không": which ones, not one's stars
                 intents = [i for i in intents if i not in ("real_or_fake", "stars")]
@@ -136,7 +139,7 @@ class Understander:
                 business = ["product"]
             for intent in dict.fromkeys(business):
                 if all((a.intent, a.subject) != (intent, subject) for a in result.asks):
-                    result.asks.append(Ask(intent, subject, parts[i][0].strip()))
+                    result.asks.append(Ask(intent, subject, where))
         # A message that asks something: the clauses that only name things are its scenery ("Ông
         # ngoại mình thích uống trà, Chè Shan tuyết Púng Luông có OCOP không") or the thing asked
         # about, already borrowed ("Bưởi Múc, mấy sao?"). Only a message of names is a search.
@@ -347,10 +350,14 @@ def _is_number(word: str) -> bool:
     return word.isdigit() or word in {"mot", "hai", "ba", "bon", "nam", "one", "two", "three", "four", "five"}
 
 
-def _nearest(subjects: list[str], i: int) -> str:
-    before = [s for s in subjects[:i] if s]
-    after = [s for s in subjects[i + 1 :] if s]
-    return before[-1] if before else (after[0] if after else "")
+def _nearest(values: list[str], i: int, by: list[str] | None = None) -> str:
+    """The nearest non-empty value before i, else after; with `by`, the value at the position of
+    `by`'s nearest non-empty entry (a clause's text for its subject)."""
+    key = by if by is not None else values
+    before = [j for j in range(i) if key[j]]
+    after = [j for j in range(i + 1, len(key)) if key[j]]
+    j = before[-1] if before else (after[0] if after else None)
+    return values[j] if j is not None else ""
 
 
 def _merge_settings(clauses: list[_Clause]) -> None:
