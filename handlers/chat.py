@@ -122,7 +122,7 @@ async def answer(ctx: Context, understood: Understanding, last_product: int | No
         # "vé cáp treo Fansipan bao nhiêu": off topic unless a product of ours is clearly named.
         rest = [a for a in asks if a.intent != "out_of_scope"]
         states = [(await subjects.get(a.subject)).state for a in rest if a.subject]
-        if "product" not in states:
+        if not {"product", "several"} & set(states):
             return [smalltalk.out_of_scope(ctx)]
         asks = rest
     asks = await _borrow_subjects(asks, subjects)
