@@ -58,6 +58,12 @@ def _signature(name: str) -> frozenset[str]:
 class PlaceNames:
     def __init__(self, places: Sequence[Place], localities: Sequence[Locality] = ()) -> None:
         self._signatures = [(place, sig) for place in places if (sig := _signature(place.name))]
+        # Glued spellings of a name's words ("sapa", "bacha"), as people type them.
+        self._glued = {
+            place.id: {a + b for a, b in zip(words_, words_[1:], strict=False)}
+            for place, _ in self._signatures
+            if len(words_ := [fold(w) for w in place.name.split("(")[0].replace("-", " ").split()]) > 1
+        }
         # A name that is only a town's ("… xã Mù Cang Chải") needs the kind of place said too.
         self._town_names = {frozenset(fold(n).split()) for loc in localities for n in (loc.name, *loc.aliases)}
 
@@ -68,6 +74,9 @@ class PlaceNames:
         if not folded:
             return []
         tokens = set(folded)
+        for place, signature in self._signatures:  # "sapa" says both words of "Sa Pa"
+            for glued in self._glued.get(place.id, ()) & tokens:
+                tokens.update(w for w in signature if w in glued)
         typed = words(text)
         pairs = {f"{a} {b}" for a, b in zip(folded, folded[1:], strict=False)}
         said = tokens | pairs
