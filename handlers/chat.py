@@ -6,6 +6,7 @@ each subject once (search, named places) and calls the handler for each job.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 from bot.models import Product
@@ -18,7 +19,8 @@ from handlers import about, commerce, counts, events, places, products, smalltal
 from handlers.context import Context
 
 NAMES_A_PRODUCT = {"stars", "where_to_buy", "price", "info", "producer"}  # questions that need a thing named
-RESCUE_SHARE = 0.7  # a rescued match answers when it carries this much of what was typed
+RESCUE_SHARE = 0.7
+_JOINS = re.compile(r"\s(?:và|với|hay|hoặc|va|voi|hoac|and|or|vs|versus)\s", re.IGNORECASE)  # a rescued match answers when it carries this much of what was typed
 MAX_ANSWERS = 4  # a pasted paragraph does not get a wall of replies
 FACT_TOPICS = {
     "what_is_ocop": "count",
@@ -37,10 +39,13 @@ class Subject:
     result: SearchResult | None
     product: Product | None  # one product clearly meant
     suggestions: tuple[Product, ...] = ()  # found only once a word was left out: "did you mean"
+    named: tuple[Product, ...] = ()  # "chè Hương Lý và chè Đại Hưng": each one named, found apart
 
     @property
     def state(self) -> str:
         """none | product | several | listing | weak (words that find nothing plausible) | suggest."""
+        if self.named:
+            return "several"
         if self.suggestions:
             return "suggest"
         if self.product is not None:
@@ -55,6 +60,8 @@ class Subject:
 
     @property
     def hits(self) -> list[Product]:
+        if self.named:
+            return list(self.named)
         return [hit.product for hit in self.result.hits] if self.result else []
 
 
@@ -77,15 +84,32 @@ class Subjects:
             # Not logged here: the handler that answers logs the search it runs.
             result = products.find(ctx, text, ignore_stars=True)
             suggestions: tuple[Product, ...] = ()
-            if not result.hits and not any(plausible(result.query, p) for p in result.suggestions):
+            named: tuple[Product, ...] = ()
+            if not result.hits:
+                named = self._each_named(text)
+            if not result.hits and not named and not any(plausible(result.query, p) for p in result.suggestions):
                 text, result, suggestions = self._rescue(text, result)
             product = None
             if result.hits and not result.listing and products.clearly_one(result):
                 # "có nhận thanh toán momo" finds "Quả nhãn": a look-alike is not the subject.
                 product = result.hits[0].product if plausible(result.query, result.hits[0].product) else None
-            subject = Subject(text, result, product, suggestions)
+            subject = Subject(text, result, product, suggestions, named)
         self._cache[text] = subject
         return subject
+
+    def _each_named(self, text: str) -> tuple[Product, ...]:
+        """Two products joined by "và", "với", "hay", "and", "or": each found on its own, or none."""
+        parts = [p.strip() for p in _JOINS.split(text) if p.strip()]
+        if len(parts) < 2:
+            return ()
+        found: list[Product] = []
+        for part in parts[:4]:
+            result = products.find(self.ctx, part, ignore_stars=True)
+            likely = [h.product for h in result.hits[:3] if plausible(result.query, h.product)]
+            if result.listing or not likely:
+                return ()
+            found += likely[:1] if products.clearly_one(result) else likely
+        return tuple(dict.fromkeys(found))
 
     def _rescue(self, text: str, result: SearchResult) -> tuple[str, SearchResult, tuple[Product, ...]]:
         """ "Ba mình uống rượu nếp Cường Thịnh thấy êm": leave out the rarest words, one more each
@@ -203,6 +227,8 @@ async def _search(ctx: Context, intent: str, subject: Subject, original: str) ->
 
 
 async def _stars(ctx: Context, intent: str, subject: Subject, original: str) -> list[Reply]:
+    if subject.named:  # "chè Hương Lý và chè Đại Hưng cái nào nhiều sao hơn"
+        return [products.several_stars(ctx, list(subject.named), None)]
     if subject.text:  # the words may carry a claim ("có phải 4 sao không")
         return await products.star_question(ctx, subject.text, echo=original)
     if subject.product is not None:

@@ -35,7 +35,7 @@ CLAIM_INTENTS = {"real_or_fake": "stars"}
 # Questions about one product: a clause asking one with only a star or place in it ("chỗ đó có
 # phải OCOP 3 sao ko") is about the product its neighbour names.
 PRODUCT_QUESTIONS = {"stars", "real_or_fake", "validity", "price", "shipping", "wholesale", "payment", "export",
-                     "info", "producer"}  # fmt: skip
+                     "info", "producer", "where_to_buy"}  # fmt: skip
 
 
 @dataclass(frozen=True)
