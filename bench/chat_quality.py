@@ -25,7 +25,11 @@ from bot.services import build_services  # noqa: E402
 from bot.understanding.evaluate import evaluate, load_cases  # noqa: E402
 from handlers.router import Router  # noqa: E402
 
-SUITES = (("tuning suite", ROOT / "tests/chat/chat_suite.csv"), ("holdout suite", ROOT / "tests/chat/chat_holdout.csv"))
+SUITES = (
+    ("tuning suite", ROOT / "tests/chat/chat_suite.csv"),
+    ("tuning suite 2", ROOT / "tests/chat/chat_suite2.csv"),
+    ("holdout suite", ROOT / "tests/chat/chat_holdout.csv"),
+)
 TODAY = date(2026, 11, 30)
 
 

@@ -1,26 +1,22 @@
 """A chat message's questions, answered in the order they were asked.
 
 The router hands over an `Understanding` (what is asked, about what); this module resolves
-each subject once (search, named places) and calls the handler for each job.
+each subject once (handlers/subjects.py) and calls the handler for each job.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
-from bot.models import Product
 from bot.replies import Reply
 from bot.search import SearchResult
-from bot.search.plausible import leave_out, matched_share, plausible
 from bot.search.query import ParsedQuery
 from bot.understanding.message import Ask, Understanding
 from handlers import about, commerce, counts, events, places, products, smalltalk, validity
 from handlers.context import Context
+from handlers.subjects import Subject, Subjects
 
 NAMES_A_PRODUCT = {"stars", "where_to_buy", "price", "info", "producer"}  # questions that need a thing named
-RESCUE_SHARE = 0.7
-_JOINS = re.compile(r"\s(?:và|với|hay|hoặc|va|voi|hoac|and|or|vs|versus)\s", re.IGNORECASE)  # a rescued match answers when it carries this much of what was typed
 MAX_ANSWERS = 4  # a pasted paragraph does not get a wall of replies
 FACT_TOPICS = {
     "what_is_ocop": "count",
@@ -31,101 +27,6 @@ FACT_TOPICS = {
 }
 PRODUCT_JOBS = {"stars", "where_to_buy", "price", "shipping", "wholesale", "payment", "export", "validity",
                 "expiring", "expired", "online", "hours", "producer", "info"}  # fmt: skip
-
-
-@dataclass
-class Subject:
-    text: str
-    result: SearchResult | None
-    product: Product | None  # one product clearly meant
-    suggestions: tuple[Product, ...] = ()  # found only once a word was left out: "did you mean"
-    named: tuple[Product, ...] = ()  # "chè Hương Lý và chè Đại Hưng": each one named, found apart
-
-    @property
-    def state(self) -> str:
-        """none | product | several | listing | weak (words that find nothing plausible) | suggest."""
-        if self.named:
-            return "several"
-        if self.suggestions:
-            return "suggest"
-        if self.product is not None:
-            return "product"
-        if self.result is None:
-            return "none"
-        if self.result.listing:
-            return "listing"
-        if len(self.result.hits) > 1 and plausible(self.result.query, self.result.hits[0].product):
-            return "several"
-        return "weak"
-
-    @property
-    def hits(self) -> list[Product]:
-        if self.named:
-            return list(self.named)
-        return [hit.product for hit in self.result.hits] if self.result else []
-
-
-class Subjects:
-    """Each subject is searched once per message, however many questions it carries."""
-
-    def __init__(self, ctx: Context, last_product: int | None) -> None:
-        self.ctx = ctx
-        self.last_product = last_product
-        self._cache: dict[str, Subject] = {}
-
-    async def get(self, text: str) -> Subject:
-        if text in self._cache:
-            return self._cache[text]
-        ctx = self.ctx
-        if not text:
-            product = ctx.snapshot.index.products.get(self.last_product) if self.last_product else None
-            subject = Subject("", None, product)
-        else:
-            # Not logged here: the handler that answers logs the search it runs.
-            result = products.find(ctx, text, ignore_stars=True)
-            suggestions: tuple[Product, ...] = ()
-            named: tuple[Product, ...] = ()
-            if not result.hits:
-                named = self._each_named(text)
-            if not result.hits and not named and not any(plausible(result.query, p) for p in result.suggestions):
-                text, result, suggestions = self._rescue(text, result)
-            product = None
-            if result.hits and not result.listing and products.clearly_one(result):
-                # "có nhận thanh toán momo" finds "Quả nhãn": a look-alike is not the subject.
-                product = result.hits[0].product if plausible(result.query, result.hits[0].product) else None
-            subject = Subject(text, result, product, suggestions, named)
-        self._cache[text] = subject
-        return subject
-
-    def _each_named(self, text: str) -> tuple[Product, ...]:
-        """Two products joined by "và", "với", "hay", "and", "or": each found on its own, or none."""
-        parts = [p.strip() for p in _JOINS.split(text) if p.strip()]
-        if len(parts) < 2:
-            return ()
-        found: list[Product] = []
-        for part in parts[:4]:
-            result = products.find(self.ctx, part, ignore_stars=True)
-            likely = [h.product for h in result.hits[:3] if plausible(result.query, h.product)]
-            if result.listing or not likely:
-                return ()
-            found += likely[:1] if products.clearly_one(result) else likely
-        return tuple(dict.fromkeys(found))
-
-    def _rescue(self, text: str, result: SearchResult) -> tuple[str, SearchResult, tuple[Product, ...]]:
-        """ "Ba mình uống rượu nếp Cường Thịnh thấy êm": leave out the rarest words, one more each
-        time, and search again. What that finds answers only when it carries most of what was typed;
-        otherwise it is a "did you mean", and "kẹo dừa Bến Tre" stays not found."""
-        for shorter in leave_out(text, result.query):
-            again = products.find(self.ctx, shorter, ignore_stars=True)
-            if not again.hits or again.listing:
-                continue
-            likely = [h.product for h in again.hits[:3] if plausible(result.query, h.product)]
-            if not likely:
-                continue
-            if matched_share(result.query, again.hits[0].product) >= RESCUE_SHARE:
-                return shorter, again, ()
-            return text, result, tuple(likely)
-        return text, result, ()
 
 
 async def answer(ctx: Context, understood: Understanding, last_product: int | None = None) -> list[Reply]:
