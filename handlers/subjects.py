@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from bot.models import Product
 from bot.search import SearchResult
 from bot.search.plausible import leave_out, matched_share, plausible
+from bot.text import fold
 from handlers import products
 from handlers.context import Context
 
@@ -48,6 +49,11 @@ class Subject:
         return [hit.product for hit in self.result.hits] if self.result else []
 
 
+def _names_one(result: SearchResult, text: str) -> bool:
+    """The words are one product's whole name, joining word included ("Trà hoa sen và …")."""
+    return bool(result.hits) and any(fold(text) in fold(hit.product.name) for hit in result.hits[:1])
+
+
 class Subjects:
     """Each subject is searched once per message, however many questions it carries."""
 
@@ -68,8 +74,9 @@ class Subjects:
             result = products.find(ctx, text, ignore_stars=True)
             suggestions: tuple[Product, ...] = ()
             named: tuple[Product, ...] = ()
-            if not result.hits:
-                named = self._each_named(text)
+            if _JOINS.search(text) and not _names_one(result, text):
+                named = self._each_named(text)  # "hồng Bảo Hà với hồng ngâm Tân Thượng"
+                named = named if len(named) > 1 else ()
             if not result.hits and not named and not any(plausible(result.query, p) for p in result.suggestions):
                 text, result, suggestions = self._rescue(text, result)
             product = None

@@ -54,6 +54,7 @@ class Lexicon:
     filler_plain: frozenset[str] = frozenset()  # one-word fillers also written without marks ("ko")
     pointers: frozenset[tuple[str, ...]] = frozenset()  # "sp đó", "it": about the thing named before
     openers: frozenset[str] = frozenset()  # one-word openers and particles around a command word
+    follow_up: tuple[frozenset[tuple[str, ...]], frozenset[tuple[str, ...]]] = (frozenset(), frozenset())
 
     @property
     def max_phrase(self) -> int:
@@ -126,6 +127,10 @@ class Lexicon:
             filler_marks={word: frozenset(keys) for word, keys in marks.items()},
             filler_plain=frozenset(plain),
             pointers=pointers,
+            follow_up=tuple(
+                frozenset(tuple(fold(item).split()) or (nfc(item),) for item in intents.get("follow_up", {}).get(key, []))
+                for key in ("starts", "ends")
+            ),
             openers=frozenset(
                 fold(item)
                 for key in ("openers", "particles")

@@ -27,6 +27,7 @@ _HANGUL_PARTICLES = set("은는이가을를에서도요의로와과고죠네")
 _CJK_STARS_RE = re.compile(r"([1-5])\s*(?:颗星|星级|星|성급|성|스타|개)")
 _OCOP_WHAT_RE = re.compile(r"ocop\s*(?:是什么|是啥|什么意思|是什么意思|[이가]?\s*뭐|[이가]?\s*무엇)", re.IGNORECASE)
 STAR_WORDS = {"sao", "star", "stars"}
+JOIN_WORDS = {"va", "voi", "hay", "hoac", "and", "or", "vs", "versus"}
 _AMOUNT_RE = re.compile(r"\d+(?:kg|g|gr|gam|ml|l|lit|lo|hop|goi|chai|tui|k|tr|d|vnd|usd)")
 CLAIM_OPENERS = {"is", "are", "does", "do", "co", "phai", "dung", "that"}
 
@@ -109,6 +110,7 @@ class Understander:
             # "cảm ơn ad nhiều nha": thanks, not a search for a word that looks like "nhiên".
             result.smalltalk = sorted(small)
             return result
+        self._follow_ups(clauses, parts)
         # A clause that asks without a subject borrows the nearest one's, earlier first; one that
         # only carries a claim ("chỗ đó có phải OCOP 3 sao ko") borrows it and keeps the claim.
         subjects = [c.subject if c.has_content else "" for c in clauses]
@@ -150,6 +152,25 @@ class Understander:
         return result
 
     # -- steps --------------------------------------------------------------------------
+
+    def _follow_ups(self, clauses: list[_Clause], parts: list[tuple[str, bool]]) -> None:
+        """ "Lạc đỏ Nàn Sín mấy sao? Còn lạc ri đỏ Minh Tiến thì sao?": the second clause names a
+        new product and asks the first one's question again."""
+        starts, ends = self.lexicon.follow_up
+        asked: list[tuple[int, str]] = []
+        for clause, (part, _) in zip(clauses, parts, strict=True):
+            business = [(p, i) for p, i in clause.intents if i not in self.lexicon.smalltalk]
+            if business:
+                asked = business
+                continue
+            if not (clause.has_content and asked and not clause.filters_only):
+                continue
+            folded = fold(part).split()
+            raw = part.strip()
+            opens = any(tuple(folded[: len(s)]) == s or raw.startswith(s[0]) for s in starts if s)
+            closes = any(tuple(folded[-len(e) :]) == e or raw.rstrip("?？ ").endswith(e[0]) for e in ends if e)
+            if opens or closes:
+                clause.intents = list(asked)
 
     def whole_message(self, text: str) -> str | None:
         folded = fold(text)
@@ -221,6 +242,7 @@ class Understander:
             if _is_number(folded[j]) and folded[j + 1] in STAR_WORDS:
                 protected.update((j, j + 1))
         consumed: set[int] = set()
+        soft: set[int] = set()  # chat words kept for the search because they are catalogue words too
         intents: list[tuple[int, str]] = []
         i = 0
         n = len(folded)
@@ -246,12 +268,16 @@ class Understander:
                 consumed.update(range(i, i + size))
             else:
                 kept.add(folded[i])
+                soft.add(i)
             i += size
         for j, word in enumerate(folded):  # "1 lít", "500kg", "100 hộp": amounts, not names
             star_level = word.isdigit() and j + 1 < n and folded[j + 1] in STAR_WORDS
             if (word.isdigit() and not star_level) or _AMOUNT_RE.fullmatch(word):
                 consumed.add(j)
         points = any(tuple(folded[j : j + len(p)]) == p for p in self.lexicon.pointers for j in range(n))
+        # Joining words stay (the search drops them itself): "X với Y" may name two products.
+        gone = consumed | soft
+        consumed -= {j for j in range(1, n - 1) if folded[j] in JOIN_WORDS and j - 1 not in gone and j + 1 not in gone}
         subject = " ".join(accented[j] for j in range(n) if j not in consumed)
         if not subject:
             return _Clause(intents, "", False, points=points)
