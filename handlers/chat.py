@@ -50,13 +50,13 @@ async def answer(ctx: Context, understood: Understanding, last_product: int | No
         if not {"product", "several"} & set(states):
             return [smalltalk.out_of_scope(ctx)]
         asks = rest
-    asks = await _borrow_subjects(asks, subjects)
+    asks = await _borrow_subjects(asks, subjects, understood.mentions)
     # "có OCOP không, cho mình xin thông tin": the card answers both, stars included.
     carded = {a.subject for a in asks if a.intent == "info"}
     asks = [a for a in asks if not (a.intent == "stars" and a.subject in carded)] or asks
     replies: list[Reply] = []
     for ask in asks[:MAX_ANSWERS]:
-        for reply in await _answer_one(ctx, ask, subjects, understood.original):
+        for reply in await _answer_one(ctx, ask, subjects, understood.original, understood.unread_modifier):
             # Two phrasings of one question get one answer; "not ours" is said once.
             said = any(reply.text == r.text or reply.kind == r.kind == "not_found" for r in replies)
             if not said:
@@ -64,10 +64,11 @@ async def answer(ctx: Context, understood: Understanding, last_product: int | No
     return replies
 
 
-async def _borrow_subjects(asks: list[Ask], subjects: Subjects) -> list[Ask]:
+async def _borrow_subjects(asks: list[Ask], subjects: Subjects, mentions: list[str]) -> list[Ask]:
     """ "Tương ớt Mường Khương bao nhiêu tiền, ship ra HN được ko": the shipping question is about
     the sauce, not about "HN". A question whose own words find nothing borrows a found product."""
-    found = [a.subject for a in asks if a.subject and (await subjects.get(a.subject)).state == "product"]
+    candidates = [a.subject for a in asks if a.subject] + [m for m in mentions if m]
+    found = [text for text in candidates if (await subjects.get(text)).state == "product"]
     if not found:
         return asks
     out = []
@@ -80,7 +81,7 @@ async def _borrow_subjects(asks: list[Ask], subjects: Subjects) -> list[Ask]:
     return out
 
 
-async def _answer_one(ctx: Context, ask: Ask, subjects: Subjects, original: str) -> list[Reply]:
+async def _answer_one(ctx: Context, ask: Ask, subjects: Subjects, original: str, unsure: bool) -> list[Reply]:
     intent = ask.intent
     if intent == "out_of_scope":
         return [smalltalk.out_of_scope(ctx)]
@@ -97,6 +98,9 @@ async def _answer_one(ctx: Context, ask: Ask, subjects: Subjects, original: str)
     subject = await subjects.get(ask.subject)
     if subject.state == "suggest":
         return [products.did_you_mean(ctx, original, list(subject.suggestions))]
+    if unsure and subject.state in ("product", "several") and intent in ("stars", "product", "info"):
+        # "普洱茶是老街的OCOP产品吗": 茶 is read, 普洱 is not: the tea asked about may not be ours.
+        return [products.did_you_mean(ctx, original, subject.hits[:3])]
     for group, job in JOBS:
         if intent in group:
             return await job(ctx, intent, subject, original)

@@ -79,6 +79,8 @@ class Subjects:
                 named = named if len(named) > 1 else ()
             if not result.hits and not named and not any(plausible(result.query, p) for p in result.suggestions):
                 text, result, suggestions = self._rescue(text, result)
+            if not result.hits and not named and not suggestions:
+                text, result, suggestions = self._from_runs(text, result)
             product = None
             if result.hits and not result.listing and products.clearly_one(result):
                 # "có nhận thanh toán momo" finds "Quả nhãn": a look-alike is not the subject.
@@ -100,6 +102,32 @@ class Subjects:
                 return ()
             found += likely[:1] if products.clearly_one(result) else likely
         return tuple(dict.fromkeys(found))
+
+    def _from_runs(self, text: str, result: SearchResult) -> tuple[str, SearchResult, tuple[Product, ...]]:
+        """A story with a product's name inside ("…đọc báo thấy nói Gạo Séng Cù Mường Vi là sản
+        phẩm 4 sao đầu tiên…"): the runs of words the catalogue knows, each searched alone. A run of
+        three or more words that names one product whole answers; shorter finds only suggest."""
+        index = self.ctx.snapshot.index
+        typed = text.split()
+        runs: list[list[str]] = [[]]
+        for word in typed:
+            known = fold(word) in index.postings and fold(word) not in self.ctx.fillers
+            if known:
+                runs[-1].append(word)
+            elif runs[-1]:
+                runs.append([])
+        found: list[tuple[str, SearchResult]] = []
+        for run in sorted((r for r in runs if len(r) >= 2), key=len, reverse=True)[:3]:
+            again = products.find(self.ctx, " ".join(run), ignore_stars=True)
+            if again.hits and not again.listing and plausible(again.query, again.hits[0].product):
+                found.append((" ".join(run), again))
+        if not found:
+            return text, result, ()
+        run, again = found[0]
+        whole = len(run.split()) >= 3 and products.clearly_one(again)
+        if whole and matched_share(again.query, again.hits[0].product) >= 0.9:
+            return run, again, ()
+        return text, result, tuple(dict.fromkeys(h.product for _, r in found for h in r.hits[:2]))[:3]
 
     def _rescue(self, text: str, result: SearchResult) -> tuple[str, SearchResult, tuple[Product, ...]]:
         """ "Ba mình uống rượu nếp Cường Thịnh thấy êm": leave out the rarest words, one more each

@@ -54,9 +54,11 @@ class Understanding:
     whole: str | None = None  # a whole-message command ("subscribe", "lang_en", ...)
     unread: bool = False  # Chinese/Korean words we have no dictionary entry for, and nothing else
     unread_words: bool = False  # some Chinese/Korean words unread, beside ones we read ("김치 어디서 사요")
+    unread_modifier: bool = False  # an unread word right before a product word ("普洱茶")
     # Catalogue words the person used as chat words ("bán" in "có bán không"): the search keeps
     # them as a bonus, never as a requirement.
     fillers: frozenset[str] = frozenset()
+    mentions: list[str] = field(default_factory=list)  # what clauses named without asking, in order
 
     @property
     def intents(self) -> list[str]:
@@ -93,8 +95,8 @@ class Understander:
         if whole:
             result.whole = whole
             return result
-        text, unread, some_unread = self._read_cjk(text)
-        result.unread, result.unread_words = unread, some_unread
+        text, unread, some_unread, modifier = self._read_cjk(text)
+        result.unread, result.unread_words, result.unread_modifier = unread, some_unread, modifier
         kept: set[str] = set()
         parts = _clauses(text)
         latin = words(text)
@@ -148,6 +150,7 @@ class Understander:
         # ngoại mình thích uống trà, Chè Shan tuyết Púng Luông có OCOP không") or the thing asked
         # about, already borrowed ("Bưởi Múc, mấy sao?"). Only a message of names is a search.
         if any(a.intent != "product" for a in result.asks):
+            result.mentions = [a.subject for a in result.asks if a.intent == "product"]
             result.asks = [a for a in result.asks if a.intent != "product"]
         return result
 
@@ -192,35 +195,42 @@ class Understander:
                     return found
         return None
 
-    def _read_cjk(self, text: str) -> tuple[str, bool, bool]:
-        """Chinese and Korean words -> placeholders, place names, intents; (text, nothing read but
-        something unread, some words unread)."""
+    def _read_cjk(self, text: str) -> tuple[str, bool, bool, bool]:
+        """Chinese and Korean words -> placeholders, place names, intents. Also returns: nothing
+        read but something unread; some words unread; an unread word right before a product word
+        ("普洱茶", "제주 감귤": a kind of it we may not have)."""
         if not _CJK_RE.search(text):
-            return text, False, False
+            return text, False, False, False
         text = _CJK_STARS_RE.sub(r" \1 sao ", text)
         text, asked_what = _OCOP_WHAT_RE.subn(f" {intent_token('what_is_ocop')} ", text)
         out: list[str] = []
         unread = 0
+        run = 0  # unread characters just before this point (a space between does not break it)
+        modifier = False
         understood = asked_what
         i = 0
         while i < len(text):
             ch = text[i]
             if not _CJK_RE.match(ch):
                 out.append(ch)
+                run = run if ch == " " else 0
                 i += 1
                 continue
             for word in self._cjk_by_first.get(ch, ()):
                 if text.startswith(word.text, i):
                     out.append(f" {self._cjk_replacement(word)} ")
                     understood += word.kind != "filler"
+                    modifier = modifier or (word.kind == "product" and run >= 2)
+                    run = 0
                     i += len(word.text)
                     break
             else:
                 if ch not in _HANGUL_PARTICLES:
                     unread += 1
+                    run += 1
                 out.append(" ")
                 i += 1
-        return "".join(out), unread >= 2 and not understood, unread >= 2
+        return "".join(out), unread >= 2 and not understood, unread >= 2, modifier
 
     @staticmethod
     def _cjk_replacement(word) -> str:
