@@ -51,6 +51,10 @@ async def answer(ctx: Context, understood: Understanding, last_product: int | No
             return [smalltalk.out_of_scope(ctx)]
         asks = rest
     asks = await _borrow_subjects(asks, subjects, understood.mentions)
+    # "chứng nhận chỉ có thời hạn, vậy chứng nhận của chè này còn không": the product's answer
+    # says it; the general rule is not a second answer.
+    if any(a.intent == "validity" and a.subject for a in asks):
+        asks = [a for a in asks if a.intent != "validity_rule"]
     # "có OCOP không, cho mình xin thông tin": the card answers both, stars included.
     carded = {a.subject for a in asks if a.intent == "info"}
     asks = [a for a in asks if not (a.intent == "stars" and a.subject in carded)] or asks

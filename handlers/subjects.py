@@ -13,6 +13,7 @@ from bot.text import fold
 from handlers import products
 from handlers.context import Context
 
+LONG_SUBJECT = 6  # words: a subject this long is a story, searched by its runs of known words first
 RESCUE_SHARE = 0.7  # a match found by leaving words out answers when it carries this much of what was typed
 _JOINS = re.compile(r"\s(?:và|với|hay|hoặc|va|voi|hoac|and|or|vs|versus)\s", re.IGNORECASE)
 
@@ -77,8 +78,10 @@ class Subjects:
             if _JOINS.search(text) and not _names_one(result, text):
                 named = self._each_named(text)  # "hồng Bảo Hà với hồng ngâm Tân Thượng"
                 named = named if len(named) > 1 else ()
+            if not result.hits and not named and len(text.split()) >= LONG_SUBJECT:
+                text, result, suggestions = self._from_runs(text, result)  # a story: its product's run first
             if not result.hits and not named and not any(plausible(result.query, p) for p in result.suggestions):
-                text, result, suggestions = self._rescue(text, result)
+                text, result, suggestions = self._rescue(text, result) if not suggestions else (text, result, suggestions)
             if not result.hits and not named and not suggestions:
                 text, result, suggestions = self._from_runs(text, result)
             product = None

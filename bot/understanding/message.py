@@ -27,6 +27,7 @@ _HANGUL_PARTICLES = set("은는이가을를에서도요의로와과고죠네")
 _CJK_STARS_RE = re.compile(r"([1-5])\s*(?:颗星|星级|星|성급|성|스타|개)")
 _OCOP_WHAT_RE = re.compile(r"ocop\s*(?:是什么|是啥|什么意思|是什么意思|[이가]?\s*뭐|[이가]?\s*무엇)", re.IGNORECASE)
 STAR_WORDS = {"sao", "star", "stars"}
+POINTING = {"này", "đó", "ấy", "kia"}
 JOIN_WORDS = {"va", "voi", "hay", "hoac", "and", "or", "vs", "versus"}
 _AMOUNT_RE = re.compile(r"\d+(?:kg|g|gr|gam|ml|l|lit|lo|hop|goi|chai|tui|k|tr|d|vnd|usd)")
 CLAIM_OPENERS = {"is", "are", "does", "do", "co", "phai", "dung", "that"}
@@ -284,7 +285,9 @@ class Understander:
             star_level = word.isdigit() and j + 1 < n and folded[j + 1] in STAR_WORDS
             if (word.isdigit() and not star_level) or _AMOUNT_RE.fullmatch(word):
                 consumed.add(j)
-        points = any(tuple(folded[j : j + len(p)]) == p for p in self.lexicon.pointers for j in range(n))
+        points = any(tuple(folded[j : j + len(p)]) == p for p in self.lexicon.pointers for j in range(n)) or any(
+            accented[j] in POINTING and j for j in range(n)  # "gạo này", "chè đó", "loại ấy"
+        )
         # Joining words stay (the search drops them itself): "X với Y" may name two products.
         gone = consumed | soft
         consumed -= {j for j in range(1, n - 1) if folded[j] in JOIN_WORDS and j - 1 not in gone and j + 1 not in gone}
