@@ -60,6 +60,8 @@ class BroadcastSection:
     zalo_rate: float = 5.0
     max_attempts: int = 5
     reminder_days: int = 3
+    # An announcement draft not confirmed within this many minutes can no longer be sent.
+    draft_ttl_minutes: int = 30
 
 
 @dataclass(frozen=True)
@@ -141,6 +143,7 @@ def _validate(config: Config) -> None:
         (config.broadcast.zalo_rate > 0, "[broadcast] zalo_rate: must be positive"),
         (config.broadcast.max_attempts >= 1, "[broadcast] max_attempts: must be at least 1"),
         (config.broadcast.reminder_days >= 0, "[broadcast] reminder_days: must not be negative"),
+        (config.broadcast.draft_ttl_minutes >= 1, "[broadcast] draft_ttl_minutes: must be at least 1"),
         (config.telegram.base_url.startswith(("http://", "https://")), "[telegram] base_url: must be an http(s) URL"),
         (config.zalo.base_url.startswith(("http://", "https://")), "[zalo] base_url: must be an http(s) URL"),
         (bool(config.database.path.strip()), "[database] path: must not be empty"),

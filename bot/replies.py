@@ -37,6 +37,9 @@ class Request:
     language: str | None = None  # the platform's hint ("vi", "en-US"), if any
     display_name: str = ""
     attachment: Attachment | None = None
+    # The actions (button data) of the bot message this one replies to, where the platform has
+    # replies (Telegram): "ok" in reply to an announcement preview confirms that preview.
+    reply_to_actions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

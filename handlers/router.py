@@ -28,6 +28,9 @@ class Router:
         self._last_language: OrderedDict[tuple[str, str], str] = OrderedDict()
         # The product each chat last saw, so "mua ở đâu?" after a card is about that product.
         self._last_product: OrderedDict[tuple[str, str], int] = OrderedDict()
+        # The announcement draft a staff member was just shown, per (platform, chat, user): a typed
+        # "ok" confirms it only as that person's next message. Any other message clears it.
+        self._previewed: OrderedDict[tuple[str, str, str], int] = OrderedDict()
 
     async def handle(self, request: Request) -> list[Reply]:
         text = clean_input(request.text, MAX_TEXT * 4)
@@ -48,7 +51,12 @@ class Router:
             lang = pick_language(stored, hint, text, self.services.config.bot.default_language)
         snapshot = await self.services.catalogue.get()
         ctx = Context(self.services, request, lang, snapshot)
-        replies = await self._dispatch(ctx, request, text)
+        author = (request.platform, request.chat_id, request.user_id)
+        just_previewed = self._previewed.pop(author, None)
+        replies = await self._dispatch(ctx, request, text, just_previewed)
+        draft = staff.previewed_draft(replies)
+        if draft is not None:
+            _remember(self._previewed, author, draft)
         if truncated:
             replies.insert(0, Reply(ctx.t("input.truncated", n=MAX_TEXT), language=ctx.lang))
         if any(r.kind == "forget" for r in replies):
@@ -62,7 +70,9 @@ class Router:
             _remember(self._last_product, chat, shown[-1])
         return replies
 
-    async def _dispatch(self, ctx: Context, request: Request, text: str) -> list[Reply]:
+    async def _dispatch(
+        self, ctx: Context, request: Request, text: str, just_previewed: int | None = None
+    ) -> list[Reply]:
         if request.action:
             return await self.action(ctx, request.action)
         if request.location is not None:
@@ -71,7 +81,7 @@ class Router:
             return await staff.upload(ctx)
         if request.command:
             return await self.command(ctx, request.command.lower(), text)
-        return await self.free_text(ctx, text)
+        return await self.free_text(ctx, text, just_previewed)
 
     async def command(self, ctx: Context, command: str, args: str) -> list[Reply]:
         if command == "start":
@@ -167,7 +177,7 @@ class Router:
             return await start.language_menu(ctx)
         return await start.start(ctx)
 
-    async def free_text(self, ctx: Context, text: str) -> list[Reply]:
+    async def free_text(self, ctx: Context, text: str, just_previewed: int | None = None) -> list[Reply]:
         folded = fold(text)
         if not text.strip():
             return [Reply(ctx.t("input.empty"), start.main_menu(ctx), language=ctx.lang, kind="help")]
@@ -175,7 +185,7 @@ class Router:
             command, _, args = text.strip()[1:].partition(" ")
             return await self.command(ctx, command.split("@")[0], args)
         if staff.is_yes(text):
-            confirmed = await staff.confirm_latest(ctx)
+            confirmed = await staff.confirm_typed(ctx, just_previewed)
             if confirmed is not None:
                 return confirmed
         understood = self.services.understander.understand(text, ctx.snapshot.index)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.importer import AreaResolver, plan_import, read_upload
@@ -85,19 +85,49 @@ async def confirm(ctx: Context, broadcast_id: int) -> list[Reply]:
     broadcast = await ctx.services.repo.broadcast(broadcast_id)
     if broadcast is None or broadcast.author_user != ctx.request.user_id:
         return [Reply(ctx.t("action.expired"), language=ctx.lang)]
+    if broadcast.status == "draft" and _draft_expired(ctx, broadcast.created_at):
+        minutes = ctx.services.config.broadcast.draft_ttl_minutes
+        await ctx.services.repo.cancel_broadcast(broadcast_id)
+        log.info("staff %s confirmed draft %d after it expired", ctx.request.user_id, broadcast_id)
+        return [Reply(ctx.t("staff.draft_expired", id=broadcast_id, minutes=minutes), language=ctx.lang)]
     recipients = await ctx.services.repo.confirm_broadcast(broadcast_id)
     if recipients is None:
         return [Reply(ctx.t("staff.already_handled", id=broadcast_id), language=ctx.lang)]
     return [Reply(ctx.t("staff.queued", id=broadcast_id, n=recipients), language=ctx.lang)]
 
 
-async def confirm_latest(ctx: Context) -> list[Reply] | None:
-    """A "yes" on text-only chats confirms this staff member's latest draft, if any."""
+def _draft_expired(ctx: Context, created_at: str) -> bool:
+    try:
+        created = datetime.fromisoformat(created_at.replace(" ", "T")).replace(tzinfo=UTC)
+    except ValueError:
+        return True  # a draft whose age is unknown is not sent on a word
+    ttl = timedelta(minutes=ctx.services.config.broadcast.draft_ttl_minutes)
+    return datetime.now(UTC) - created > ttl
+
+
+def previewed_draft(replies: list[Reply]) -> int | None:
+    """The draft an announcement preview among these replies asks to confirm, if any."""
+    for reply in replies:
+        for choice in reply.choices:
+            draft = _confirm_target(choice.action)
+            if draft is not None:
+                return draft
+    return None
+
+
+def _confirm_target(action: str) -> int | None:
+    match = re.fullmatch(r"ann:ok:(\d{1,9})", action)
+    return int(match.group(1)) if match else None
+
+
+async def confirm_typed(ctx: Context, just_previewed: int | None) -> list[Reply] | None:
+    """A typed "yes" confirms a draft only as a reply to its preview (where the platform has
+    replies) or as the staff member's very next message after the preview; otherwise None."""
     if not is_staff(ctx):
         return None
-    drafts = await ctx.services.repo.broadcasts(author_platform=ctx.request.platform, statuses=("draft",))
-    mine = [b for b in drafts if b.author_user == ctx.request.user_id]
-    return await confirm(ctx, mine[0].id) if mine else None
+    replied = [d for d in map(_confirm_target, ctx.request.reply_to_actions) if d is not None]
+    draft = replied[0] if replied else just_previewed
+    return await confirm(ctx, draft) if draft is not None else None
 
 
 async def cancel(ctx: Context, broadcast_id: int) -> list[Reply]:

@@ -196,3 +196,62 @@ async def test_forget_removes_queued_deliveries_too(staff_services):
     with sqlite3.connect(staff_services.config.database_path) as conn:
         assert conn.execute("SELECT count(*) FROM deliveries WHERE chat_id = '55'").fetchone()[0] == 0
         assert conn.execute("SELECT count(*) FROM subscribers WHERE chat_id = '55'").fetchone()[0] == 0
+
+
+def _age_draft(db, broadcast_id: int, minutes: int) -> None:
+    with sqlite3.connect(db) as conn:
+        conn.execute(
+            "UPDATE broadcasts SET created_at = datetime('now', ?) WHERE id = ?", (f"-{minutes} minutes", broadcast_id)
+        )
+
+
+async def test_old_draft_is_not_sent_by_a_later_ok(staff_services):
+    # Reproduced: a 90-day-old draft went to every subscriber on a later "ok".
+    router = Router(staff_services)
+    db = staff_services.config.database_path
+    await staff_services.repo.subscribe("zalo", "z1", "vi")
+    await router.handle(req("Hội chợ cũ", command="announce", user="zadmin", platform="zalo"))
+    _age_draft(db, 1, 90 * 24 * 60)
+    await router.handle(req("mật ong", user="zadmin", platform="zalo"))
+    (reply,) = await router.handle(req("ok", user="zadmin", platform="zalo"))
+    assert "Đã xếp" not in reply.text
+    assert queued(db) == 0
+
+
+async def test_typed_yes_counts_only_as_the_next_message(staff_services):
+    router = Router(staff_services)
+    db = staff_services.config.database_path
+    await staff_services.repo.subscribe("zalo", "z1", "vi")
+    await router.handle(req("Tuần hàng OCOP", command="announce", user="zadmin", platform="zalo"))
+    await router.handle(req("mật ong", user="zadmin", platform="zalo"))  # something else in between
+    await router.handle(req("có", user="zadmin", platform="zalo"))
+    assert queued(db) == 0
+    # Another preview, then "ok" straight after it: sent.
+    await router.handle(req("Tuần hàng OCOP 2", command="announce", user="zadmin", platform="zalo"))
+    (done,) = await router.handle(req("ok", user="zadmin", platform="zalo"))
+    assert "Đã xếp thông báo #2" in done.text
+
+
+async def test_expired_draft_button_is_refused(staff_services):
+    router = Router(staff_services)
+    db = staff_services.config.database_path
+    await staff_services.repo.subscribe("telegram", "1", "vi")
+    (preview,) = await router.handle(req("Hội chợ", command="announce"))
+    confirm = next(c.action for c in preview.choices if c.action.startswith("ann:ok"))
+    _age_draft(db, 1, 31)
+    (reply,) = await router.handle(req(action=confirm))
+    assert "30 phút" in reply.text
+    assert queued(db) == 0 or (await staff_services.repo.broadcast(1)).status == "cancelled"
+    assert (await staff_services.repo.delivery_counts(1)).get("pending", 0) == 0
+
+
+async def test_ok_in_reply_to_the_preview_confirms_it(staff_services):
+    router = Router(staff_services)
+    db = staff_services.config.database_path
+    await staff_services.repo.subscribe("telegram", "1", "vi")
+    (preview,) = await router.handle(req("Hội chợ", command="announce"))
+    await router.handle(req("mật ong"))
+    actions = tuple(c.action for c in preview.choices)
+    (done,) = await router.handle(req("ok", reply_to_actions=actions))
+    assert "Đã xếp thông báo #1" in done.text
+    assert queued(db) == 1

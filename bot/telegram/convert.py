@@ -62,7 +62,7 @@ def message_request(message: Message, bot_id: int, bot_username: str) -> Request
         mentioned, text = strip_mention(text, bot_username)
         if not (mentioned or replying_to_us):
             return None
-    return Request(**base, text=text)
+    return Request(**base, text=text, reply_to_actions=_reply_actions(message) if replying_to_us else ())
 
 
 def callback_request(query: CallbackQuery) -> Request:
@@ -76,6 +76,19 @@ def strip_mention(text: str, bot_username: str) -> tuple[bool, str]:
     pattern = re.compile(rf"@{re.escape(bot_username)}\b", re.IGNORECASE)
     stripped, count = pattern.subn(" ", text)
     return count > 0, " ".join(stripped.split())
+
+
+def _reply_actions(message: Message) -> tuple[str, ...]:
+    """The button data of our message this one replies to (an announcement preview, say)."""
+    markup = message.reply_to_message.reply_markup if message.reply_to_message else None
+    if markup is None:
+        return ()
+    return tuple(
+        str(button.callback_data)
+        for row in markup.inline_keyboard
+        for button in row
+        if isinstance(button.callback_data, str)
+    )
 
 
 def _replies_to(message: Message, bot_id: int) -> bool:
