@@ -40,6 +40,11 @@ class Request:
     # The actions (button data) of the bot message this one replies to, where the platform has
     # replies (Telegram): "ok" in reply to an announcement preview confirms that preview.
     reply_to_actions: tuple[str, ...] = ()
+    # A group chat (not a private one), and whether the sender is one of its admins: None when
+    # the platform cannot tell (Zalo) or the adapter did not ask (only asked for group-changing
+    # commands: unsubscribe, forget).
+    is_group: bool = False
+    is_group_admin: bool | None = None
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ log = logging.getLogger(__name__)
 
 MAX_TEXT = 300  # longer messages are cut: no product name is near this long
 
+GROUP_COMMANDS = ("unsubscribe", "stop", "forget")  # change the whole chat: a group admin's call
 LANG_ACTIONS = {"lang_en": "en", "lang_vi": "vi", "lang_zh": "zh", "lang_ko": "ko", "lang_menu": None}
 
 
@@ -121,6 +122,16 @@ class Router:
         if command == "stats":
             return await staff.stats(ctx, args)
         return [Reply(ctx.t("command.unknown", command=command[:32]), language=ctx.lang)]
+
+    def changes_the_group(self, request: Request) -> bool:
+        """Whether this request would unsubscribe or forget its chat: in a group, adapters then
+        ask the platform whether the sender is a group admin (Request.is_group_admin)."""
+        if request.command:
+            return request.command.lower() in GROUP_COMMANDS
+        text = clean_input(request.text, MAX_TEXT * 4)[:MAX_TEXT].strip()
+        if text.startswith("/"):
+            return text[1:].partition(" ")[0].split("@")[0].lower() in GROUP_COMMANDS
+        return bool(text) and self.services.understander.whole_message(text) in ("unsubscribe", "forget")
 
     async def action(self, ctx: Context, action: str) -> list[Reply]:
         parts = action.split(":")

@@ -12,13 +12,28 @@ async def subscribe(ctx: Context) -> list[Reply]:
     return [Reply(ctx.t("sub.done" if added else "sub.already"), language=ctx.lang)]
 
 
+def group_admin_needed(ctx: Context) -> list[Reply] | None:
+    """In a group, unsubscribing or forgetting the chat is for its admins: a polite refusal
+    for anyone else (and when the platform cannot tell who administers the group)."""
+    request = ctx.request
+    if not request.is_group or request.is_group_admin:
+        return None
+    return [Reply(ctx.t("sub.group_admin_only"), language=ctx.lang)]
+
+
 async def unsubscribe(ctx: Context) -> list[Reply]:
     request = ctx.request
+    refused = group_admin_needed(ctx)
+    if refused:
+        return refused
     removed = await ctx.services.repo.unsubscribe(request.platform, request.chat_id)
     return [Reply(ctx.t("sub.removed" if removed else "sub.not_subscribed"), language=ctx.lang)]
 
 
 async def forget(ctx: Context) -> list[Reply]:
     request = ctx.request
+    refused = group_admin_needed(ctx)
+    if refused:
+        return refused
     await ctx.services.repo.forget(request.platform, request.user_id, request.chat_id)
     return [Reply(ctx.t("forget.done"), language=ctx.lang, kind="forget")]

@@ -178,3 +178,29 @@ async def test_a_chosen_option_continues_in_the_language_of_its_list(services):
     assert listing.text.startswith("Results for")
     (card,) = await router.handle(req(action=listing.choices[0].action))
     assert "OCOP 4-star" in card.text or "OCOP 3-star" in card.text
+
+
+async def test_right_and_stop_in_a_sentence_never_unsubscribe(services):
+    # Reproduced: "Đúng" ("right") unsubscribed the person (folded, it matched "dung").
+    router = Router(services)
+    for text in ("đúng", "Đúng", "đúng rồi", "mình muốn dừng lại đi mua mật ong", "dừng lại đi cho mình hỏi chè"):
+        await services.repo.subscribe("console", "u1", "vi")
+        replies = await router.handle(req(text))
+        assert not any("huỷ đăng ký" in r.text.lower() for r in replies), text
+        assert await services.repo.subscriber_counts() == {"console": 1}, text
+
+
+async def test_group_needs_an_admin_to_unsubscribe_or_forget(services):
+    router = Router(services)
+    await services.repo.subscribe("zalo", "g1", "vi")
+    member = Request("zalo", "g1", "u1", command="unsubscribe", is_group=True)
+    (refused,) = await router.handle(member)
+    assert "quản trị viên" in refused.text
+    (refused,) = await router.handle(Request("zalo", "g1", "u1", text="huỷ đăng ký", is_group=True))
+    assert "quản trị viên" in refused.text
+    (refused,) = await router.handle(Request("zalo", "g1", "u1", command="forget", is_group=True))
+    assert "quản trị viên" in refused.text and refused.kind != "forget"
+    assert await services.repo.subscriber_counts() == {"zalo": 1}
+    admin = Request("zalo", "g1", "u1", command="unsubscribe", is_group=True, is_group_admin=True)
+    (done,) = await router.handle(admin)
+    assert "Đã huỷ đăng ký" in done.text

@@ -16,10 +16,11 @@ KNOWN_COMMANDS = (*MENU_COMMANDS, "language", "stop", "about", "ocop", "announce
 _COMMAND_RE = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@([A-Za-z0-9_]{3,64}))?(?:\s+|$)")
 
 
-def _base(chat_id: int, user: User | None) -> dict:
+def _base(chat_id: int, user: User | None, *, group: bool = False) -> dict:
     uid = str(user.id) if user else str(chat_id)
     return {
         "platform": PLATFORM,
+        "is_group": group,
         "chat_id": str(chat_id),
         "user_id": uid,
         "language": (user.language_code or None) if user else None,
@@ -28,7 +29,7 @@ def _base(chat_id: int, user: User | None) -> dict:
 
 
 def message_request_base(message: Message) -> dict:
-    return _base(message.chat.id, message.from_user)
+    return _base(message.chat.id, message.from_user, group=not is_private(message))
 
 
 def is_private(message: Message) -> bool:
@@ -40,8 +41,8 @@ def message_request(message: Message, bot_id: int, bot_username: str) -> Request
     user = message.from_user
     if user is None or user.is_bot or message.via_bot is not None:
         return None  # bots, channels, and our own inline results posted back into a chat
-    base = _base(message.chat.id, user)
     private = is_private(message)
+    base = _base(message.chat.id, user, group=not private)
     replying_to_us = _replies_to(message, bot_id)
     if message.location is not None:
         if not private and not replying_to_us:
@@ -68,7 +69,8 @@ def message_request(message: Message, bot_id: int, bot_username: str) -> Request
 def callback_request(query: CallbackQuery) -> Request:
     message = query.message
     chat_id = message.chat.id if message is not None else query.from_user.id
-    return Request(**_base(chat_id, query.from_user), action=query.data or "")
+    group = message is not None and message.chat.type != "private"
+    return Request(**_base(chat_id, query.from_user, group=group), action=query.data or "")
 
 
 def strip_mention(text: str, bot_username: str) -> tuple[bool, str]:

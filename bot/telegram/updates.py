@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import traceback
 from collections.abc import Sequence
@@ -47,6 +48,8 @@ class Callbacks:
         private = convert.is_private(message)
         if not await self._admit(bot, request, message.chat.id, private):
             return
+        if not private and self.router.changes_the_group(request):
+            request = dataclasses.replace(request, is_group_admin=await self._is_admin(bot, message.chat.id, request))
         replies = await self.router.handle(request)
         await self._deliver(bot, message.chat.id, replies, private=private, quote=message.message_id)
 
@@ -124,6 +127,15 @@ class Callbacks:
             file = await document.get_file()
             content = bytes(await file.download_as_bytearray())
         return Request(**base, attachment=Attachment(name, content))
+
+    async def _is_admin(self, bot: Bot, chat_id: int, request: Request) -> bool | None:
+        """Whether the sender administers this group (None when Telegram cannot tell us now)."""
+        try:
+            member = await bot.get_chat_member(chat_id, int(request.user_id))
+        except (TelegramError, ValueError) as exc:
+            log.info("getChatMember failed for chat %s: %s", chat_id, exc.__class__.__name__)
+            return None
+        return member.status in (ChatMember.ADMINISTRATOR, ChatMember.OWNER)
 
     async def _admit(self, bot: Bot, request: Request, chat_id: int, private: bool) -> bool:
         verdict = self.flood.check(request.user_id)

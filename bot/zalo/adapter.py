@@ -137,7 +137,10 @@ class ZaloBot:
 
 def _request(update: ZaloUpdate, *, text: str = "", action: str | None = None) -> Request:
     # No language hint: Zalo sends none; the Router uses the stored choice, else guesses, else vi.
-    return Request(PLATFORM, update.chat_id, update.user_id, text=text, action=action, display_name=update.display_name)
+    return Request(
+        PLATFORM, update.chat_id, update.user_id, text=text, action=action, display_name=update.display_name,
+        is_group=update.chat_type == "GROUP",
+    )  # fmt: skip
 
 
 # The label rides along with each stored action ("p:12\x1fMật ong ..."), so typing an

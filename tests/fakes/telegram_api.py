@@ -156,6 +156,8 @@ class FakeTelegram:
         self.delivered: list[int] = []  # update_ids of every getUpdates answer, repeats kept
         self.webhook_url = ""
         self.commands: dict[str, Any] = {}  # "<scope json>|<language>" -> commands
+        # getChatMember: (chat id, user id) -> status; anyone else is a plain "member".
+        self.member_status: dict[tuple[int, int], str] = {}
         self._lock = threading.Lock()
         self._updates: list[Json] = []
         self._last_update_id = 0
@@ -688,6 +690,20 @@ class FakeTelegram:
                 return self._edit(p, text=p.get("text"), entities=p.get("entities"))
             case "editmessagereplymarkup" | "editmessagecaption":
                 return self._edit(p, caption=p.get("caption"))
+            case "getchatmember":
+                user_id = int(p.get("user_id", 0))
+                with self._lock:
+                    status = self.member_status.get((int(p.get("chat_id", 0)), user_id), "member")
+                member: Json = {"status": status, "user": _user(user_id)}
+                if status == "administrator":
+                    rights = ("can_be_edited", "is_anonymous", "can_manage_chat", "can_delete_messages",
+                              "can_manage_video_chats", "can_restrict_members", "can_promote_members",
+                              "can_change_info", "can_invite_users", "can_post_stories", "can_edit_stories",
+                              "can_delete_stories")  # fmt: skip
+                    member |= dict.fromkeys(rights, False)
+                elif status == "creator":
+                    member["is_anonymous"] = False
+                return member
             case "getfile":
                 with self._lock:
                     stored = self._files.get(str(p.get("file_id")))

@@ -88,3 +88,19 @@ async def test_flood_gets_one_slow_down_then_silence_then_service(fake: FakeTele
         fake.push_text(USER, "/help")
         (again,) = await bot.said(USER, since=4)
         assert again.text.startswith("Gõ tên sản phẩm")
+
+
+async def test_only_a_group_admin_unsubscribes_or_forgets_the_group(bot: Bot) -> None:
+    # Reproduced: any member of a group could unsubscribe or /forget the whole group.
+    await bot.services.repo.subscribe("telegram", str(GROUP), "vi")
+    say = bot.fake.push_text
+    say(USER, "/unsubscribe", chat_id=GROUP, chat_type="supergroup")
+    say(USER, f"/forget@{BOT_USERNAME}", chat_id=GROUP, chat_type="supergroup")
+    refused, refused_forget = await bot.said(GROUP, 2)
+    assert "quản trị viên" in refused.text and "quản trị viên" in refused_forget.text
+    assert await bot.services.repo.subscriber_counts() == {"telegram": 1}
+    bot.fake.member_status[(GROUP, USER)] = "administrator"
+    say(USER, "/unsubscribe", chat_id=GROUP, chat_type="supergroup")
+    (done,) = await bot.said(GROUP, since=2)
+    assert "Đã huỷ đăng ký" in done.text
+    assert not (await bot.services.repo.subscriber_counts()).get("telegram")
