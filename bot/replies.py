@@ -51,9 +51,9 @@ class Request:
 class Choice:
     """An option the user can pick: a button on Telegram, a numbered line elsewhere.
 
-    `action` is a short ASCII string (under 64 bytes, Telegram's callback_data limit)
-    that the router understands, e.g. "p:12" (product card 12) or "ls:s4:2" (page 2 of
-    the 4-star list).
+    `action` is a packed typed action (handlers/actions.py: a frozen dataclass per action,
+    declared beside the handler that owns it), a short ASCII string under 64 bytes
+    (Telegram's callback_data limit), e.g. `ProductCard(12).pack()` == "p:12".
     """
 
     label: str

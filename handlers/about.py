@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
+from typing import Literal
 
 from bot.replies import Choice, Reply
+from handlers.actions import Action, action
 from handlers.context import Context
 
 TOPICS = ("count", "stars", "certifier", "validity", "merger")
+
+
+@action("about")
+@dataclasses.dataclass(frozen=True)
+class AboutTopic(Action):
+    topic: Literal["count", "stars", "certifier", "validity", "merger"]
+
+
 # facts.toml names each figure's scope in English; shown in the user's language.
 SCOPES = {
     "new Lào Cai province": "about.scope_new",
@@ -25,7 +36,7 @@ async def about(ctx: Context, topic: str = "count") -> list[Reply]:
         text = f"{body}\n{ctx.t('card.source', url=section.get('source', ''))}"
     else:
         text = _count_text(ctx)
-    choices = tuple(Choice(ctx.t(f"about.topic_{name}"), f"about:{name}") for name in TOPICS if name != topic)
+    choices = tuple(Choice(ctx.t(f"about.topic_{name}"), AboutTopic(name).pack()) for name in TOPICS if name != topic)
     return [Reply(text, choices, language=ctx.lang, kind="facts")]
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from bot.models import Product
 from bot.replies import Choice, Reply
 from handlers import render
+from handlers.actions import ProductCard, WhereToBuy
 from handlers.context import Context
 
 TOPICS = ("price", "shipping", "wholesale", "payment", "export")
@@ -23,7 +24,10 @@ def about_product(ctx: Context, topic: str, product: Product) -> Reply:
     lines.append(_producer_line(ctx, product))
     links = _links(ctx, product)
     lines += [ctx.t("card.shop_link", platform=link.platform, url=link.url) for link in links]
-    choices = (Choice(ctx.t("button.where_to_buy"), f"b:{product.id}"), Choice(ctx.t("button.card"), f"p:{product.id}"))
+    choices = (
+        Choice(ctx.t("button.where_to_buy"), WhereToBuy(product.id).pack()),
+        Choice(ctx.t("button.card"), ProductCard(product.id).pack()),
+    )
     kind = "price" if topic == "price" else "commerce"
     return Reply("\n".join(lines), choices, language=ctx.lang, kind=kind, product_ids=(product.id,))
 
@@ -35,7 +39,7 @@ def about_products(ctx: Context, topic: str, found: list[Product]) -> Reply:
     for product in found:
         lines.append(f"• {render.short_line(ctx, product)} – {product.producer or ctx.t('card.unknown')}")
         lines += [ctx.t("card.shop_link", platform=link.platform, url=link.url) for link in _links(ctx, product)]
-    choices = tuple(Choice(render.short_line(ctx, p), f"p:{p.id}") for p in found)
+    choices = tuple(Choice(render.short_line(ctx, p), ProductCard(p.id).pack()) for p in found)
     kind = {"price": "price", "online": "online"}.get(topic, "commerce")
     return Reply("\n".join(lines), choices, language=ctx.lang, kind=kind, product_ids=tuple(p.id for p in found))
 
@@ -50,7 +54,7 @@ def online(ctx: Context, product: Product | None) -> Reply:
             lines += [ctx.t("card.shop_link", platform=link.platform, url=link.url) for link in links]
         else:
             lines = [ctx.t("online.product_none", name=name), _producer_line(ctx, product)]
-        choices = (Choice(ctx.t("button.where_to_buy"), f"b:{product.id}"),)
+        choices = (Choice(ctx.t("button.where_to_buy"), WhereToBuy(product.id).pack()),)
         return Reply("\n".join(lines), choices, language=ctx.lang, kind="online", product_ids=(product.id,))
     lines = [ctx.t("online.heading")]
     choices = []
@@ -61,7 +65,7 @@ def online(ctx: Context, product: Product | None) -> Reply:
         lines.append(
             ctx.t("online.line", name=render.name_with_gloss(ctx, linked), platform=link.platform, url=link.url)
         )
-        choices.append(Choice(render.short_line(ctx, linked), f"p:{linked.id}"))
+        choices.append(Choice(render.short_line(ctx, linked), ProductCard(linked.id).pack()))
     lines.append(ctx.t("online.note"))
     return Reply("\n".join(lines), tuple(choices), language=ctx.lang, kind="online")
 

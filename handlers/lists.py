@@ -1,11 +1,28 @@
-"""Lists by star, area and category, with paging. Action: l:<star|->:<area key|->:<category|->:<page>."""
+"""Lists by star, area and category, with paging."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from bot.replies import Choice, Reply
 from bot.text import fold
+from handlers.actions import Action, action
 from handlers.context import Context
 from handlers.products import results_page
+
+
+@action("l")
+@dataclasses.dataclass(frozen=True)
+class StarList(Action):
+    """A page of the list by star ("-": any), area key ("-": anywhere) and category ("-": any)."""
+
+    star: str
+    area: str
+    category: str
+    page: int
+
+    def valid(self) -> bool:
+        return self.star == "-" or self.star in ("3", "4", "5")
 
 
 def area_key(area: str) -> str:
@@ -13,7 +30,7 @@ def area_key(area: str) -> str:
 
 
 async def menu(ctx: Context) -> list[Reply]:
-    choices = [Choice(ctx.t("lists.stars", n=n), f"l:{n}:-:-:1") for n in (5, 4, 3)]
+    choices = [Choice(ctx.t("lists.stars", n=n), StarList(str(n), "-", "-", 1).pack()) for n in (5, 4, 3)]
     return [Reply(ctx.t("lists.menu"), tuple(choices), language=ctx.lang)]
 
 
@@ -30,4 +47,4 @@ async def listing(ctx: Context, star: str, area: str, category: str, page: int) 
     if not result.hits:
         return [Reply(ctx.t("lists.empty"), language=ctx.lang)]
     heading = ctx.t("search.listing", n=len(result.hits))
-    return [results_page(ctx, result, f"l:{star}:{area}:{category}", page, heading)]
+    return [results_page(ctx, result, StarList(star, area, category, page), page, heading)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 
@@ -10,7 +11,29 @@ from bot.models import Place, Product
 from bot.replies import Choice, Location, Reply
 from bot.text import fold
 from handlers import render
+from handlers.actions import Action, WhereToBuy, action
 from handlers.context import Context
+
+
+@action("pl")
+@dataclasses.dataclass(frozen=True)
+class PlacesInArea(Action):
+    """Places in one area ("-": everywhere), a page of them."""
+
+    area: str
+    page: int
+
+
+@action("nr")
+@dataclasses.dataclass(frozen=True)
+class NearestPlaces(Action):
+    lat: float
+    lon: float
+    page: int
+
+    def valid(self) -> bool:
+        return -90 <= self.lat <= 90 and -180 <= self.lon <= 180
+
 
 # Where a tourist is most likely to find OCOP goods first.
 KIND_ORDER = {"ocop_point": 0, "producer_shop": 1, "shop": 2, "market": 3, "night_market": 4}
@@ -53,8 +76,8 @@ def area_names(ctx: Context) -> list[str]:
 
 
 async def menu(ctx: Context) -> list[Reply]:
-    choices = [Choice(ctx.t("places.all"), "pl:-:1")]
-    choices += [Choice(area, f"pl:{area_key(area)}:1") for area in area_names(ctx)]
+    choices = [Choice(ctx.t("places.all"), PlacesInArea("-", 1).pack())]
+    choices += [Choice(area, PlacesInArea(area_key(area), 1).pack()) for area in area_names(ctx)]
     return [Reply(ctx.t("places.menu"), tuple(choices), ask_location=True, language=ctx.lang, kind="places")]
 
 
@@ -75,7 +98,7 @@ async def for_products(ctx: Context, found: list[Product]) -> list[Reply]:
                       product_ids=ids)]  # fmt: skip
     block, _ = render.places_block(ctx, rank_places(ctx, local, None))
     lines = [ctx.t("places.for_products", areas=", ".join(areas)), *block]
-    choices = tuple(Choice(render.short_line(ctx, p), f"b:{p.id}") for p in found[:5])
+    choices = tuple(Choice(render.short_line(ctx, p), WhereToBuy(p.id).pack()) for p in found[:5])
     return [Reply("\n".join(lines), choices, language=ctx.lang, kind="places", product_ids=ids)]
 
 
@@ -99,7 +122,7 @@ async def by_area(ctx: Context, area_key: str, page: int) -> list[Reply]:
         return [Reply(ctx.t("places.unknown_area"), language=ctx.lang)]
     places = places_for_area(ctx, area) if area else list(ctx.snapshot.catalogue.places)
     heading = ctx.t("places.in_area", area=area, n=len(places)) if area else ctx.t("places.all_n", n=len(places))
-    return [_page(ctx, places, None, f"pl:{area_key}", page, heading)]
+    return [_page(ctx, places, None, PlacesInArea(area_key, page), page, heading)]
 
 
 async def nearest(ctx: Context, origin: Location, page: int = 1, *, near: str | None = None) -> list[Reply]:
@@ -112,7 +135,7 @@ async def nearest(ctx: Context, origin: Location, page: int = 1, *, near: str | 
     heading = ctx.t("places.nearest_far" if far else "places.nearest", km=f"{ranked[0][2]:.0f}")
     if near is not None:
         heading = ctx.t("places.near_named", place=near)
-    return [_page_ranked(ctx, ranked, heading, page, pins=True, base=f"nr:{origin.lat:.4f}:{origin.lon:.4f}")]
+    return [_page_ranked(ctx, ranked, heading, page, pins=True, base=NearestPlaces(origin.lat, origin.lon, page))]
 
 
 async def near_named(ctx: Context, place_text: str) -> list[Reply] | None:
@@ -131,7 +154,7 @@ async def near_named(ctx: Context, place_text: str) -> list[Reply] | None:
                 ctx,
                 local,
                 None,
-                f"pl:{fold(area).replace(' ', '')}",
+                PlacesInArea(fold(area).replace(" ", ""), 1),
                 1,
                 ctx.t("places.in_area", area=area, n=len(local)),
             )
@@ -139,12 +162,12 @@ async def near_named(ctx: Context, place_text: str) -> list[Reply] | None:
     return await nearest(ctx, Location(centre.lat, centre.lon), near=area)  # type: ignore[arg-type]
 
 
-def _page(ctx: Context, places, origin, base: str, page: int, heading: str) -> Reply:
+def _page(ctx: Context, places, origin, base: Action, page: int, heading: str) -> Reply:
     ranked = rank_places(ctx, places, origin)
     return _page_ranked(ctx, ranked, heading, page, pins=False, base=base)
 
 
-def _page_ranked(ctx: Context, ranked, heading: str, page: int, *, pins: bool, base: str = "") -> Reply:
+def _page_ranked(ctx: Context, ranked, heading: str, page: int, *, pins: bool, base: Action | None = None) -> Reply:
     size = ctx.page_size
     pages = max(1, math.ceil(len(ranked) / size))
     page = min(max(page, 1), pages)
@@ -154,7 +177,7 @@ def _page_ranked(ctx: Context, ranked, heading: str, page: int, *, pins: bool, b
         lines.append(ctx.t("list.page", page=page, pages=pages))
     block, reply_pins = render.places_block(ctx, shown)
     lines += block
-    choices = render.paging_choices(ctx, base, page, pages) if base else []
+    choices = render.paging_choices(ctx, base, page, pages) if base is not None else []
     return Reply(
         "\n".join(lines), tuple(choices), pins=tuple(reply_pins) if pins else (), language=ctx.lang, kind="places"
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import time
@@ -13,10 +14,21 @@ from bot.search import SearchResult
 from bot.search.plausible import matched_share, plausible
 from bot.text import fold
 from handlers import render
+from handlers.actions import Action, ProductCard, WhereToBuy, action
 from handlers.context import Context
-from handlers.places import area_key, places_for_area, rank_places
+from handlers.places import PlacesInArea, area_key, places_for_area, rank_places
 
 log = logging.getLogger(__name__)
+
+
+@action("q")
+@dataclasses.dataclass(frozen=True)
+class SearchPage(Action):
+    """A page of a saved search's results (the query text is in saved_queries)."""
+
+    query: int
+    page: int
+
 
 MAX_PLACES = 5  # a chat reply stays short: the rest is one "more" away
 MAX_STAR_ANSWERS = 6  # up to this many same-named products get their stars at once; more: "which one?"
@@ -66,7 +78,7 @@ async def search(
         return await card(ctx, result.hits[0].product.id)
     query_id = await ctx.services.repo.save_query(text[:300])
     heading = ctx.t(heading_key, n=len(result.hits)) if heading_key else _heading(ctx, echo, result)
-    return [results_page(ctx, result, f"q:{query_id}", page, heading=heading)]
+    return [results_page(ctx, result, SearchPage(query_id, page), page, heading=heading)]
 
 
 def _heading(ctx: Context, text: str, result: SearchResult) -> str:
@@ -85,7 +97,7 @@ def _heading(ctx: Context, text: str, result: SearchResult) -> str:
     return "\n".join([*notes, title])
 
 
-def results_page(ctx: Context, result: SearchResult, base: str, page: int, heading: str) -> Reply:
+def results_page(ctx: Context, result: SearchResult, base: Action, page: int, heading: str) -> Reply:
     size = ctx.page_size
     pages = max(1, math.ceil(len(result.hits) / size))
     page = min(max(page, 1), pages)
@@ -93,7 +105,7 @@ def results_page(ctx: Context, result: SearchResult, base: str, page: int, headi
     lines = [heading]
     if pages > 1:
         lines.append(ctx.t("list.page", page=page, pages=pages))
-    choices = [Choice(render.short_line(ctx, hit.product), f"p:{hit.product.id}") for hit in shown]
+    choices = [Choice(render.short_line(ctx, hit.product), ProductCard(hit.product.id).pack()) for hit in shown]
     choices += render.paging_choices(ctx, base, page, pages)
     return Reply(
         "\n".join(lines),
@@ -122,7 +134,7 @@ def not_found(ctx: Context, text: str, result: SearchResult, *, key: str = "sear
 
 def did_you_mean(ctx: Context, text: str, candidates: list[Product]) -> Reply:
     lines = [ctx.t("search.unsure", query=text[:80]), ctx.t("search.did_you_mean")]
-    choices = tuple(Choice(render.short_line(ctx, p), f"p:{p.id}") for p in candidates)
+    choices = tuple(Choice(render.short_line(ctx, p), ProductCard(p.id).pack()) for p in candidates)
     return Reply("\n".join(lines), choices, language=ctx.lang, kind="did_you_mean")
 
 
@@ -159,7 +171,8 @@ async def star_question(ctx: Context, text: str, *, echo: str | None = None) -> 
     if not clearly_one(result):
         # Many plausible products: let the user pick rather than claim a star for the wrong one.
         query_id = await ctx.services.repo.save_query(text[:300])
-        return [results_page(ctx, result, f"q:{query_id}", 1, heading=ctx.t("stars.which", n=len(result.hits)))]
+        heading = ctx.t("stars.which", n=len(result.hits))
+        return [results_page(ctx, result, SearchPage(query_id, 1), 1, heading=heading)]
     return [star_answer(ctx, result.hits[0].product, claimed)]
 
 
@@ -172,7 +185,7 @@ def several_stars(ctx: Context, found: list[Product], claimed: int | None) -> Re
     if claimed is not None:
         lines.append(ctx.t("stars.several_claim", claimed=claimed))
     lines.append(ctx.t("stars.per_product"))
-    choices = tuple(Choice(render.short_line(ctx, p), f"p:{p.id}") for p in found)
+    choices = tuple(Choice(render.short_line(ctx, p), ProductCard(p.id).pack()) for p in found)
     return Reply("\n".join(lines), choices, language=ctx.lang, kind="stars", product_ids=tuple(p.id for p in found))
 
 
@@ -192,7 +205,10 @@ def star_answer(ctx: Context, product: Product, claimed: int | None) -> Reply:
         lines.append("⏳ " + render.certificate_text(ctx, product))
     lines.append(ctx.t("stars.per_product"))
     lines.append(ctx.t("card.source", url=product.source_url or ctx.t("card.unknown")))
-    choices = (Choice(ctx.t("button.card"), f"p:{product.id}"), Choice(ctx.t("button.where_to_buy"), f"b:{product.id}"))
+    choices = (
+        Choice(ctx.t("button.card"), ProductCard(product.id).pack()),
+        Choice(ctx.t("button.where_to_buy"), WhereToBuy(product.id).pack()),
+    )
     return Reply("\n".join(lines), choices, language=ctx.lang, kind="stars", product_ids=(product.id,))
 
 
@@ -235,7 +251,7 @@ async def where_to_buy(ctx: Context, product_id: int, *, pins: bool) -> list[Rep
     if not places:
         lines = [ctx.t("buy.none", name=name, area=product.area or ctx.t("card.unknown")), *online]
         lines += [producer] if producer else []
-        choices = (Choice(ctx.t("button.card"), f"p:{product.id}"),)
+        choices = (Choice(ctx.t("button.card"), ProductCard(product.id).pack()),)
         return [Reply("\n".join(lines), choices, language=ctx.lang, kind="places", product_ids=(product.id,))]
     ranked = rank_places(ctx, places, origin=None)
     shown = ranked[:MAX_PLACES]
@@ -243,9 +259,9 @@ async def where_to_buy(ctx: Context, product_id: int, *, pins: bool) -> list[Rep
     lines = [ctx.t("buy.heading", name=name, area=product.area), *block, *online]
     if len(ranked) > len(shown):
         lines.append(ctx.t("buy.more", n=len(ranked) - len(shown), area=product.area))
-    choices = [Choice(ctx.t("button.card"), f"p:{product.id}")]
+    choices = [Choice(ctx.t("button.card"), ProductCard(product.id).pack())]
     if len(ranked) > len(shown):
-        choices.append(Choice(ctx.t("button.more_places"), f"pl:{area_key(product.area)}:1"))
+        choices.append(Choice(ctx.t("button.more_places"), PlacesInArea(area_key(product.area), 1).pack()))
     return [
         Reply(
             "\n".join(lines),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from datetime import date
 
@@ -9,6 +10,7 @@ from bot.certificates import Validity, certificate_status
 from bot.geo import map_url
 from bot.models import Event, Place, Product
 from bot.replies import Choice, Pin, Reply, ShareCard
+from handlers.actions import Action, MapPins, WhereToBuy
 from handlers.context import Context
 
 
@@ -101,8 +103,8 @@ def product_card(
     lines.append(ctx.t("card.source", url=product.source_url or ctx.t("card.unknown")))
     choices = []
     if places:
-        choices.append(Choice(ctx.t("button.where_to_buy"), f"b:{product.id}"))
-        choices.append(Choice(ctx.t("button.map"), f"m:{product.id}"))
+        choices.append(Choice(ctx.t("button.where_to_buy"), WhereToBuy(product.id).pack()))
+        choices.append(Choice(ctx.t("button.map"), MapPins(product.id).pack()))
     text = "\n".join(lines)
     share = ShareCard(
         product_id=product.id,
@@ -188,10 +190,11 @@ def event_lines(ctx: Context, event: Event) -> str:
     return f"🎪 {event.title(ctx.lang)}\n   🗓 {when}\n   📍 {event.place}\n   🔗 {event.source_url}"
 
 
-def paging_choices(ctx: Context, base: str, page: int, pages: int) -> list[Choice]:
+def paging_choices(ctx: Context, base: Action, page: int, pages: int) -> list[Choice]:
+    """Previous/next buttons: `base` is the page's own action (it has a `page` field)."""
     out = []
     if page > 1:
-        out.append(Choice(ctx.t("button.previous"), f"{base}:{page - 1}"))
+        out.append(Choice(ctx.t("button.previous"), dataclasses.replace(base, page=page - 1).pack()))  # type: ignore[type-var]
     if page < pages:
-        out.append(Choice(ctx.t("button.next"), f"{base}:{page + 1}"))
+        out.append(Choice(ctx.t("button.next"), dataclasses.replace(base, page=page + 1).pack()))  # type: ignore[type-var]
     return out

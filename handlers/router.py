@@ -10,7 +10,8 @@ from bot.i18n import LANGUAGES, pick_language
 from bot.replies import Location, Reply, Request
 from bot.services import Services
 from bot.text import clean_input, fold
-from handlers import about, chat, events, lists, places, products, staff, start, subscriptions, validity
+from handlers import about, actions, chat, events, lists, places, products, staff, start, subscriptions, validity
+from handlers.actions import MapPins, ProductCard, WhereToBuy
 from handlers.context import Context
 
 log = logging.getLogger(__name__)
@@ -133,46 +134,41 @@ class Router:
             return text[1:].partition(" ")[0].split("@")[0].lower() in GROUP_COMMANDS
         return bool(text) and self.services.understander.whole_message(text) in ("unsubscribe", "forget")
 
-    async def action(self, ctx: Context, action: str) -> list[Reply]:
-        parts = action.split(":")
-        try:
-            kind = parts[0]
-            if kind == "p":
-                return await products.card(ctx, int(parts[1]))
-            if kind in ("b", "m"):
-                return await products.where_to_buy(ctx, int(parts[1]), pins=kind == "m")
-            if kind == "q":
-                text = await self.services.repo.saved_query(int(parts[1]))
-                if text is None:
-                    return [Reply(ctx.t("action.expired"), language=ctx.lang)]
-                return await products.search(ctx, text, page=int(parts[2]))
-            if kind == "l":
-                return await lists.listing(ctx, parts[1], parts[2], parts[3], int(parts[4]))
-            if kind == "pl":
-                return await places.by_area(ctx, parts[1], int(parts[2]))
-            if kind == "nr":
-                return await places.nearest(ctx, Location(float(parts[1]), float(parts[2])), int(parts[3]))
-            if kind == "lang":
-                return await start.set_language(ctx, parts[1])
-            if kind == "exp" and parts[1] in ("expiring", "expired"):
-                return [validity.listing(ctx, parts[1])]
-            if kind == "about":
-                return await about.about(ctx, parts[1] if parts[1] in about.TOPICS else "count")
-            if kind == "menu":
-                return await self._menu(ctx, parts[1])
-            if kind == "sub":
+    async def action(self, ctx: Context, data: str) -> list[Reply]:
+        """A pressed button or a chosen number: its typed action, or the polite "expired"."""
+        match actions.unpack(data):
+            case ProductCard(id=product_id):
+                return await products.card(ctx, product_id)
+            case WhereToBuy(id=product_id):
+                return await products.where_to_buy(ctx, product_id, pins=False)
+            case MapPins(id=product_id):
+                return await products.where_to_buy(ctx, product_id, pins=True)
+            case products.SearchPage(query=query_id, page=page):
+                text = await self.services.repo.saved_query(query_id)
+                if text is not None:
+                    return await products.search(ctx, text, page=page)
+            case lists.StarList(star=star, area=area, category=category, page=page):
+                return await lists.listing(ctx, star, area, category, page)
+            case places.PlacesInArea(area=area, page=page):
+                return await places.by_area(ctx, area, page)
+            case places.NearestPlaces(lat=lat, lon=lon, page=page):
+                return await places.nearest(ctx, Location(lat, lon), page)
+            case start.SetLanguage(lang=lang):
+                return await start.set_language(ctx, lang)
+            case start.Menu(item=item):
+                return await self._menu(ctx, item)
+            case validity.RunningOut(which=which):
+                return [validity.listing(ctx, which)]
+            case about.AboutTopic(topic=topic):
+                return await about.about(ctx, topic)
+            case subscriptions.Subscribe():
                 return await subscriptions.subscribe(ctx)
-            if kind == "ann":
-                broadcast_id = int(parts[2])
-                return await (staff.confirm(ctx, broadcast_id) if parts[1] == "ok" else staff.cancel(ctx, broadcast_id))
-            if kind == "imp":
-                import_id = int(parts[2])
-                return await staff.apply_upload(
-                    ctx, import_id, remove_missing=parts[1] == "rm", cancel=parts[1] == "no"
-                )
-        except (IndexError, ValueError):
-            pass
-        log.info("unknown action %r", action[:64])
+            case staff.AnnouncementChoice(verb=verb, id=broadcast_id):
+                return await (staff.confirm(ctx, broadcast_id) if verb == "ok" else staff.cancel(ctx, broadcast_id))
+            case staff.UploadChoice(verb=verb, id=import_id):
+                return await staff.apply_upload(ctx, import_id, remove_missing=verb == "rm", cancel=verb == "no")
+            case None:
+                log.info("unknown action %r", data[:64])
         return [Reply(ctx.t("action.expired"), language=ctx.lang)]
 
     async def _menu(self, ctx: Context, item: str) -> list[Reply]:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 from datetime import UTC, datetime, timedelta
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from bot.importer import AreaResolver, plan_import, read_upload
 from bot.replies import Choice, Reply
 from bot.text import fold
+from handlers.actions import Action, action
 from handlers.context import Context
 
 log = logging.getLogger(__name__)
@@ -17,6 +20,24 @@ log = logging.getLogger(__name__)
 MAX_ANNOUNCEMENT = 1800  # Zalo takes 2000 characters; leave room for the footer
 _AT_RE = re.compile(r"^\s*(?:at|lúc|luc)\s+(\d{4}-\d{2}-\d{2})\s+(\d{1,2}:\d{2})\s+(.*)$", re.DOTALL | re.IGNORECASE)
 YES_WORDS = {"yes", "y", "co", "dong y", "ok", "xac nhan", "confirm", "gui", "send"}
+
+
+@action("ann")
+@dataclasses.dataclass(frozen=True)
+class AnnouncementChoice(Action):
+    """Confirm ("ok") or cancel ("no") an announcement draft."""
+
+    verb: Literal["ok", "no"]
+    id: int
+
+
+@action("imp")
+@dataclasses.dataclass(frozen=True)
+class UploadChoice(Action):
+    """Apply a pending upload ("ok"), apply and remove what is missing ("rm"), or cancel ("no")."""
+
+    verb: Literal["ok", "rm", "no"]
+    id: int
 
 
 def is_staff(ctx: Context) -> bool:
@@ -75,7 +96,10 @@ async def announce(ctx: Context, args: str) -> list[Reply]:
         "staff.preview", vi=vi, en=en or ctx.t("staff.no_english"), telegram=audience.get("telegram", 0),
         zalo=audience.get("zalo", 0), when=when,
     )  # fmt: skip
-    choices = (Choice(ctx.t("staff.confirm"), f"ann:ok:{draft}"), Choice(ctx.t("staff.cancel"), f"ann:no:{draft}"))
+    choices = (
+        Choice(ctx.t("staff.confirm"), AnnouncementChoice("ok", draft).pack()),
+        Choice(ctx.t("staff.cancel"), AnnouncementChoice("no", draft).pack()),
+    )
     return [Reply(text, choices, language=ctx.lang)]
 
 
@@ -115,9 +139,9 @@ def previewed_draft(replies: list[Reply]) -> int | None:
     return None
 
 
-def _confirm_target(action: str) -> int | None:
-    match = re.fullmatch(r"ann:ok:(\d{1,9})", action)
-    return int(match.group(1)) if match else None
+def _confirm_target(data: str) -> int | None:
+    chosen = AnnouncementChoice.unpack(data)
+    return chosen.id if isinstance(chosen, AnnouncementChoice) and chosen.verb == "ok" else None
 
 
 async def confirm_typed(ctx: Context, just_previewed: int | None) -> list[Reply] | None:
@@ -184,10 +208,10 @@ async def upload(ctx: Context) -> list[Reply]:
         ctx.request.platform, ctx.request.user_id, plan.table, plan.records
     )
     text = ctx.t("staff.upload_preview", table=plan.table, added=added, updated=updated, missing=missing)
-    choices = [Choice(ctx.t("staff.apply"), f"imp:ok:{pending}")]
+    choices = [Choice(ctx.t("staff.apply"), UploadChoice("ok", pending).pack())]
     if missing:
-        choices.append(Choice(ctx.t("staff.apply_remove", n=missing), f"imp:rm:{pending}"))
-    choices.append(Choice(ctx.t("staff.cancel"), f"imp:no:{pending}"))
+        choices.append(Choice(ctx.t("staff.apply_remove", n=missing), UploadChoice("rm", pending).pack()))
+    choices.append(Choice(ctx.t("staff.cancel"), UploadChoice("no", pending).pack()))
     return [Reply(text, tuple(choices), language=ctx.lang)]
 
 

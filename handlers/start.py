@@ -2,19 +2,38 @@
 
 from __future__ import annotations
 
+import dataclasses
+from typing import Literal
+
 from bot.i18n import LANGUAGES
 from bot.replies import Choice, Reply
+from handlers.about import AboutTopic
+from handlers.actions import Action, action
 from handlers.context import Context
+
+
+@action("menu")
+@dataclasses.dataclass(frozen=True)
+class Menu(Action):
+    """A main-menu entry ("start": the greeting and menu again)."""
+
+    item: Literal["search", "stars", "near", "events", "lang", "start"]
+
+
+@action("lang")
+@dataclasses.dataclass(frozen=True)
+class SetLanguage(Action):
+    lang: Literal["vi", "en", "zh", "ko"]
 
 
 def main_menu(ctx: Context) -> tuple[Choice, ...]:
     return (
-        Choice(ctx.t("menu.search"), "menu:search"),
-        Choice(ctx.t("menu.stars"), "menu:stars"),
-        Choice(ctx.t("menu.near"), "menu:near"),
-        Choice(ctx.t("menu.events"), "menu:events"),
-        Choice(ctx.t("menu.about"), "about:count"),
-        Choice(ctx.t("menu.language"), "menu:lang"),
+        Choice(ctx.t("menu.search"), Menu("search").pack()),
+        Choice(ctx.t("menu.stars"), Menu("stars").pack()),
+        Choice(ctx.t("menu.near"), Menu("near").pack()),
+        Choice(ctx.t("menu.events"), Menu("events").pack()),
+        Choice(ctx.t("menu.about"), AboutTopic("count").pack()),
+        Choice(ctx.t("menu.language"), Menu("lang").pack()),
     )
 
 
@@ -29,10 +48,10 @@ async def help_(ctx: Context) -> list[Reply]:
 
 async def language_menu(ctx: Context) -> list[Reply]:
     choices = (
-        Choice("🇻🇳 Tiếng Việt", "lang:vi"),
-        Choice("🇬🇧 English", "lang:en"),
-        Choice("🇨🇳 中文", "lang:zh"),
-        Choice("🇰🇷 한국어", "lang:ko"),
+        Choice("🇻🇳 Tiếng Việt", SetLanguage("vi").pack()),
+        Choice("🇬🇧 English", SetLanguage("en").pack()),
+        Choice("🇨🇳 中文", SetLanguage("zh").pack()),
+        Choice("🇰🇷 한국어", SetLanguage("ko").pack()),
     )
     return [Reply(ctx.t("lang.choose"), choices, language=ctx.lang)]
 

@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from bot.replies import Reply
+from handlers.actions import Action, action
 from handlers.context import Context
+
+
+@action("sub")
+@dataclasses.dataclass(frozen=True)
+class Subscribe(Action):
+    """The "subscribe" button (no fields: "sub")."""
 
 
 async def subscribe(ctx: Context) -> list[Reply]:

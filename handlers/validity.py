@@ -3,14 +3,26 @@ that is all the sources give (the same reasoning as the card)."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
+from typing import Literal
 from weakref import WeakKeyDictionary
 
 from bot.certificates import Validity, certificate_status
 from bot.models import Product
 from bot.replies import Choice, Reply
 from handlers import render
+from handlers.actions import Action, ProductCard, action
 from handlers.context import Context
+
+
+@action("exp")
+@dataclasses.dataclass(frozen=True)
+class RunningOut(Action):
+    """Certificates expiring soon, or already expired."""
+
+    which: Literal["expiring", "expired"]
+
 
 _RUNNING_OUT: WeakKeyDictionary = WeakKeyDictionary()  # index -> (day, lists): the catalogue is fixed per index
 SOON_DAYS = 183  # "sắp hết hạn": within about six months
@@ -22,7 +34,7 @@ def status(ctx: Context, product: Product) -> Reply:
     lines.append("📜 " + render.decision_text(ctx, product))
     lines.append("⏳ " + render.certificate_text(ctx, product))
     lines.append(ctx.t("card.source", url=product.source_url or ctx.t("card.unknown")))
-    choices = (Choice(ctx.t("button.card"), f"p:{product.id}"),)
+    choices = (Choice(ctx.t("button.card"), ProductCard(product.id).pack()),)
     return Reply("\n".join(lines), choices, language=ctx.lang, kind="validity", product_ids=(product.id,))
 
 
@@ -31,7 +43,7 @@ def several(ctx: Context, found: list[Product]) -> Reply:
     lines = [ctx.t("validity.several", n=len(found))]
     for product in found:
         lines.append(f"• {render.short_line(ctx, product)}: {render.certificate_text(ctx, product)}")
-    choices = tuple(Choice(render.short_line(ctx, p), f"p:{p.id}") for p in found)
+    choices = tuple(Choice(render.short_line(ctx, p), ProductCard(p.id).pack()) for p in found)
     return Reply("\n".join(lines), choices, language=ctx.lang, kind="validity", product_ids=tuple(p.id for p in found))
 
 
@@ -71,7 +83,7 @@ def listing(ctx: Context, which: str, query=None) -> Reply:
     if len(rows) > MAX_LISTED:
         lines.append(ctx.t("validity.more", n=len(rows) - MAX_LISTED))
     lines.append(ctx.t("validity.note"))
-    choices = tuple(Choice(render.short_line(ctx, p), f"p:{p.id}") for _, p in rows[:MAX_LISTED])
+    choices = tuple(Choice(render.short_line(ctx, p), ProductCard(p.id).pack()) for _, p in rows[:MAX_LISTED])
     return Reply("\n".join(lines), choices, language=ctx.lang, kind="validity")
 
 
