@@ -52,6 +52,7 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 PLATFORMS = {"telegram": "TELEGRAM_BOT_TOKEN", "zalo": "ZALO_BOT_TOKEN"}
 SENDER_STOP_SECONDS = 15.0  # a sender's round in progress gets this long to finish at shutdown
+HOUSEKEEPING_SECONDS = 24 * 3600.0  # retention runs at start, then once a day
 
 Mode = Literal["polling", "webhook", "send"]
 Command = Callable[["Runtime", argparse.Namespace], Awaitable[int]]
@@ -237,7 +238,30 @@ class Runtime:
         for platform in self.platforms.values():
             await platform.start()
         self.start_senders()
+        self.start_housekeeping()
         self.install_signals()
+
+    def start_housekeeping(self, every: float = HOUSEKEEPING_SECONDS) -> None:
+        """Retention: the search log and saved search texts older than [bot] history_days are
+        deleted now and then once a day, while the process runs."""
+        assert self.services is not None
+        task = asyncio.create_task(self._housekeeping(every), name="housekeeping")
+        self.stack.push_async_callback(end_task, task, 0.0)
+
+    async def _housekeeping(self, every: float) -> None:
+        assert self.services is not None
+        days = self.config.bot.history_days
+        while not self.stop.is_set():
+            try:
+                searches, saved = await self.services.repo.prune_history(days)
+                if searches or saved:
+                    log.info(
+                        "retention: %d search log rows, %d saved searches older than %d days", searches, saved, days
+                    )
+            except Exception as exc:  # the next round tries again; chats go on meanwhile
+                log.warning("retention failed: %s", describe_error(exc))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stop.wait(), every)
 
     async def start_web(
         self, secret: str, *, host: str | None = None, port: int | None = None, zalo_shards: int = 8,

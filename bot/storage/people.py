@@ -96,11 +96,20 @@ class PeopleRepository:
 
     async def save_query(self, text: str) -> int:
         (row,) = await self.db.returning(
-            "INSERT INTO saved_queries (text) VALUES (?) ON CONFLICT (text) DO UPDATE SET text = excluded.text "
-            "RETURNING id",
+            "INSERT INTO saved_queries (text, used_at) VALUES (?, datetime('now')) "
+            "ON CONFLICT (text) DO UPDATE SET used_at = excluded.used_at RETURNING id",
             (text,),
         )
         return row["id"]
 
     async def saved_query(self, query_id: int) -> str | None:
         return await self.db.fetchval("SELECT text FROM saved_queries WHERE id = ?", (query_id,))
+
+    async def prune_history(self, days: int) -> tuple[int, int]:
+        """Retention: drop search-log rows older than `days` and saved search texts unused for
+        as long (their paging buttons then answer "expired"). Returns (log rows, saved texts)."""
+        since = f"-{int(days)} days"
+        async with self.db.transaction():
+            searches = await self.db.execute("DELETE FROM search_log WHERE at < datetime('now', ?)", (since,))
+            saved = await self.db.execute("DELETE FROM saved_queries WHERE used_at < datetime('now', ?)", (since,))
+        return searches, saved

@@ -116,6 +116,7 @@ class Repository:
     # people
     user_language = _Forward("people")
     set_user_language = _Forward("people")
+    prune_history = _Forward("people")
     subscribe = _Forward("people")
     unsubscribe = _Forward("people")
     is_subscribed = _Forward("people")
