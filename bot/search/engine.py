@@ -24,6 +24,7 @@ from bot.search.query import (
     ParsedQuery,
     PlacePhrase,
     Term,
+    drop_repeats,
     extract_stars,
     find_phrases,
     tokenize,
@@ -227,7 +228,7 @@ class SearchIndex:
 
     def parse(self, raw: str, fillers: frozenset[str] = frozenset()) -> ParsedQuery:
         """`fillers`: more words to drop, as a chat's; a catalogue word among them stays a bonus."""
-        accented, folded = tokenize(raw)
+        accented, folded = drop_repeats(*tokenize(raw))
         query = ParsedQuery(raw=raw)
         consumed: set[int] = set()
         query.star, query.star_min = extract_stars(folded, consumed)

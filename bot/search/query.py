@@ -83,6 +83,24 @@ def tokenize(raw: str) -> tuple[list[str], list[str]]:
     return [accented[i] for i in keep], [folded[i] for i in keep]
 
 
+MAX_REPEAT_PHRASE = 6  # words: "mật ong rừng Y Tý mật ong rừng Y Tý" is one phrase said twice
+
+
+def drop_repeats(accented: list[str], folded: list[str]) -> tuple[list[str], list[str]]:
+    """Drop immediate repetitions of a word or a phrase (same words, same marks): "mật ong mật ong
+    mật ong ..." is "mật ong", so a pasted or held-down repetition costs nothing extra to match.
+    Numbers repeat meaningfully ("4 4") and are kept."""
+    accented, folded = list(accented), list(folded)
+    for size in range(min(MAX_REPEAT_PHRASE, len(accented) // 2), 0, -1):
+        i = 0
+        while i + 2 * size <= len(accented):
+            if accented[i : i + size] == accented[i + size : i + 2 * size] and not folded[i].isdigit():
+                del accented[i + size : i + 2 * size], folded[i + size : i + 2 * size]
+            else:
+                i += 1
+    return accented, folded
+
+
 def extract_stars(folded: list[str], consumed: set[int]) -> tuple[int | None, int | None]:
     for i, tok in enumerate(folded):
         glued = _GLUED_STAR_RE.match(tok)
