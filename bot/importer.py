@@ -15,6 +15,16 @@ from bot.storage import Repository
 from bot.text import clean_input, fold, nfc
 
 # Bounding box of Lào Cai province since the 2025 merger (old Lào Cai plus old Yên Bái), with margin.
+# Files staff send to the bot: a province list of a few thousand rows is well under these.
+MAX_UPLOAD_BYTES = 5_000_000  # as sent
+MAX_UNPACKED_BYTES = 100_000_000  # an XLSX is a zip: what it unpacks to
+MAX_UPLOAD_ROWS = 100_000
+
+
+class UploadTooLarge(ValueError):
+    """An upload over the size limits; nothing of it was read."""
+
+
 LAT_RANGE = (21.2, 22.95)
 LON_RANGE = (103.4, 105.2)
 
@@ -167,15 +177,33 @@ def read_rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
 
 
 def read_upload(file_name: str, content: bytes) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
-    """A file sent to the bot: XLSX (the province publishes Excel) or CSV in UTF-8 or UTF-16."""
+    """A file sent to the bot: XLSX (the province publishes Excel) or CSV in UTF-8 or UTF-16.
+    Slow for big files: call it in a worker thread. Over the limits: UploadTooLarge."""
+    if len(content) > MAX_UPLOAD_BYTES:
+        raise UploadTooLarge(f"{len(content)} bytes")
     if file_name.lower().endswith((".xlsx", ".xlsm")):
-        return _read_xlsx(io.BytesIO(content))
-    for encoding in ("utf-8-sig", "utf-16"):
-        try:
-            return read_csv_text(content.decode(encoding))
-        except UnicodeDecodeError:
-            continue
-    raise ValueError("not UTF-8 or UTF-16 text")
+        _check_unpacked_size(content)
+        header, rows = _read_xlsx(io.BytesIO(content), max_rows=MAX_UPLOAD_ROWS)
+    else:
+        for encoding in ("utf-8-sig", "utf-16"):
+            try:
+                header, rows = read_csv_text(content.decode(encoding))
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            raise ValueError("not UTF-8 or UTF-16 text")
+    if len(rows) > MAX_UPLOAD_ROWS:
+        raise UploadTooLarge(f"over {MAX_UPLOAD_ROWS} rows")
+    return header, rows
+
+
+def _check_unpacked_size(content: bytes) -> None:
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        if sum(info.file_size for info in archive.infolist()) > MAX_UNPACKED_BYTES:
+            raise UploadTooLarge("unpacks to too much")
 
 
 def read_csv_text(text: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
@@ -197,7 +225,7 @@ def read_csv_text(text: str) -> tuple[list[str], list[tuple[int, dict[str, str]]
     return header, rows
 
 
-def _read_xlsx(path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+def _read_xlsx(path, max_rows: int | None = None) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     from openpyxl import load_workbook
 
     sheet = load_workbook(path, read_only=True, data_only=True).worksheets[0]
@@ -210,6 +238,8 @@ def _read_xlsx(path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
             continue
         if any(c.strip() for c in cells):
             rows.append((number, dict(zip(header, cells, strict=False))))
+            if max_rows is not None and len(rows) > max_rows:
+                raise UploadTooLarge(f"over {max_rows} rows")
     return header, rows
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 import re
@@ -9,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from bot.importer import AreaResolver, plan_import, read_upload
+from bot.importer import MAX_UPLOAD_BYTES, AreaResolver, ImportPlan, UploadTooLarge, plan_import, read_upload
 from bot.replies import Choice, Reply
 from bot.text import fold
 from handlers.actions import Action, action
@@ -185,12 +186,15 @@ async def upload(ctx: Context) -> list[Reply]:
     attachment = ctx.request.attachment
     assert attachment is not None
     try:
-        header, rows = read_upload(attachment.file_name, attachment.content)
+        # Parsing and checking a sheet of thousands of rows takes seconds: off the event loop.
+        plan = await asyncio.to_thread(_read_and_plan, attachment.file_name, attachment.content, ctx.snapshot.catalogue)
+    except UploadTooLarge as exc:
+        log.info("upload %r too large: %s", attachment.file_name, exc)
+        mb = MAX_UPLOAD_BYTES // 1_000_000
+        return [Reply(ctx.t("staff.upload_too_large", name=attachment.file_name[:80], mb=mb), language=ctx.lang)]
     except Exception as exc:  # a broken file is the sender's problem to fix, not a crash
         log.info("unreadable upload %r: %s", attachment.file_name, exc.__class__.__name__)
         return [Reply(ctx.t("staff.upload_unreadable", name=attachment.file_name[:80]), language=ctx.lang)]
-    catalogue = ctx.snapshot.catalogue
-    plan = plan_import(header, rows, AreaResolver(catalogue.localities))
     if plan.errors:
         lines = [ctx.t("staff.upload_bad", n=len({e.line for e in plan.errors}))]
         lines += [ctx.t("staff.upload_row", line=e.line, reason=e.reason) for e in plan.errors[:25]]
@@ -213,6 +217,11 @@ async def upload(ctx: Context) -> list[Reply]:
         choices.append(Choice(ctx.t("staff.apply_remove", n=missing), UploadChoice("rm", pending).pack()))
     choices.append(Choice(ctx.t("staff.cancel"), UploadChoice("no", pending).pack()))
     return [Reply(text, tuple(choices), language=ctx.lang)]
+
+
+def _read_and_plan(file_name: str, content: bytes, catalogue) -> ImportPlan:
+    header, rows = read_upload(file_name, content)
+    return plan_import(header, rows, AreaResolver(catalogue.localities))
 
 
 def _key(table: str, record: dict) -> tuple:

@@ -12,6 +12,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.i18n import pick_language
+from bot.importer import MAX_UPLOAD_BYTES
 from bot.redaction import redact
 from bot.replies import Attachment, Reply, Request
 from bot.services import Services
@@ -21,8 +22,6 @@ from bot.telegram.flood import FloodGate, Verdict
 from handlers.router import Router
 
 log = logging.getLogger(__name__)
-
-MAX_UPLOAD_BYTES = 5_000_000  # a province list of a few thousand rows is well under this
 
 
 class Callbacks:
