@@ -7,6 +7,7 @@ import dataclasses
 from bot.replies import Reply
 from handlers.actions import Action, action
 from handlers.context import Context
+from handlers.staff import is_staff
 
 
 @action("sub")
@@ -22,10 +23,11 @@ async def subscribe(ctx: Context) -> list[Reply]:
 
 
 def group_admin_needed(ctx: Context) -> list[Reply] | None:
-    """In a group, unsubscribing or forgetting the chat is for its admins: a polite refusal
-    for anyone else (and when the platform cannot tell who administers the group)."""
+    """In a group, unsubscribing or forgetting the chat is for its admins (and OCOP staff): a
+    polite refusal for anyone else, and when the platform cannot tell who administers the group
+    (Zalo)."""
     request = ctx.request
-    if not request.is_group or request.is_group_admin:
+    if not request.is_group or request.is_group_admin or is_staff(ctx):
         return None
     return [Reply(ctx.t("sub.group_admin_only"), language=ctx.lang)]
 

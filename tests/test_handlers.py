@@ -1,5 +1,8 @@
 """Platform-neutral handlers, driven through the router as any adapter would."""
 
+import dataclasses
+
+from bot.config import AdminsSection
 from bot.replies import Location, Request
 from handlers.router import Router
 
@@ -203,4 +206,8 @@ async def test_group_needs_an_admin_to_unsubscribe_or_forget(services):
     assert await services.repo.subscriber_counts() == {"zalo": 1}
     admin = Request("zalo", "g1", "u1", command="unsubscribe", is_group=True, is_group_admin=True)
     (done,) = await router.handle(admin)
+    assert "Đã huỷ đăng ký" in done.text
+    await services.repo.subscribe("zalo", "g1", "vi")
+    services.config = dataclasses.replace(services.config, admins=AdminsSection(zalo=("staff1",)))
+    (done,) = await router.handle(Request("zalo", "g1", "staff1", command="unsubscribe", is_group=True))
     assert "Đã huỷ đăng ký" in done.text
