@@ -21,6 +21,7 @@ class Attachment:
 
     file_name: str
     content: bytes
+    too_large: bool = False  # over the upload limit: the adapter did not download it
 
 
 @dataclass(frozen=True)

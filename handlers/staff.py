@@ -185,6 +185,9 @@ async def upload(ctx: Context) -> list[Reply]:
         return refuse(ctx, "catalogue upload")
     attachment = ctx.request.attachment
     assert attachment is not None
+    if attachment.too_large:
+        mb = MAX_UPLOAD_BYTES // 1_000_000
+        return [Reply(ctx.t("staff.upload_too_large", name=attachment.file_name[:80], mb=mb), language=ctx.lang)]
     try:
         # Parsing and checking a sheet of thousands of rows takes seconds: off the event loop.
         plan = await asyncio.to_thread(_read_and_plan, attachment.file_name, attachment.content, ctx.snapshot.catalogue)

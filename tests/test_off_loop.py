@@ -97,3 +97,9 @@ async def test_upload_over_the_limits_is_refused_politely(staff_services, monkey
     (reply,) = await Router(staff_services).handle(request)
     assert "quá lớn" in reply.text
     assert (await staff_services.repo.counts())["products"] == 164
+
+
+async def test_upload_the_adapter_did_not_download_is_called_too_large(staff_services):  # noqa: F811
+    request = Request("telegram", ADMIN, ADMIN, attachment=Attachment("big.xlsx", b"", too_large=True))
+    (reply,) = await Router(staff_services).handle(request)
+    assert "quá lớn" in reply.text and "big.xlsx" in reply.text

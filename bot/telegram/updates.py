@@ -122,7 +122,7 @@ class Callbacks:
         content = b""
         if message.from_user and message.from_user.id in self.services.config.admins.telegram:
             if (document.file_size or 0) > MAX_UPLOAD_BYTES:
-                return Request(**base, attachment=Attachment(name, b""))
+                return Request(**base, attachment=Attachment(name, b"", too_large=True))
             file = await document.get_file()
             content = bytes(await file.download_as_bytearray())
         return Request(**base, attachment=Attachment(name, content))
