@@ -95,11 +95,13 @@ async def _answer_one(ctx: Context, ask: Ask, subjects: Subjects, original: str,
         return _tag(await about.about(ctx, FACT_TOPICS[intent]), "facts")
     if intent == "count":
         return [counts.answer(ctx, ask.subject)]
-    strict = intent in ("product", "list")
+    subject = await subjects.get(ask.subject)
+    # A place is named by its kind ("chợ Bắc Hà", "cửa hàng Lan Rừng"), or by a long proper name
+    # when nothing else is asked about; "tinh dầu quế Nậm Đét mua ở đâu" is about the oil.
+    strict = intent in ("product", "list") or subject.state in ("product", "several")
     named = ctx.snapshot.place_names.find(ask.clause, kind_said=strict) if ask.clause else []
     if named and intent in ("product", "list", "near", "where_to_buy", "hours"):
         return [places.place_info(ctx, named)]
-    subject = await subjects.get(ask.subject)
     if subject.state == "suggest":
         return [products.did_you_mean(ctx, original, list(subject.suggestions))]
     if unsure and subject.state in ("product", "several") and intent in ("stars", "product", "info"):
