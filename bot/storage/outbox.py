@@ -20,6 +20,7 @@ class Delivery:
     language: str
     attempts: int
     text: str
+    first_failed_at: float | None = None
 
 
 @dataclass(frozen=True)
@@ -145,18 +146,93 @@ class OutboxRepository:
             )
         )
 
+    async def claim_deliveries(
+        self, platform: str, owner: str, limit: int, claim_ttl: float, *, require_lease: bool = True
+    ) -> list[Delivery]:
+        """Claim up to `limit` due deliveries for `owner`, in one transaction.
+
+        With `require_lease`, only while `owner` holds the platform's unexpired lease (else
+        nothing): a sender that lost its lease cannot take work. Rows claimed by another owner
+        are skipped until their claim lapses (a new lease holder takes them over at once, see
+        acquire_lease).
+        """
+        now = time.time()
+        async with self.db.transaction():
+            if require_lease:
+                row = await self.db.fetchone(
+                    "SELECT owner, expires_at FROM sender_leases WHERE platform = ?", (platform,)
+                )
+                if row is None or row["owner"] != owner or row["expires_at"] <= now:
+                    return []
+            rows = await self.db.returning(
+                "UPDATE deliveries SET claimed_by = ?, claimed_until = ? WHERE rowid IN ("
+                "SELECT d.rowid FROM deliveries d JOIN broadcasts b ON b.id = d.broadcast_id "
+                "WHERE d.platform = ? AND d.status = 'pending' AND d.next_attempt_at <= ? AND b.status = 'queued' "
+                "AND (b.scheduled_at IS NULL OR b.scheduled_at <= ?) "
+                "AND (d.claimed_by IS NULL OR d.claimed_by = ? OR d.claimed_until < ?) "
+                "ORDER BY d.broadcast_id, d.next_attempt_at, d.rowid LIMIT ?) "
+                "RETURNING rowid, broadcast_id, platform, chat_id, language, attempts, next_attempt_at, first_failed_at",
+                (owner, now + claim_ttl, platform, now, utc_now_iso(), owner, now, limit),
+            )
+            if not rows:
+                return []
+            ids = sorted({r["broadcast_id"] for r in rows})
+            marks = ", ".join("?" * len(ids))
+            texts = {
+                r["id"]: (r["text_vi"], r["text_en"])
+                for r in await self.db.fetchall(
+                    f"SELECT id, text_vi, text_en FROM broadcasts WHERE id IN ({marks})",  # noqa: S608
+                    ids,
+                )
+            }
+        rows = sorted(rows, key=lambda r: (r["broadcast_id"], r["next_attempt_at"], r["rowid"]))
+        out = []
+        for r in rows:
+            text_vi, text_en = texts[r["broadcast_id"]]
+            text = text_en if r["language"] == "en" and text_en else text_vi
+            out.append(
+                Delivery(
+                    r["broadcast_id"],
+                    r["platform"],
+                    r["chat_id"],
+                    r["language"],
+                    r["attempts"],
+                    text,
+                    r["first_failed_at"],
+                )
+            )
+        return out
+
+    async def release_claims(self, platform: str, owner: str, deliveries: Sequence[Delivery] | None = None) -> int:
+        """Give back `owner`'s claims (all of them on the platform, or just `deliveries`)."""
+        if deliveries is None:
+            return await self.db.execute(
+                "UPDATE deliveries SET claimed_by = NULL, claimed_until = 0 "
+                "WHERE platform = ? AND claimed_by = ? AND status = 'pending'",
+                (platform, owner),
+            )
+        return await self.db.executemany(
+            "UPDATE deliveries SET claimed_by = NULL, claimed_until = 0 "
+            "WHERE broadcast_id = ? AND platform = ? AND chat_id = ? AND claimed_by = ?",
+            [(d.broadcast_id, d.platform, d.chat_id, owner) for d in deliveries],
+        )
+
     async def mark_delivery(
         self, delivery: Delivery, status: str, *, error: str | None = None, retry_at: float | None = None
     ) -> None:
         key = (delivery.broadcast_id, delivery.platform, delivery.chat_id)
+        unclaim = "claimed_by = NULL, claimed_until = 0"
         if status == "sent":
-            sql = "UPDATE deliveries SET status = 'sent', sent_at = ?, attempts = attempts + 1"
+            sql = f"UPDATE deliveries SET status = 'sent', sent_at = ?, attempts = attempts + 1, {unclaim}"
             params: tuple = (time.time(),)
         elif status == "retry":
-            sql = "UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?"
-            params = (retry_at or 0.0, error)
+            sql = (
+                "UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, "
+                f"first_failed_at = coalesce(first_failed_at, ?), {unclaim}"
+            )
+            params = (retry_at or 0.0, error, time.time())
         else:
-            sql = "UPDATE deliveries SET status = ?, attempts = attempts + 1, last_error = ?"
+            sql = f"UPDATE deliveries SET status = ?, attempts = attempts + 1, last_error = ?, {unclaim}"
             params = (status, error)
         sql = f"{sql} WHERE broadcast_id = ? AND platform = ? AND chat_id = ?"
         if status != "blocked":
@@ -222,7 +298,10 @@ class OutboxRepository:
     # -- one sender per platform ------------------------------------------------------------
 
     async def acquire_lease(self, platform: str, owner: str, ttl: float, owner_alive: Callable[[str], bool]) -> bool:
-        """Take or renew the platform's sender lease. `owner_alive(owner)` tells a dead holder."""
+        """Take or renew the platform's sender lease. `owner_alive(owner)` tells a dead holder.
+
+        Taking it over from another owner also takes over that owner's claims: it cannot send
+        them any more (a sender checks its lease before each send)."""
         now = time.time()
         async with self.db.transaction():
             row = await self.db.fetchone("SELECT owner, expires_at FROM sender_leases WHERE platform = ?", (platform,))
@@ -235,6 +314,12 @@ class OutboxRepository:
                     "ON CONFLICT (platform) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at",
                     (platform, owner, now + ttl),
                 )
+                if row is None or row["owner"] != owner:
+                    await self.db.execute(
+                        "UPDATE deliveries SET claimed_by = NULL, claimed_until = 0 "
+                        "WHERE platform = ? AND status = 'pending' AND claimed_by IS NOT NULL AND claimed_by != ?",
+                        (platform, owner),
+                    )
             return free
 
     async def release_lease(self, platform: str, owner: str) -> None:

@@ -133,6 +133,8 @@ class Repository:
     ensure_reminder = _Forward("outbox")
     due_deliveries = _Forward("outbox")
     has_pending = _Forward("outbox")
+    claim_deliveries = _Forward("outbox")
+    release_claims = _Forward("outbox")
     mark_delivery = _Forward("outbox")
     start_broadcast_clock = _Forward("outbox")
     finish_broadcasts = _Forward("outbox")
