@@ -62,6 +62,9 @@ class BroadcastSection:
     telegram_rate: float = 25.0
     zalo_rate: float = 5.0
     max_attempts: int = 5
+    # A delivery that keeps failing (5xx, network) is retried with backoff (up to an hour
+    # apart) for this long before it is 'failed'.
+    retry_hours: float = 6.0
     reminder_days: int = 3
     # An announcement draft not confirmed within this many minutes can no longer be sent.
     draft_ttl_minutes: int = 30
@@ -105,6 +108,7 @@ BOUNDS: dict[tuple[str, str], tuple[float, float | None]] = {
     ("broadcast", "telegram_rate"): (0.01, 1000),
     ("broadcast", "zalo_rate"): (0.01, 1000),
     ("broadcast", "max_attempts"): (1, 1000),
+    ("broadcast", "retry_hours"): (0.01, 720),  # a failing delivery is retried this long (30 days at most)
     ("broadcast", "reminder_days"): (0, 365),
     ("broadcast", "draft_ttl_minutes"): (1, 24 * 60),
     ("web", "port"): (1, 65535),
