@@ -13,7 +13,7 @@ import time
 from datetime import timedelta
 
 from bot.health import PlatformHealth, SenderStatus
-from bot.outbox import OutboxSender, Transport
+from bot.outbox import Lease, OutboxSender, Transport
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -21,6 +21,11 @@ log = logging.getLogger(__name__)
 LEASE_TTL = 10.0
 PROGRESS_EVERY = 2.0
 REMINDER_CHECK_EVERY = 60.0
+# After the platform rejected the token: try one delivery again after this long, doubling to
+# the maximum (the token may be fixed on the platform's side; a restart with a new one
+# resumes at once).
+AUTH_RETRY_FIRST = 30.0
+AUTH_RETRY_MAX = 600.0
 
 
 def owner_id() -> str:
@@ -41,9 +46,10 @@ def owner_alive(owner: str) -> bool:
 
 
 def sender_concurrency(rate: float) -> int:
-    """Sends in flight: enough to keep the rate when each send takes ~100 ms, few enough that a
-    crash re-sends little (at most this many recipients can get a message twice)."""
-    return max(4, min(32, math.ceil(rate / 10)))
+    """The most sends one platform's sender may have in flight. The sender keeps only
+    ceil(rate x observed latency) in flight (1-2 at Telegram's ~30/s and 50 ms); this cap
+    holds even when the platform answers slowly, and bounds what a crash can repeat."""
+    return max(1, min(32, math.ceil(rate / 10)))
 
 
 def progress_bar(done: int, total: int, width: int = 10) -> str:
@@ -143,56 +149,79 @@ async def run_sender(
     rate: float,
     health: PlatformHealth | None = None,
     status: SenderStatus | None = None,
+    lease_ttl: float | None = None,
+    owner: str | None = None,
+    auth_retry: tuple[float, float] | None = None,
 ) -> None:
     """The platform's sender, active only while this process holds the platform's lease.
 
-    Progress is reported from a side task every PROGRESS_EVERY seconds, so a staff member sees
-    the count move during a long round, not only between rounds. With `health`, the sender
-    waits while its platform is not usable (starting, unreachable, disabled) instead of
-    spending the deliveries' attempts on an outage, and stops a round as soon as it goes down;
-    `status` tells /healthz what it is doing.
+    The lease is renewed by its own task, so a long 429 wait or a slow round cannot let it
+    lapse, and the sender checks it before each send. Progress is reported from a side task
+    every PROGRESS_EVERY seconds; a reporter error is logged, never stops the sender. With
+    `health`, the sender waits while its platform is not usable (starting, unreachable,
+    disabled) instead of spending the deliveries' attempts on an outage, and stops a round
+    as soon as it goes down. A rejected token pauses the platform's announcements (nothing
+    is marked failed) and is tried again with backoff. `status` tells /healthz what it does.
     """
     repo = services.repo
-    owner = owner_id()
+    owner = owner or owner_id()
     status = status or SenderStatus(transport.platform)
+    config = services.config.broadcast
+    auth_retry = auth_retry or (AUTH_RETRY_FIRST, AUTH_RETRY_MAX)
 
     def platform_down() -> bool:
         return health is not None and not health.ok
 
+    lease = Lease(repo, transport.platform, owner, lease_ttl or LEASE_TTL, owner_alive)
     sender = OutboxSender(
-        repo, transport, rate=rate, max_attempts=services.config.broadcast.max_attempts,
-        concurrency=sender_concurrency(rate), paused=platform_down,
+        repo, transport, rate=rate, max_attempts=config.max_attempts, retry_for=config.retry_hours * 3600,
+        concurrency=sender_concurrency(rate), paused=platform_down, lease=lease,
     )  # fmt: skip
     reporter = ProgressReporter(services, transport)
-    state = {"holding": False, "next_reminder_check": 0.0}
+    state = {"next_reminder_check": 0.0, "auth_wait": auth_retry[0], "auth_until": 0.0}
+
+    def wanted() -> bool:
+        return not platform_down()
+
+    async def tick() -> None:
+        try:
+            await reporter.tick()
+        except Exception:
+            log.exception("%s progress report failed", transport.platform)
 
     async def report_progress() -> None:
         while not stop.is_set():
-            if state["holding"]:
-                try:
-                    await reporter.tick()
-                except Exception:
-                    log.exception("%s progress report failed", transport.platform)
+            if lease.valid():
+                await tick()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=PROGRESS_EVERY)
 
     progress = asyncio.create_task(report_progress())
+    renewal = asyncio.create_task(lease.keep(stop, wanted))
     try:
         while not stop.is_set():
-            if health is not None and not health.ok:
+            if platform_down():
                 # Not even the lease: another process that can reach the platform may send.
                 status.set(f"waiting: {transport.platform} {health.describe()}")
-                if state["holding"]:
-                    state["holding"] = False
+                if lease.valid():
                     with contextlib.suppress(Exception):
-                        await repo.release_lease(transport.platform, owner)
+                        await lease.release()
                 await health.wait_change(stop, within=5.0)
                 continue
+            if sender.auth_error is not None:
+                if time.monotonic() < state["auth_until"]:
+                    status.set(f"paused: {transport.platform} rejected the token ({sender.auth_error})")
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stop.wait(), timeout=min(1.0, state["auth_until"] - time.monotonic()))
+                    continue
+                sender.clear_auth_error()  # one delivery tries the token again
             worked = False
             try:
-                state["holding"] = await repo.acquire_lease(transport.platform, owner, LEASE_TTL, owner_alive)
-                status.set("active" if state["holding"] else "standby: another process holds the lease")
-                if state["holding"]:
+                if not lease.valid():
+                    await lease.renew()
+                holding = lease.valid()
+                status.set("active" if holding else "standby: another process holds the lease")
+                if holding:
                     if time.monotonic() >= state["next_reminder_check"]:
                         # Fairs are days away: once a minute is plenty, not a write every round.
                         await schedule_reminders(services)
@@ -201,14 +230,24 @@ async def run_sender(
             except Exception:
                 log.exception("%s sender round failed", transport.platform)
                 status.set("error: last round failed (see the log)")
+            if sender.auth_error is not None:
+                state["auth_until"] = time.monotonic() + state["auth_wait"]
+                state["auth_wait"] = min(auth_retry[1], state["auth_wait"] * 2)
+                status.set(f"paused: {transport.platform} rejected the token ({sender.auth_error})")
+                continue
+            if sender.stats.sent:
+                state["auth_wait"] = auth_retry[0]
             if worked:
                 continue
-            if state["holding"]:
-                await reporter.tick()  # the final report as soon as a broadcast is done
+            if lease.valid():
+                await tick()  # the final report as soon as a broadcast is done
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=0.5 if state["holding"] else 2.0)
+                await asyncio.wait_for(stop.wait(), timeout=0.5 if lease.valid() else 2.0)
     finally:
         status.set("stopped")
         await progress
-        if state["holding"]:
-            await repo.release_lease(transport.platform, owner)
+        renewal.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await renewal
+        with contextlib.suppress(Exception):
+            await lease.release()  # only ever deletes this owner's lease and claims

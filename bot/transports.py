@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.outbox import Blocked, RateLimited, Transient
+from bot.outbox import AuthFailed, Blocked, RateLimited, Transient
 
 
 def _seconds(value) -> float:
@@ -17,12 +17,14 @@ class TelegramTransport:
         self.bot = bot  # a telegram.Bot, already initialised
 
     async def send(self, chat_id: str, text: str) -> str | None:
-        from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+        from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut
 
         try:
             message = await self.bot.send_message(chat_id=int(chat_id), text=text[:4096])
         except RetryAfter as exc:
             raise RateLimited(_seconds(exc.retry_after)) from None
+        except InvalidToken as exc:  # 401 (or 404): the token was revoked, not the recipient's fault
+            raise AuthFailed(exc.message) from None
         except Forbidden as exc:
             raise Blocked(exc.message) from None
         except BadRequest as exc:
@@ -59,8 +61,9 @@ class ZaloTransport:
             if "chat" in (exc.description or "").lower() or "user" in (exc.description or "").lower():
                 raise Blocked(exc.description) from None
             raise Transient(exc.description) from None
-        except ZaloUnauthorized:
-            raise  # a bad token is not a per-recipient problem: stop and say so
+        except ZaloUnauthorized as exc:
+            # A reset token is not a per-recipient problem: pause, resume once it works.
+            raise AuthFailed(exc.description) from None
         except ZaloError as exc:
             raise Transient(str(exc)) from None
         return str(result.get("message_id", "")) or None

@@ -57,7 +57,9 @@ async def test_ten_thousand_subscribers_with_429s_and_blocked_users(services, fa
     assert texts[tg[10]] == "OCOP fair in December" and texts[tg[1]] == "Hội chợ OCOP tháng 12"
 
 
-async def test_transient_errors_retry_then_fail_after_max_attempts(services, fake_telegram, monkeypatch):
+async def test_transient_errors_retry_then_fail_after_max_attempts_and_the_retry_window(
+    services, fake_telegram, monkeypatch
+):
     monkeypatch.setenv("PTB_TIMEDELTA", "true")
     tg, _ = add_subscribers(services.config.database_path, 3, 0)
     fake_telegram.fail("sendMessage", 500, chat_id=tg[0], times=2)  # recovers on the third try
@@ -67,7 +69,9 @@ async def test_transient_errors_retry_then_fail_after_max_attempts(services, fak
     bot = Bot("123:ABC", base_url=fake_telegram.base_url)
     await bot.initialize()
     try:
-        sender = OutboxSender(services.repo, TelegramTransport(bot), rate=1000, max_attempts=3, base_backoff=0.05)
+        sender = OutboxSender(
+            services.repo, TelegramTransport(bot), rate=1000, max_attempts=3, base_backoff=0.05, retry_for=0.5
+        )
         await sender.drain(within=30)
     finally:
         await bot.shutdown()
