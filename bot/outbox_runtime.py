@@ -178,10 +178,12 @@ async def run_sender(
         concurrency=sender_concurrency(rate), paused=platform_down, lease=lease,
     )  # fmt: skip
     reporter = ProgressReporter(services, transport)
-    state = {"next_reminder_check": 0.0, "auth_wait": auth_retry[0], "auth_until": 0.0}
+    state = {"next_reminder_check": 0.0, "auth_wait": auth_retry[0], "auth_until": 0.0, "sent_at_pause": 0}
 
     def wanted() -> bool:
-        return not platform_down()
+        # Paused on a rejected token: not the lease either, so a process with a working
+        # token (e.g. a `sender` started after the fix while this one runs on) can send.
+        return not platform_down() and sender.auth_error is None
 
     async def tick() -> None:
         try:
@@ -233,10 +235,13 @@ async def run_sender(
             if sender.auth_error is not None:
                 state["auth_until"] = time.monotonic() + state["auth_wait"]
                 state["auth_wait"] = min(auth_retry[1], state["auth_wait"] * 2)
+                state["sent_at_pause"] = sender.stats.sent
                 status.set(f"paused: {transport.platform} rejected the token ({sender.auth_error})")
+                with contextlib.suppress(Exception):
+                    await lease.release()
                 continue
-            if sender.stats.sent:
-                state["auth_wait"] = auth_retry[0]
+            if sender.stats.sent > state["sent_at_pause"]:
+                state["auth_wait"] = auth_retry[0]  # the token works (again)
             if worked:
                 continue
             if lease.valid():

@@ -192,6 +192,8 @@ async def test_the_running_sender_says_paused_and_resumes_by_itself(services, fa
         assert await _wait_for(paused, 10), status.state
         await asyncio.sleep(1.0)
         assert (await services.repo.delivery_counts(draft))["failed"] == 0
+        with sqlite3.connect(services.config.database_path) as conn:  # another process may take over
+            assert conn.execute("SELECT count(*) FROM sender_leases WHERE platform = 'zalo'").fetchone()[0] == 0
         fake_zalo.token = token
 
         async def done() -> bool:
