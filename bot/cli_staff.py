@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import os
 import sys
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from bot.services import Services
@@ -71,6 +72,10 @@ async def _broadcasts(services: Services) -> int:
     if not rows:
         print("No announcements yet.")
         return 0
+    for platform, (reason, since) in sorted((await services.repo.platform_pauses()).items()):
+        if await services.repo.has_pending(platform):
+            when = datetime.fromtimestamp(since, UTC).strftime("%Y-%m-%d %H:%M")
+            print(f"{platform} announcements paused since {when} UTC ({reason}); they resume once the token works")
     print(
         f"{'id':>5}  {'status':<9} {'created (UTC)':<19}  {'sent':>7} {'pending':>7} {'blocked':>7} {'failed':>7}  text"
     )

@@ -178,7 +178,14 @@ async def run_sender(
         concurrency=sender_concurrency(rate), paused=platform_down, lease=lease,
     )  # fmt: skip
     reporter = ProgressReporter(services, transport)
-    state = {"next_reminder_check": 0.0, "auth_wait": auth_retry[0], "auth_until": 0.0, "sent_at_pause": 0}
+    state = {
+        "next_reminder_check": 0.0,
+        "auth_wait": auth_retry[0],
+        "auth_until": 0.0,
+        "sent_at_pause": 0,
+        "paused": False,
+        "pause_checked": False,
+    }
 
     def wanted() -> bool:
         # Paused on a rejected token: not the lease either, so a process with a working
@@ -239,9 +246,18 @@ async def run_sender(
                 status.set(f"paused: {transport.platform} rejected the token ({sender.auth_error})")
                 with contextlib.suppress(Exception):
                     await lease.release()
+                    if not state["paused"]:
+                        await repo.pause_platform(transport.platform, f"token rejected: {sender.auth_error}")
+                        state["paused"] = True
                 continue
             if sender.stats.sent > state["sent_at_pause"]:
                 state["auth_wait"] = auth_retry[0]  # the token works (again)
+                if state["paused"] or not state["pause_checked"]:
+                    # Also a pause left by an earlier process, once this one's token works.
+                    with contextlib.suppress(Exception):
+                        if await repo.resume_platform(transport.platform):
+                            log.info("%s announcements resumed: the token works", transport.platform)
+                        state["paused"], state["pause_checked"] = False, True
             if worked:
                 continue
             if lease.valid():

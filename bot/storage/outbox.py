@@ -322,6 +322,21 @@ class OutboxRepository:
                     )
             return free
 
+    async def pause_platform(self, platform: str, reason: str) -> None:
+        """The platform's token was rejected: its announcements wait (kept since the first)."""
+        await self.db.execute(
+            "INSERT INTO sender_pauses (platform, reason, since) VALUES (?, ?, ?) "
+            "ON CONFLICT (platform) DO UPDATE SET reason = excluded.reason",
+            (platform, reason, time.time()),
+        )
+
+    async def resume_platform(self, platform: str) -> bool:
+        return await self.db.execute("DELETE FROM sender_pauses WHERE platform = ?", (platform,)) > 0
+
+    async def platform_pauses(self) -> dict[str, tuple[str, float]]:
+        rows = await self.db.fetchall("SELECT platform, reason, since FROM sender_pauses", tuples=True)
+        return {platform: (reason, since) for platform, reason, since in rows}
+
     async def release_lease(self, platform: str, owner: str) -> None:
         await self.db.execute("DELETE FROM sender_leases WHERE platform = ? AND owner = ?", (platform, owner))
 

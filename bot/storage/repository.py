@@ -145,6 +145,9 @@ class Repository:
     mark_reported = _Forward("outbox")
     acquire_lease = _Forward("outbox")
     release_lease = _Forward("outbox")
+    pause_platform = _Forward("outbox")
+    resume_platform = _Forward("outbox")
+    platform_pauses = _Forward("outbox")
     # staff
     save_pending_import = _Forward("staff")
     take_pending_import = _Forward("staff")

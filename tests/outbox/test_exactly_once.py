@@ -10,6 +10,7 @@ import pytest
 from telegram import Bot
 
 import bot.outbox_runtime as outbox_runtime
+from bot import cli_staff
 from bot.health import SenderStatus
 from bot.outbox import OutboxSender
 from bot.transports import TelegramTransport, ZaloTransport
@@ -175,7 +176,7 @@ async def test_a_revoked_token_pauses_the_announcement_and_it_resumes(
     assert set(delivered(fake, chats).values()) == {1}
 
 
-async def test_the_running_sender_says_paused_and_resumes_by_itself(services, fake_zalo, monkeypatch):
+async def test_the_running_sender_says_paused_and_resumes_by_itself(services, fake_zalo, monkeypatch, capsys):
     monkeypatch.setattr(outbox_runtime, "AUTH_RETRY_FIRST", 0.5, raising=False)
     _, za = add_subscribers(services.config.database_path, 0, 10)
     draft = await services.repo.create_draft("cli", "staff", "", "Hội chợ", "", None)
@@ -195,12 +196,16 @@ async def test_the_running_sender_says_paused_and_resumes_by_itself(services, fa
         assert (await services.repo.delivery_counts(draft))["failed"] == 0
         with sqlite3.connect(services.config.database_path) as conn:  # another process may take over
             assert conn.execute("SELECT count(*) FROM sender_leases WHERE platform = 'zalo'").fetchone()[0] == 0
+        assert "zalo" in await services.repo.platform_pauses()
+        await cli_staff._broadcasts(services)
+        assert "zalo announcements paused since" in capsys.readouterr().out
         fake_zalo.token = token
 
         async def done() -> bool:
             return (await services.repo.broadcast(draft)).status == "done"
 
         assert await _wait_for(done, 15), status.state
+        assert await services.repo.platform_pauses() == {}
     finally:
         stop.set()
         await task
