@@ -75,6 +75,8 @@ class WebSection:
     host: str = "127.0.0.1"
     port: int = 8080
     max_body_bytes: int = 1_000_000
+    inbox_max_pending: int = 10_000  # webhook updates waiting to be answered; beyond: 503
+    max_connections: int = 0  # open connections at once; 0: from the descriptor limit
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,8 @@ BOUNDS: dict[tuple[str, str], tuple[float, float | None]] = {
     ("broadcast", "draft_ttl_minutes"): (1, 24 * 60),
     ("web", "port"): (1, 65535),
     ("web", "max_body_bytes"): (1, 100_000_000),
+    ("web", "inbox_max_pending"): (1, 10_000_000),
+    ("web", "max_connections"): (0, 1_000_000),  # 0: from the descriptor limit
 }
 
 

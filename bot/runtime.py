@@ -264,8 +264,7 @@ class Runtime:
                 await asyncio.wait_for(self.stop.wait(), every)
 
     async def start_web(
-        self, secret: str, *, host: str | None = None, port: int | None = None, zalo_shards: int = 8,
-        zalo_capacity: int = 256,
+        self, secret: str, *, host: str | None = None, port: int | None = None, max_pending: int | None = None,
     ) -> WebService:  # fmt: skip
         from bot.web.app import WebState, ZaloWebhook
         from bot.web.serve import WebService
@@ -276,12 +275,14 @@ class Runtime:
             self.services, secret, section.max_body_bytes, health=self.health, senders=self.senders,
             database=DatabaseProbe(self.config.database_path),
         )  # fmt: skip
+        limit = section.inbox_max_pending if max_pending is None else max_pending
         zalo = self.platforms.get("zalo")
         if zalo is not None:
-            state.zalo = ZaloWebhook(
-                zalo.bot, shards=zalo_shards, capacity=zalo_capacity, health=zalo.health, stop=self.stop
-            )
-        state.telegram = self.platforms.get("telegram")  # type: ignore[assignment]
+            state.zalo = ZaloWebhook(zalo.bot, max_pending=limit, health=zalo.health, stop=self.stop)
+        telegram = self.platforms.get("telegram")
+        if telegram is not None:
+            state.telegram = telegram  # type: ignore[assignment]
+            state.telegram_inbox = telegram.inbox_workers(max_pending=limit)  # type: ignore[attr-defined]
         web = WebService(state, host=host or section.host, port=section.port if port is None else port)
         self.web = await self.stack.enter_async_context(web)
         return web

@@ -6,15 +6,16 @@ Modes: `polling` (`ocop-bot telegram`), `webhook` (`ocop-bot serve` feeds update
 Start-up runs in the background (`keep_reachable`): while the Bot API cannot be reached,
 it is retried with capped exponential backoff and the state is logged once per change;
 only a rejected token (401/404 to getMe) disables the platform. Updates that cannot be
-answered now (the platform is starting or unreachable, or an answer failed on the
-network) are held in memory, in order, and handed to the application when Telegram
-answers again. They are lost if the process stops meanwhile (no durable inbox yet).
+answered now are kept: in webhook mode in the durable inbox (`inbox_workers`, answered
+from there once Telegram answers again, also after a restart); in polling mode an update
+whose answer failed on the network is held in memory and handed back a few times.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from collections import OrderedDict, deque
 from datetime import timedelta
@@ -28,10 +29,11 @@ from bot.services import Services
 from bot.telegram.app import ALLOWED_UPDATES, build_application
 from bot.telegram.network import TOKEN_REJECTED, ObservedRequest
 from bot.transports import TelegramTransport
+from bot.web.workers import InboxWorkers
 
 log = logging.getLogger(__name__)
 
-HOLD_CAPACITY = 10_000  # updates held while Telegram is unreachable; beyond this the webhook answers 503
+HOLD_CAPACITY = 10_000  # polled updates held for another try after a network failure
 MAX_REPLAYS = 3  # times one update is handed back after its answer failed on the network
 REPLAY_DELAY = 1.0  # seconds before a failed update is retried when Telegram already looks fine
 
@@ -65,7 +67,10 @@ class TelegramPlatform(SupervisedPlatform):
             self.application.bot_data["requeue"] = self.requeue
             self.bot = self.application.bot
         self.transport = TelegramTransport(self.bot)
-        self._held: deque[Update] = deque()
+        self.services = services
+        self._held: deque[Update] = deque()  # polling mode only
+        self._from_inbox: set[int] = set()  # update ids being answered from the inbox
+        self._failed: set[int] = set()  # ... whose answer Telegram did not take
         self._replays: OrderedDict[int, int] = OrderedDict()
         self._initialized = False
         self._post_init_done = False
@@ -147,19 +152,39 @@ class TelegramPlatform(SupervisedPlatform):
         return self.held + (self.application.update_queue.qsize() if self.application is not None else 0)
 
     def accepts(self) -> bool:
-        """Can a webhook update be taken now? (Not when disabled, nor with the hold full.)"""
-        return self.health.state != DISABLED and len(self._held) < self.hold_capacity
+        """Can a webhook update be taken now? (Not when the token was rejected.)"""
+        return self.health.state != DISABLED
 
-    def submit(self, update: Update) -> None:
-        """Take a webhook update (after `accepts`): answered now, or held until Telegram answers."""
+    def inbox_workers(self, *, max_pending: int = 10_000, concurrency: int = 8) -> InboxWorkers:
+        """The workers that answer webhook updates from the durable inbox (`ocop-bot serve`)."""
+        return InboxWorkers(
+            "telegram", self.services.repo.inbox, self.answer_stored, ready=self._can_answer, health=self.health,
+            concurrency=concurrency, max_pending=max_pending,
+        )  # fmt: skip
+
+    def _can_answer(self) -> bool:
+        return self.application is not None and self.health.ok and self._initialized and self.application.running
+
+    async def answer_stored(self, payload: str) -> bool:
+        """Answer one update from the inbox; False when Telegram did not take the answer."""
         assert self.application is not None
-        if self.health.ok and self.application.running and not self._held:
-            self.application.update_queue.put_nowait(update)
-        else:
-            self._held.append(update)
+        update = Update.de_json(json.loads(payload), self.bot)
+        self._from_inbox.add(update.update_id)
+        try:
+            await self.application.process_update(update)
+        finally:
+            self._from_inbox.discard(update.update_id)
+        if update.update_id in self._failed:
+            self._failed.discard(update.update_id)
+            return False
+        return True
 
     def requeue(self, update: object) -> bool:
-        """An answer failed on the network: hold the update for another try (a few at most)."""
+        """An answer failed on the network: try the update again. From the inbox: it stays
+        pending there; polled: held in memory for another try (a few at most)."""
+        if isinstance(update, Update) and update.update_id in self._from_inbox:
+            self._failed.add(update.update_id)
+            return True
         if not isinstance(update, Update) or self.health.state == DISABLED or len(self._held) >= self.hold_capacity:
             return False
         tries = self._replays.get(update.update_id, 0)

@@ -1,13 +1,16 @@
 """The ASGI app of `ocop-bot serve`: both webhooks and /healthz (model: PTB's starlettebot).
 
-Every webhook is acknowledged as soon as it is checked and queued; the answer to
-the user is sent in the background. A redelivery (same Zalo message_id, same
-Telegram update_id) is recognised through `Repository.claim_update` and skipped.
+Every webhook update is acknowledged (200) only once it is checked and stored in the
+durable inbox (`bot.storage.inbox`); the answer to the user is sent from there in the
+background (`bot.web.workers.InboxWorkers`). A redelivery (same Zalo message_id, same
+Telegram update_id) is recognised by the inbox's unique key and skipped. A full inbox or
+a failing database answers 503, so the platform delivers the update again later.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -17,10 +20,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from bot.health import DatabaseProbe, PlatformHealth, SenderStatus, describe_error
+from bot.health import DISABLED, UNREACHABLE, DatabaseProbe, PlatformHealth, SenderStatus, describe_error
 from bot.services import Services
 from bot.web.guard import Rejected, read_json
-from bot.web.workers import ShardedWorkers
+from bot.web.workers import InboxWorkers
 from bot.zalo.adapter import ZaloBot
 from bot.zalo.polling import handle_safely
 from bot.zalo.types import MalformedUpdateError, ZaloUpdate, parse_update
@@ -34,52 +37,39 @@ TELEGRAM_SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ZALO_SECRET_HEADER = "X-Bot-Api-Secret-Token"
 TELEGRAM_PATH = "/telegram/webhook"
 ZALO_PATH = "/zalo/webhook"
-MAX_REPLAYS = 3  # times a Zalo update is tried again after Zalo failed to take its answer
+REFUSED_LOG_EVERY = 100  # one warning line per this many updates refused with 503
 
 
 class ZaloWebhook:
-    """Zalo deliveries: queued per chat, de-duplicated by message_id, answered by `ZaloBot`."""
+    """Zalo deliveries: stored in the inbox (deduplicated by message_id), answered by `ZaloBot`
+    from there, tried again while Zalo does not take the answer."""
 
     def __init__(
         self,
         bot: ZaloBot,
         *,
-        shards: int = 8,
-        capacity: int = 256,
+        max_pending: int = 10_000,
+        concurrency: int = 8,
         health: PlatformHealth | None = None,
         stop: asyncio.Event | None = None,
     ) -> None:
         self.bot = bot
         self.health = health
         self.stop = stop or asyncio.Event()
-        self.workers: ShardedWorkers[ZaloUpdate] = ShardedWorkers(
-            self._process, shards=shards, capacity=capacity, name="zalo-webhook"
-        )
+        self.workers = InboxWorkers(
+            "zalo", bot.services.repo.inbox, self._answer, ready=self._ready, health=health,
+            concurrency=concurrency, max_pending=max_pending,
+        )  # fmt: skip
 
-    async def _process(self, update: ZaloUpdate) -> None:
-        # While Zalo is unreachable the answer could not be sent: wait (the queues fill up
-        # and further deliveries get 503, so Zalo retries them) and answer once it is back.
-        if not await self._usable(update):
-            return
-        # Claimed in the worker, not the request: a 503 (queue full) must leave the id
-        # unclaimed, so the platform's retry is still answered.
-        if not await self.bot.services.repo.claim_update("zalo", update.message_id):
-            log.info("zalo: message %s delivered again; skipped", update.message_id)
-            return
-        for attempt in range(MAX_REPLAYS + 1):
-            last = self.health is None or attempt == MAX_REPLAYS
-            if await handle_safely(self.bot, update, quiet_outage=not last) or last:
-                return
-            # Zalo did not answer: try again once it is back (a reply in several parts may
-            # then repeat its first parts; better than no answer).
-            if not await self._usable(update):
-                return
+    def _ready(self) -> bool:
+        return self.health is None or self.health.state not in (UNREACHABLE, DISABLED)
 
-    async def _usable(self, update: ZaloUpdate) -> bool:
-        if self.health is None or await self.health.wait_usable(self.stop):
+    async def _answer(self, payload: str) -> bool:
+        update = parse_update(json.loads(payload))
+        if update is None:
             return True
-        log.warning("zalo: message %s not answered: stopping while Zalo is unreachable", update.message_id)
-        return False
+        # False when Zalo did not answer (network, 5xx): the row is tried again.
+        return await handle_safely(self.bot, update, self.stop, quiet_outage=True)
 
 
 @dataclass
@@ -89,6 +79,7 @@ class WebState:
     max_body_bytes: int
     zalo: ZaloWebhook | None = None
     telegram: TelegramPlatform | None = None
+    telegram_inbox: InboxWorkers | None = None
     # For /healthz: every platform's state (configured or not), each sender's, and the write check.
     health: dict[str, PlatformHealth] = field(default_factory=dict)
     senders: dict[str, SenderStatus] = field(default_factory=dict)
@@ -112,10 +103,7 @@ def build_app(state: WebState) -> Starlette:
             return rejected.response
         if update is None:
             return _ok(ignored=True)
-        if not state.zalo.workers.submit(update.chat_id, update):
-            log.warning("zalo: webhook queue full; answered 503 so Zalo retries")
-            return JSONResponse({"ok": False, "error": "busy"}, status_code=503, headers={"Retry-After": "1"})
-        return _ok()
+        return await _take(state.zalo.workers, update.message_id, update.chat_id, data)
 
     async def telegram_webhook(request: Request) -> Response:
         assert state.telegram is not None
@@ -127,14 +115,12 @@ def build_app(state: WebState) -> Starlette:
         except Rejected as rejected:
             return rejected.response
         if not state.telegram.accepts():
-            # Checked before the claim: a refused update must stay unclaimed for the retry.
+            # A disabled platform (token rejected) can never answer: don't take the update.
             log.warning("telegram: cannot take updates now (%s); answered 503", state.telegram.health.describe())
             return JSONResponse({"ok": False, "error": "busy"}, status_code=503, headers={"Retry-After": "5"})
-        if not await state.services.repo.claim_update("telegram", str(update.update_id)):
-            log.info("telegram: update %s delivered again; skipped", update.update_id)
-            return _ok(duplicate=True)
-        state.telegram.submit(update)  # answered now, or held until Telegram answers again
-        return _ok()
+        assert state.telegram_inbox is not None
+        chat = update.effective_chat.id if update.effective_chat is not None else f"u{update.update_id}"
+        return await _take(state.telegram_inbox, str(update.update_id), str(chat), data)
 
     async def healthz(request: Request) -> Response:
         return await _health(state)
@@ -146,6 +132,29 @@ def build_app(state: WebState) -> Starlette:
         routes.append(Route(TELEGRAM_PATH, telegram_webhook, methods=["POST"]))
     # No route for a disabled platform: its webhook path answers 404.
     return Starlette(routes=routes)
+
+
+async def _take(workers: InboxWorkers, key: str, chat: str, data: Any) -> Response:
+    """Store the update in the inbox, then acknowledge it (200); 503 when it cannot be stored
+    (inbox full, database failing) so the platform delivers it again later."""
+    name = workers.platform
+    if workers.full():
+        workers.refused += 1
+        if workers.refused % REFUSED_LOG_EVERY == 1:
+            log.warning(
+                "%s: inbox holds %d pending updates; answering 503 so %s delivers again later (%d refused)",
+                name, workers.pending, name, workers.refused,
+            )  # fmt: skip
+        return JSONResponse({"ok": False, "error": "busy"}, status_code=503, headers={"Retry-After": "5"})
+    try:
+        stored = await workers.submit(key, chat, json.dumps(data, ensure_ascii=False, separators=(",", ":")))
+    except Exception as exc:
+        log.error("%s: update %s not stored (%s); answered 503", name, key, describe_error(exc))
+        return JSONResponse({"ok": False, "error": "unavailable"}, status_code=503, headers={"Retry-After": "5"})
+    if not stored:
+        log.info("%s: update %s delivered again; skipped", name, key)
+        return _ok(duplicate=True)
+    return _ok()
 
 
 def _zalo_update(data: Any) -> ZaloUpdate | None:
@@ -185,10 +194,9 @@ async def _health(state: WebState) -> JSONResponse:
     reasons = {name: h.reason for name, h in state.health.items() if h.reason and not h.ok}
     if reasons:
         body["reasons"] = reasons
-    if state.zalo is not None:
-        body["queues"]["zalo"] = {"size": state.zalo.workers.qsize(), "capacity": state.zalo.workers.capacity}
-    if state.telegram is not None:
-        body["queues"]["telegram"] = {"size": state.telegram.queue_size(), "held": state.telegram.held}
+    for name, workers in (("zalo", state.zalo.workers if state.zalo else None), ("telegram", state.telegram_inbox)):
+        if workers is not None:
+            body["queues"][name] = {"pending": workers.pending, "capacity": workers.capacity}
     try:
         repo = state.services.repo
         body["database"] = {"ok": True, "schema_version": await repo.schema_version()}

@@ -23,6 +23,7 @@ import uvicorn
 
 from bot.config import ConfigError
 from bot.web.app import TELEGRAM_PATH, ZALO_PATH, WebState, build_app
+from bot.web.workers import InboxWorkers
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +40,7 @@ class _Server(uvicorn.Server):
 
 
 class WebService:
-    """Starts the Zalo webhook workers and uvicorn; stops them in the reverse order."""
+    """Starts the inbox workers and uvicorn; stops them in the reverse order."""
 
     def __init__(self, state: WebState, *, host: str, port: int) -> None:
         self.state = state
@@ -51,8 +52,8 @@ class WebService:
     async def start(self) -> None:
         sock = _bind(self.host, self.port)
         self.port = sock.getsockname()[1]
-        if self.state.zalo is not None:
-            self.state.zalo.workers.start()
+        for workers in self._inboxes():
+            await workers.start()  # pending rows from before a restart are answered first
         config = uvicorn.Config(
             build_app(self.state),
             lifespan="off",
@@ -75,8 +76,14 @@ class WebService:
             self._server.should_exit = True
             with contextlib.suppress(Exception):
                 await self._task
-        if self.state.zalo is not None:
-            await self.state.zalo.workers.stop()
+        for workers in self._inboxes():
+            await workers.stop()
+
+    def _inboxes(self) -> list[InboxWorkers]:
+        found = [self.state.zalo.workers] if self.state.zalo is not None else []
+        if self.state.telegram_inbox is not None:
+            found.append(self.state.telegram_inbox)
+        return found
 
     async def __aenter__(self) -> Self:
         try:

@@ -13,7 +13,11 @@ import contextlib
 import logging
 import zlib
 from collections.abc import Awaitable, Callable
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
+
+if TYPE_CHECKING:
+    from bot.health import PlatformHealth
+    from bot.storage.inbox import InboxRepository
 
 log = logging.getLogger(__name__)
 
@@ -81,3 +85,153 @@ class ShardedWorkers(Generic[T]):
                 log.exception("%s: processing failed", self._name)
             finally:
                 queue.task_done()
+
+
+class InboxWorkers:
+    """Answer webhook updates from the durable inbox (`bot.storage.inbox`), one platform.
+
+    The webhook stores an update (`submit`) before it answers 200; these workers take the
+    due rows, at most one per chat at a time and oldest first (a chat's answers stay in
+    order), and call `answer(payload)`: True when the platform took the answer (or the
+    update needs none), then the row is done; False when the platform did not answer (5xx,
+    unreachable), then it is tried again with backoff, and at once when the platform's
+    health says it is back. A row in flight when the process dies is still pending: it is
+    answered after the restart (at least once; at most the in-flight answers can repeat).
+    """
+
+    def __init__(
+        self,
+        platform: str,
+        inbox: InboxRepository,
+        answer: Callable[[str], Awaitable[bool]],
+        *,
+        ready: Callable[[], bool] = lambda: True,
+        health: PlatformHealth | None = None,
+        concurrency: int = 8,
+        max_pending: int = 10_000,
+        backoff: tuple[float, float] = (1.0, 300.0),
+        poll_seconds: float = 1.0,
+        max_errors: int = 3,
+    ) -> None:
+        if concurrency < 1 or max_pending < 1:
+            raise ValueError("concurrency and max_pending must be at least 1")
+        self.platform = platform
+        self.inbox = inbox
+        self._answer = answer
+        self._ready = ready
+        self.health = health
+        self.concurrency = concurrency
+        self.capacity = max_pending
+        self.first_delay, self.longest_delay = backoff
+        self.poll_seconds = poll_seconds
+        self.max_errors = max_errors
+        self.pending = 0  # rows not done; kept in memory so the webhook need not count
+        self.refused = 0  # updates answered 503 because the inbox was full
+        self._busy: dict[str, asyncio.Task[None]] = {}
+        self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    # -- the webhook side ----------------------------------------------------------------
+
+    def full(self) -> bool:
+        return self.pending >= self.capacity
+
+    def qsize(self) -> int:
+        return self.pending
+
+    async def submit(self, key: str, chat: str, payload: str) -> bool:
+        """Store the update durably (raises on a storage error: then no 200); False for a
+        redelivery of an update already stored."""
+        self.pending += 1  # counted before the write: concurrent requests see each other
+        try:
+            stored = await self.inbox.enqueue(self.platform, key, chat, payload)
+        except BaseException:
+            self.pending -= 1
+            raise
+        if not stored:
+            self.pending -= 1
+            return False
+        self._wake.set()
+        return True
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    async def start(self) -> None:
+        if self._task is None:
+            self.pending = await self.inbox.pending_count(self.platform)
+            if self.pending:
+                log.info("%s: %d update(s) waiting in the inbox", self.platform, self.pending)
+            self._stopping.clear()
+            self._task = asyncio.create_task(self._run(), name=f"{self.platform}-inbox")
+
+    async def stop(self, drain_seconds: float = 10.0) -> None:
+        """Stop taking rows, let the answers in flight finish (up to `drain_seconds`)."""
+        if self._task is None:
+            return
+        self._stopping.set()
+        self._wake.set()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await self._task
+        self._task = None
+        busy = list(self._busy.values())
+        if busy:
+            _done, left = await asyncio.wait(busy, timeout=drain_seconds)
+            for task in left:
+                task.cancel()
+            for task in left:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+        if self.pending:
+            log.warning("%s: %d update(s) left in the inbox; answered after the restart", self.platform, self.pending)
+
+    # -- the workers ---------------------------------------------------------------------
+
+    async def _run(self) -> None:
+        was_ready = True
+        while not self._stopping.is_set():
+            self._wake.clear()
+            ready = self._ready()
+            try:
+                if ready and not was_ready:
+                    await self.inbox.release(self.platform)  # back: no waiting out the backoff
+                if ready and self.pending and len(self._busy) < self.concurrency:
+                    rows = await self.inbox.due(
+                        self.platform, self.concurrency - len(self._busy), skip=list(self._busy)
+                    )
+                    for row_id, chat, payload, attempts in rows:
+                        task = asyncio.create_task(self._one(row_id, chat, payload, attempts))
+                        self._busy[chat] = task
+            except Exception:
+                log.exception("%s: inbox read failed; trying again", self.platform)
+            was_ready = ready
+            await self._sleep()
+
+    async def _sleep(self) -> None:
+        waits = [asyncio.ensure_future(self._wake.wait())]
+        if self.health is not None:
+            waits.append(asyncio.ensure_future(self.health.wait_change(self._stopping)))
+        try:
+            await asyncio.wait(waits, timeout=self.poll_seconds, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in waits:
+                waiter.cancel()
+
+    async def _one(self, row_id: int, chat: str, payload: str, attempts: int) -> None:
+        try:
+            try:
+                answered = await self._answer(payload)
+            except Exception:
+                log.exception("%s: answering inbox row %d failed", self.platform, row_id)
+                answered = attempts + 1 >= self.max_errors  # a bug is not healed by retrying forever
+            if answered:
+                await self.inbox.mark_done(row_id)
+                self.pending = max(0, self.pending - 1)
+            else:
+                delay = min(self.longest_delay, self.first_delay * 2 ** min(attempts, 30))
+                await self.inbox.retry_later(row_id, delay)
+        except Exception:
+            log.exception("%s: inbox row %d could not be updated", self.platform, row_id)
+        finally:
+            self._busy.pop(chat, None)
+            self._wake.set()

@@ -79,8 +79,7 @@ async def serving(
     *,
     zalo: FakeZalo | None = None,
     telegram: FakeTelegram | None = None,
-    shards: int = 8,
-    capacity: int = 256,
+    max_pending: int | None = None,
     telegram_base_url: str | None = None,
     ready: bool = True,
     broadcast: BroadcastSection | None = None,
@@ -109,7 +108,7 @@ async def serving(
         runtime.add_platforms(
             {"telegram": env.get("TELEGRAM_BOT_TOKEN"), "zalo": env.get("ZALO_BOT_TOKEN")}, mode="webhook"
         )
-        web = await runtime.start_web(SECRET, host="127.0.0.1", port=0, zalo_shards=shards, zalo_capacity=capacity)
+        web = await runtime.start_web(SECRET, host="127.0.0.1", port=0, max_pending=max_pending)
         await runtime.go_live()  # platforms, announcement senders, signals: all that serve starts
         if ready:
             await wait_until_ok(runtime, 10.0)

@@ -90,7 +90,7 @@ def test_serve_keeps_zalo_and_healthz_while_telegram_is_unreachable(tmp_path: Pa
             update = telegram_update(7, 4242, "/help")
             assert httpx.post(base + "/telegram/webhook", json=update, headers=ZALO_HEADER).status_code == 403
             assert httpx.post(base + "/telegram/webhook", json=update, headers=TELEGRAM_HEADER).status_code == 200
-            assert health(port, process)["queues"]["telegram"]["held"] == 1
+            assert health(port, process)["queues"]["telegram"]["pending"] == 1
 
             time.sleep(2)  # more getMe retries (after 1 s, then 2 s): the old code died within a second
             assert health(port, process)["platforms"]["zalo"] == "ok"

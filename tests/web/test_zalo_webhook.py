@@ -174,7 +174,7 @@ async def test_burst_of_500_users_all_answered_once(tmp_path: Path, fake_zalo: F
 
 async def test_full_queue_answers_503_and_retries_are_not_lost(tmp_path: Path, fake_zalo: FakeZalo) -> None:
     fake_zalo.delay("sendMessage", 0.3, times=3)
-    async with serving(tmp_path, zalo=fake_zalo, shards=1, capacity=1) as served:
+    async with serving(tmp_path, zalo=fake_zalo, max_pending=1) as served:
         attempts: Counter = Counter()
         users = [f"slow{i}" for i in range(6)]
         await asyncio.gather(
@@ -188,7 +188,7 @@ async def test_full_queue_answers_503_and_retries_are_not_lost(tmp_path: Path, f
 
 async def test_send_failure_does_not_stop_the_workers(tmp_path: Path, fake_zalo: FakeZalo) -> None:
     fake_zalo.fail("sendMessage", 500, http_status=500)
-    async with serving(tmp_path, zalo=fake_zalo, shards=1) as served:
+    async with serving(tmp_path, zalo=fake_zalo) as served:
         await served.http.post(PATH, json=zalo_event("w5", "xin chào", "a"), headers=ZALO_HEADER)
         await fake_zalo.wait_for(lambda: any(not c.ok for c in fake_zalo.calls_to("sendMessage")))
         await served.http.post(PATH, json=zalo_event("w5", "mật ong", "b"), headers=ZALO_HEADER)
@@ -209,7 +209,7 @@ async def test_healthz(tmp_path: Path, fake_zalo: FakeZalo, monkeypatch: pytest.
         assert body["platforms"] == {"telegram": "disabled", "zalo": "ok"}
         assert body["reasons"] == {"telegram": "TELEGRAM_BOT_TOKEN not set"}
         assert body["database"]["writable"] is True
-        assert body["queues"]["zalo"]["size"] == 0 and body["queues"]["zalo"]["capacity"] > 0
+        assert body["queues"]["zalo"]["pending"] == 0 and body["queues"]["zalo"]["capacity"] > 0
 
         async def broken() -> int:
             raise OSError("disk I/O error")
