@@ -285,6 +285,11 @@ class FakeZalo:
         with self._lock:
             self._faults.append(_Fault(method, times, seconds=seconds))
 
+    def clear_faults(self) -> None:
+        """Zalo answers normally again."""
+        with self._lock:
+            self._faults.clear()
+
     def block_user(self, chat_id: str) -> None:
         """Sends to this chat get 403, as when the user blocked the bot."""
         with self._lock:
