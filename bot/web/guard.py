@@ -2,7 +2,8 @@
 
 Order matters: the secret first (403, body unread: a stranger gets nothing read or
 parsed), then the size (413, by Content-Length and by counting the streamed bytes,
-since chunked bodies carry no length), then JSON (400).
+since chunked bodies carry no length), then JSON (400, also for nesting deeper than
+`MAX_DEPTH`: a deeply nested body used to be a RecursionError and a 500).
 """
 
 from __future__ import annotations
@@ -13,6 +14,10 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
+
+# Real updates nest a few levels (update > message > reply_to_message > ...); this is far
+# above that and far below what would make later code (PTB's de_json, json.dumps) recurse.
+MAX_DEPTH = 32
 
 
 class Rejected(Exception):
@@ -52,6 +57,26 @@ async def read_json(request: Request, *, header: str, secret: str, max_bytes: in
     check_secret(request, header, secret)
     body = await read_body(request, max_bytes)
     try:
-        return json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep
         raise Rejected(400, "malformed JSON") from None
+    if too_deep(data, MAX_DEPTH):
+        raise Rejected(400, "JSON nested too deep")
+    return data
+
+
+def too_deep(data: Any, limit: int) -> bool:
+    """Is any list or object nested deeper than `limit`? (Iterative: no recursion to exhaust.)"""
+    stack: list[tuple[Any, int]] = [(data, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth >= limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
