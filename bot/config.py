@@ -77,6 +77,8 @@ class WebSection:
     max_body_bytes: int = 1_000_000
     inbox_max_pending: int = 10_000  # webhook updates waiting to be answered; beyond: 503
     max_connections: int = 0  # open connections at once; 0: from the descriptor limit
+    request_seconds: float = 5.0  # a request (headers and body) must arrive whole within this
+    keep_alive_seconds: int = 5  # an idle keep-alive connection is closed after this
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,8 @@ BOUNDS: dict[tuple[str, str], tuple[float, float | None]] = {
     ("web", "max_body_bytes"): (1, 100_000_000),
     ("web", "inbox_max_pending"): (1, 10_000_000),
     ("web", "max_connections"): (0, 1_000_000),  # 0: from the descriptor limit
+    ("web", "request_seconds"): (0.1, 600),
+    ("web", "keep_alive_seconds"): (1, 3600),
 }
 
 

@@ -283,7 +283,11 @@ class Runtime:
         if telegram is not None:
             state.telegram = telegram  # type: ignore[assignment]
             state.telegram_inbox = telegram.inbox_workers(max_pending=limit)  # type: ignore[attr-defined]
-        web = WebService(state, host=host or section.host, port=section.port if port is None else port)
+        web = WebService(
+            state, host=host or section.host, port=section.port if port is None else port,
+            max_connections=section.max_connections, request_seconds=section.request_seconds,
+            keep_alive_seconds=section.keep_alive_seconds,
+        )  # fmt: skip
         self.web = await self.stack.enter_async_context(web)
         return web
 

@@ -8,12 +8,20 @@ since chunked bodies carry no length), then JSON (400, also for nesting deeper t
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
+import logging
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
 from typing import Any
 
-from starlette.requests import Request
+import h11
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
+
+conn_log = logging.getLogger("bot.web.connections")
 
 # Real updates nest a few levels (update > message > reply_to_message > ...); this is far
 # above that and far below what would make later code (PTB's de_json, json.dumps) recurse.
@@ -44,11 +52,14 @@ async def read_body(request: Request, max_bytes: int) -> bytes:
             raise Rejected(413, "body too large")
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > max_bytes:
-            raise Rejected(413, "body too large")
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > max_bytes:
+                raise Rejected(413, "body too large")
+            chunks.append(chunk)
+    except ClientDisconnect:  # gone, or closed for sending too slowly: no one to answer
+        raise Rejected(400, "request incomplete") from None
     return b"".join(chunks)
 
 
@@ -80,3 +91,143 @@ def too_deep(data: Any, limit: int) -> bool:
             return True
         stack.extend((child, depth + 1) for child in children)
     return False
+
+
+# -- connections ---------------------------------------------------------------------------
+#
+# uvicorn alone has no header or body timeout (any byte received resets its keep-alive
+# timer), and accepts connections until the process runs out of descriptors; then every
+# accept fails and is logged, and /healthz cannot get in either. `GuardedH11Protocol`
+# bounds both: a request must arrive whole (headers and body) within `request_seconds`
+# of the connection opening (or of the previous response), and at most `max_connections`
+# are open at once. Past that, the oldest connection still sending its request is closed
+# to make room (a slow client loses, a quick one such as a /healthz probe gets in); when
+# every connection is busy with a whole request, the new one is closed at once.
+
+DESCRIPTOR_RESERVE = 128  # descriptors kept for the database, the platform clients, logs
+ACCEPT_BATCH = 32  # the listen backlog, which asyncio also accepts at once before any check
+
+
+def connection_cap(configured: int = 0) -> int:
+    """Connections allowed at once: `configured`, or from the descriptor limit."""
+    import resource
+
+    soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY:
+        soft = 65536
+    # asyncio accepts a batch per loop turn and looks at them a turn or two later: keep
+    # room for a few batches in flight beside the cap.
+    room = max(16, soft - DESCRIPTOR_RESERVE - 4 * ACCEPT_BATCH)
+    return min(configured, room) if configured > 0 else room
+
+
+@dataclass
+class ConnectionLimits:
+    max_connections: int
+    request_seconds: float
+    log_seconds: float = 60.0  # at most one warning line per kind in this time
+    waiting: OrderedDict[Any, None] = field(default_factory=OrderedDict)  # still sending a request
+    counts: dict[str, int] = field(default_factory=dict)
+    _logged: dict[str, tuple[float, int]] = field(default_factory=dict)
+
+    def count(self, what: str, message: str) -> None:
+        """Counted; one warning line per kind per `log_seconds`, with how many since the
+        last line (a flood of connections must not flood the log)."""
+        n = self.counts[what] = self.counts.get(what, 0) + 1
+        now = time.monotonic()
+        at, then = self._logged.get(what, (-1e9, 0))
+        if now - at >= self.log_seconds:
+            self._logged[what] = (now, n)
+            conn_log.warning("%s (%d since the last such line, %d in all)", message, n - then, n)
+
+
+class AcceptErrorFilter(logging.Filter):
+    """asyncio logs every failed accept (EMFILE: out of descriptors) with a traceback; let
+    one through per `seconds`, without the traceback (the cap should prevent it anyway)."""
+
+    def __init__(self, seconds: float = 60.0) -> None:
+        super().__init__()
+        self.seconds = seconds
+        self.suppressed = 0
+        self._last = -1e9
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not str(record.msg).startswith("socket.accept() out of system resource"):
+            return True
+        now = time.monotonic()
+        if now - self._last < self.seconds:
+            self.suppressed += 1
+            return False
+        self._last = now
+        record.msg = "socket.accept() out of system resource (%d such errors since the last line)"
+        record.args = (self.suppressed + 1,)
+        record.exc_info = None
+        self.suppressed = 0
+        return True
+
+
+def install_accept_error_filter() -> None:
+    asyncio_log = logging.getLogger("asyncio")
+    if not any(isinstance(f, AcceptErrorFilter) for f in asyncio_log.filters):
+        asyncio_log.addFilter(AcceptErrorFilter())
+
+
+def guarded_protocol(limits: ConnectionLimits) -> type[asyncio.Protocol]:
+    """An h11 protocol class for uvicorn (`Config(http=...)`) bound to `limits`."""
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    class GuardedH11Protocol(H11Protocol):
+        _deadline: asyncio.TimerHandle | None = None
+
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            if len(self.connections) > limits.max_connections and not self._make_room():
+                limits.count("refused", f"web: {limits.max_connections} connections busy; refusing new ones")
+                transport.abort()
+                return
+            self._arm()
+
+        def _make_room(self) -> bool:
+            for oldest in limits.waiting:
+                if oldest is not self:
+                    limits.count("evicted", "web: connection limit reached; closing the slowest clients")
+                    oldest._close_now()
+                    return True
+            return False
+
+        def _arm(self) -> None:
+            self._disarm()
+            self._deadline = self.loop.call_later(limits.request_seconds, self._too_slow)
+            limits.waiting[self] = None
+
+        def _disarm(self) -> None:
+            if self._deadline is not None:
+                self._deadline.cancel()
+                self._deadline = None
+            limits.waiting.pop(self, None)
+
+        def _too_slow(self) -> None:
+            self._deadline = None
+            limits.count("timed_out", f"web: request not complete within {limits.request_seconds:g} s; closed")
+            self._close_now()
+
+        def _close_now(self) -> None:
+            self._disarm()
+            if not self.transport.is_closing():
+                self.transport.abort()  # no lingering close: the descriptor is freed at once
+
+        def handle_events(self) -> None:
+            super().handle_events()
+            if self._deadline is not None and self.conn.their_state in (h11.DONE, h11.MUST_CLOSE, h11.CLOSED):
+                self._disarm()  # the whole request is in
+
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            if not self.transport.is_closing() and self.conn.their_state is not h11.DONE:
+                self._arm()  # the next request on this connection gets the same time
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._disarm()
+            super().connection_lost(exc)
+
+    return GuardedH11Protocol

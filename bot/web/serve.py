@@ -23,12 +23,23 @@ import uvicorn
 
 from bot.config import ConfigError
 from bot.web.app import TELEGRAM_PATH, ZALO_PATH, WebState, build_app
+from bot.web.guard import (
+    ACCEPT_BATCH,
+    ConnectionLimits,
+    connection_cap,
+    guarded_protocol,
+    install_accept_error_filter,
+)
 from bot.web.workers import InboxWorkers
 
 log = logging.getLogger(__name__)
 
 # Telegram allows 1-256 of [A-Za-z0-9_-]; Zalo wants 8-256 characters: both hold for this.
 SECRET_RE = re.compile(r"[A-Za-z0-9_-]{8,256}")
+# Also how many connections asyncio accepts in one go, before any of them is looked at:
+# kept small so the connection cap (bot.web.guard) acts before descriptors run out.
+BACKLOG = ACCEPT_BATCH
+KERNEL_BACKLOG = 2048
 WEBHOOK_PATHS = {"telegram": TELEGRAM_PATH, "zalo": ZALO_PATH}
 
 
@@ -42,14 +53,20 @@ class _Server(uvicorn.Server):
 class WebService:
     """Starts the inbox workers and uvicorn; stops them in the reverse order."""
 
-    def __init__(self, state: WebState, *, host: str, port: int) -> None:
+    def __init__(
+        self, state: WebState, *, host: str, port: int, max_connections: int = 0, request_seconds: float = 5.0,
+        keep_alive_seconds: int = 5,
+    ) -> None:  # fmt: skip
         self.state = state
         self.host = host
         self.port = port
+        self.limits = ConnectionLimits(connection_cap(max_connections), request_seconds)
+        self.keep_alive_seconds = keep_alive_seconds
         self._server: _Server | None = None
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
+        install_accept_error_filter()
         sock = _bind(self.host, self.port)
         self.port = sock.getsockname()[1]
         for workers in self._inboxes():
@@ -60,6 +77,14 @@ class WebService:
             log_config=None,  # our logging (with token redaction), not uvicorn's own handlers
             timeout_graceful_shutdown=5,
             server_header=False,
+            # Hostile connections are bounded (see bot.web.guard): whole requests within
+            # request_seconds, idle keep-alive closed, connections capped below the
+            # descriptor limit, headers at most 16 KiB, requests in progress capped too.
+            http=guarded_protocol(self.limits),
+            timeout_keep_alive=self.keep_alive_seconds,
+            limit_concurrency=self.limits.max_connections + 1,
+            h11_max_incomplete_event_size=16 * 1024,
+            backlog=BACKLOG,
         )
         self._server = _Server(config)
         self._task = asyncio.create_task(self._server.serve(sockets=[sock]), name="uvicorn")
@@ -68,6 +93,9 @@ class WebService:
                 await self._task  # raises what went wrong
                 raise RuntimeError("web server stopped during startup")
             await asyncio.sleep(0.01)
+        # asyncio used the backlog for both listen() and its accept batch; the kernel's
+        # queue may be long (connections wait there without a descriptor of ours).
+        sock.listen(KERNEL_BACKLOG)
         log.info("serving on http://%s:%d", self.host, self.port)
 
     async def stop(self) -> None:
@@ -102,6 +130,6 @@ class WebService:
 def _bind(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     try:
-        return socket.create_server((host, port), family=family, backlog=2048)
+        return socket.create_server((host, port), family=family, backlog=KERNEL_BACKLOG)
     except OSError as exc:
         raise ConfigError(f"[web] cannot listen on {host}:{port} ({exc.strerror or exc})") from None

@@ -161,6 +161,7 @@ class InboxWorkers:
         if self._task is None:
             self.pending = await self.inbox.pending_count(self.platform)
             if self.pending:
+                await self.inbox.release(self.platform)  # a new start: no waiting out old backoffs
                 log.info("%s: %d update(s) waiting in the inbox", self.platform, self.pending)
             self._stopping.clear()
             self._task = asyncio.create_task(self._run(), name=f"{self.platform}-inbox")
