@@ -148,9 +148,6 @@ class TelegramPlatform(SupervisedPlatform):
     def held(self) -> int:
         return len(self._held)
 
-    def queue_size(self) -> int:
-        return self.held + (self.application.update_queue.qsize() if self.application is not None else 0)
-
     def accepts(self) -> bool:
         """Can a webhook update be taken now? (Not when the token was rejected.)"""
         return self.health.state != DISABLED
