@@ -141,35 +141,44 @@ class ConnectionLimits:
             conn_log.warning("%s (%d since the last such line, %d in all)", message, n - then, n)
 
 
-class AcceptErrorFilter(logging.Filter):
-    """asyncio logs every failed accept (EMFILE: out of descriptors) with a traceback; let
-    one through per `seconds`, without the traceback (the cap should prevent it anyway)."""
+class FloodFilter(logging.Filter):
+    """Log lines a stranger can cause once per connection (asyncio's failed accept with its
+    traceback, uvicorn's "Invalid HTTP request received.", "Exceeded concurrency limit."):
+    one per kind per `seconds`, with the count of those left out, and no traceback."""
+
+    PREFIXES = (
+        "socket.accept() out of system resource",
+        "Invalid HTTP request received.",
+        "Exceeded concurrency limit.",
+    )
 
     def __init__(self, seconds: float = 60.0) -> None:
         super().__init__()
         self.seconds = seconds
-        self.suppressed = 0
-        self._last = -1e9
+        self._state: dict[str, tuple[float, int]] = {}  # prefix: (last line at, left out since)
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if not str(record.msg).startswith("socket.accept() out of system resource"):
+        text = str(record.msg)
+        prefix = next((p for p in self.PREFIXES if text.startswith(p)), None)
+        if prefix is None:
             return True
         now = time.monotonic()
-        if now - self._last < self.seconds:
-            self.suppressed += 1
+        last, left_out = self._state.get(prefix, (-1e9, 0))
+        if now - last < self.seconds:
+            self._state[prefix] = (last, left_out + 1)
             return False
-        self._last = now
-        record.msg = "socket.accept() out of system resource (%d such errors since the last line)"
-        record.args = (self.suppressed + 1,)
+        self._state[prefix] = (now, 0)
+        record.msg = "%s (%d more like it left out since the last such line; one line per %g s)"
+        record.args = (prefix, left_out, self.seconds)
         record.exc_info = None
-        self.suppressed = 0
         return True
 
 
-def install_accept_error_filter() -> None:
-    asyncio_log = logging.getLogger("asyncio")
-    if not any(isinstance(f, AcceptErrorFilter) for f in asyncio_log.filters):
-        asyncio_log.addFilter(AcceptErrorFilter())
+def install_flood_filter() -> None:
+    for name in ("asyncio", "uvicorn.error"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, FloodFilter) for f in logger.filters):
+            logger.addFilter(FloodFilter())
 
 
 def guarded_protocol(limits: ConnectionLimits) -> type[asyncio.Protocol]:

@@ -28,7 +28,7 @@ from bot.web.guard import (
     ConnectionLimits,
     connection_cap,
     guarded_protocol,
-    install_accept_error_filter,
+    install_flood_filter,
 )
 from bot.web.workers import InboxWorkers
 
@@ -66,7 +66,7 @@ class WebService:
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        install_accept_error_filter()
+        install_flood_filter()
         sock = _bind(self.host, self.port)
         self.port = sock.getsockname()[1]
         for workers in self._inboxes():

@@ -226,3 +226,18 @@ async def test_slow_or_idle_connections_are_closed(
         # Ordinary requests are unaffected.
         assert (await served.http.get("/healthz")).status_code == 200
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
+
+
+async def test_garbage_requests_are_logged_once_not_per_connection(
+    tmp_path: Path, fake_zalo: FakeZalo, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    async with serving(tmp_path, zalo=fake_zalo) as served:
+        for _ in range(30):
+            reader, writer = await asyncio.open_connection("127.0.0.1", served.web.port)
+            writer.write(b"\x16\x03\x01 not http at all\r\n\r\n")  # e.g. TLS spoken to plain HTTP
+            assert (await _closed_within(reader, 2)).startswith(b"HTTP/1.1 400")
+            writer.close()
+        assert (await served.http.get("/healthz")).status_code == 200
+    lines = [r.getMessage() for r in caplog.records if "Invalid HTTP request" in r.getMessage()]
+    assert len(lines) == 1, lines
