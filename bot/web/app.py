@@ -25,7 +25,7 @@ from bot.services import Services
 from bot.web.guard import Rejected, read_json
 from bot.web.workers import InboxWorkers
 from bot.zalo.adapter import ZaloBot
-from bot.zalo.polling import handle_safely
+from bot.zalo.errors import ZaloNetworkError, ZaloRateLimited, ZaloServerError
 from bot.zalo.types import MalformedUpdateError, ZaloUpdate, parse_update
 
 if TYPE_CHECKING:
@@ -68,8 +68,17 @@ class ZaloWebhook:
         update = parse_update(json.loads(payload))
         if update is None:
             return True
-        # False when Zalo did not answer (network, 5xx): the row is tried again.
-        return await handle_safely(self.bot, update, self.stop, quiet_outage=True)
+        try:
+            await self.bot.handle(update)
+        except ZaloRateLimited as exc:  # still limited after the adapter's own waits
+            log.warning("zalo: rate limited while answering %s (%s); tried again later", update.message_id, exc)
+            return False
+        except (ZaloNetworkError, ZaloServerError) as exc:  # Zalo did not answer: tried again
+            log.info("zalo: answering message %s failed (%s); tried again later", update.message_id, exc)
+            return False
+        except Exception:  # a refusal about this chat, or a bug: retrying would not help
+            log.exception("zalo: answering message %s in chat %s failed", update.message_id, update.chat_id)
+        return True
 
 
 @dataclass

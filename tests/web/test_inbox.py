@@ -165,3 +165,16 @@ def test_sigkill_with_pending_updates_answered_after_restart(tmp_path: Path) -> 
         assert sent == Counter({"k0": 1, "k1": 1, "k2": 1})
         for n in range(3):
             assert len(telegram.messages_to(5300 + n)) == 1
+
+
+async def test_zalo_still_rate_limiting_after_the_adapters_waits_is_tried_again(
+    tmp_path: Path, fake_zalo: FakeZalo
+) -> None:
+    async with serving(tmp_path, zalo=fake_zalo) as served:
+        fake_zalo.fail("sendMessage", 429, times=5, retry_after=0.05)  # more than the adapter's 3 tries
+        body = zalo_event("rl1", "mật ong", "rl-1")
+        assert (await served.http.post("/zalo/webhook", json=body, headers=ZALO_HEADER)).status_code == 200
+        [answer] = await fake_zalo.wait_for_messages("rl1", 1, timeout=15)
+        assert "mật ong" in answer
+        await asyncio.sleep(0.3)
+        assert len(fake_zalo.messages_to("rl1")) == 1
