@@ -123,12 +123,18 @@ class InboxWorkers:
 
     async def _run(self) -> None:
         was_ready = True
+        ok_since = self.health.since if self.health is not None else None
         while not self._stopping.is_set():
             self._wake.clear()
             ready = self._ready()
+            # The platform is back (a new `ok` period, even one that began and ended between
+            # two turns of this loop): what waited out the outage is due now, not after its backoff.
+            back = ready and not was_ready
+            if self.health is not None and self.health.ok and self.health.since != ok_since:
+                ok_since, back = self.health.since, ready
             try:
-                if ready and not was_ready:
-                    await self.inbox.release(self.platform)  # back: no waiting out the backoff
+                if back:
+                    await self.inbox.release(self.platform)
                 if ready and self.pending and len(self._busy) < self.concurrency:
                     rows = await self.inbox.due(
                         self.platform, self.concurrency - len(self._busy), skip=list(self._busy)
