@@ -101,6 +101,8 @@ async def _search(services, query: str, limit: int, as_json: bool) -> int:
                 "category": h.product.category or None,
                 "english_name": h.product.english_name or None,
                 "score": h.score,
+                # Filters the query named that no product met, so these answers do without them.
+                "filters_dropped": list(result.relaxed),
             }  # fmt: skip
             for h in hits
         ]
