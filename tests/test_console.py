@@ -77,6 +77,15 @@ def test_search_json_contract(tmp_path):
     assert [r["score"] for r in rows] == sorted((r["score"] for r in rows), reverse=True)  # best first
 
 
+def test_search_json_says_which_filter_no_product_met(tmp_path):
+    db = tmp_path / "ocop.sqlite3"
+    (plain,) = json.loads(run_cli("search", "--json", "--limit", "1", "mat ong", db=db).stdout)
+    assert plain["filters_dropped"] == []
+    rows = json.loads(run_cli("search", "--json", "--limit", "20", "4* Bắc Hà", db=db).stdout)
+    assert rows and all(r["area"] == "Bắc Hà" and r["stars"] != 4 for r in rows)  # Bắc Hà has no 4-star
+    assert all(r["filters_dropped"] == ["star"] for r in rows)
+
+
 def test_search_json_is_empty_for_unrelated(tmp_path):
     result = run_cli("search", "--json", "iphone 15 pro max", db=tmp_path / "ocop.sqlite3")
     assert result.returncode == 0 and json.loads(result.stdout) == []
