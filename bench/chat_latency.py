@@ -243,7 +243,9 @@ def main(argv: list[str] | None = None) -> int:
         "nearest-rank percentiles"
     )
     print()
-    print("| catalogue | messages | ours p50 / p99 ms | first pass p50 / p99 ms | search alone p50 / p99 ms | ratio p99 |")
+    print(
+        "| catalogue | messages | ours p50 / p99 ms | first pass p50 / p99 ms | search alone p50 / p99 ms | ratio p99 |"
+    )
     print("|---|---|---|---|---|---|")
     for r in results:
         name = "shipped" if r["label"] == "shipped" else "synthetic"

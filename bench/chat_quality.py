@@ -34,7 +34,11 @@ TODAY = date(2026, 11, 30)
 
 
 async def main(show_failures: bool, only: str | None) -> None:
-    print("$ python bench/chat_quality.py" + (" --failures" if show_failures else "") + (f" --only {only}" if only else ""))
+    print(
+        "$ python bench/chat_quality.py"
+        + (" --failures" if show_failures else "")
+        + (f" --only {only}" if only else "")
+    )
     with tempfile.TemporaryDirectory() as tmp:
         config = Config(database=DatabaseSection(path=str(Path(tmp) / "bench.sqlite3")), base_dir=Path(tmp))
         services = await build_services(config, today=lambda: TODAY)

@@ -81,7 +81,9 @@ class Subjects:
             if not result.hits and not named and len(text.split()) >= LONG_SUBJECT:
                 text, result, suggestions = self._from_runs(text, result)  # a story: its product's run first
             if not result.hits and not named and not any(plausible(result.query, p) for p in result.suggestions):
-                text, result, suggestions = self._rescue(text, result) if not suggestions else (text, result, suggestions)
+                text, result, suggestions = (
+                    self._rescue(text, result) if not suggestions else (text, result, suggestions)
+                )
             if not result.hits and not named and not suggestions:
                 text, result, suggestions = self._from_runs(text, result)
             product = None

@@ -128,7 +128,9 @@ class Lexicon:
             filler_plain=frozenset(plain),
             pointers=pointers,
             follow_up=tuple(
-                frozenset(tuple(fold(item).split()) or (nfc(item),) for item in intents.get("follow_up", {}).get(key, []))
+                frozenset(
+                    tuple(fold(item).split()) or (nfc(item),) for item in intents.get("follow_up", {}).get(key, [])
+                )
                 for key in ("starts", "ends")
             ),
             openers=frozenset(

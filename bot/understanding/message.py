@@ -286,7 +286,8 @@ class Understander:
             if (word.isdigit() and not star_level) or _AMOUNT_RE.fullmatch(word):
                 consumed.add(j)
         points = any(tuple(folded[j : j + len(p)]) == p for p in self.lexicon.pointers for j in range(n)) or any(
-            accented[j] in POINTING and j for j in range(n)  # "gạo này", "chè đó", "loại ấy"
+            accented[j] in POINTING and j
+            for j in range(n)  # "gạo này", "chè đó", "loại ấy"
         )
         # Joining words stay (the search drops them itself): "X với Y" may name two products.
         gone = consumed | soft
