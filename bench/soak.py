@@ -320,9 +320,9 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def match_replies(
-    sent: list[Sent], replies: list[tuple[str, float, bool]]
-) -> tuple[list[tuple[Sent, float]], int, int, int]:
-    """(update, reply time in s) per answered update; lost, duplicated, and late-but-unacknowledged counts."""
+    sent: list[Sent], replies: list[tuple[str, float, bool, str]]
+) -> tuple[list[tuple[Sent, float]], int, int]:
+    """(update, reply time in s) per answered update; acknowledged updates without a reply; extra replies."""
     by_chat: dict[str, list[float]] = {}
     for chat_id, at, ok, _ in replies:
         if ok:
@@ -338,7 +338,7 @@ def match_replies(
             answered.append((record, at - record.at))
         lost += max(0, len(acked) - len(times))
         duplicated += max(0, len(times) - len(acked))
-    return answered, lost, duplicated, 0
+    return answered, lost, duplicated
 
 
 def error_lines(logs: dict[str, str]) -> tuple[int, Counter[str]]:
@@ -397,7 +397,9 @@ def run(args: argparse.Namespace, workdir: Path) -> None:
                 timeline.import_start = time.monotonic()
                 process = children.start("import", "import", str(sheet))
                 importer.append(process)
-                await asyncio.to_thread(process.wait)
+                # Polled, not waited in a thread: on Ctrl-C asyncio.run would wait for that thread.
+                while process.poll() is None:  # noqa: ASYNC110
+                    await asyncio.sleep(0.1)
                 timeline.import_end = time.monotonic()
                 timeline.notes.append(
                     f"import: exit status {process.returncode} after {timeline.import_end - timeline.import_start:.1f} s"
@@ -431,7 +433,7 @@ def run(args: argparse.Namespace, workdir: Path) -> None:
         deadline = ended + args.drain
         while time.monotonic() < deadline:
             tg_calls, za_calls = fakes.command("calls")
-            answered, lost, _, _ = match_replies(sent, tg_calls + za_calls)
+            answered, lost, _ = match_replies(sent, tg_calls + za_calls)
             got = {c for c, _, ok, _ in tg_calls + za_calls if ok}
             if lost == 0 and all(s in got for s in tg_subs + za_subs):
                 break
@@ -446,7 +448,7 @@ def run(args: argparse.Namespace, workdir: Path) -> None:
         children.stop_all()
         fakes.close()
 
-    answered, lost, duplicated, _ = match_replies(sent, tg_calls + za_calls)
+    answered, lost, duplicated = match_replies(sent, tg_calls + za_calls)
     refused = Counter(s.status for s in sent if s.status != 200)
     print()
     print(f"timeline (s from start): import {timeline.import_start - timeline.start:.0f}-"
