@@ -496,8 +496,9 @@ def main() -> None:
     if args.quick:
         args.minutes, args.users, args.rows, args.subscribers, args.drain = 1.0, 100, 20_000, 200, 30.0
     print("command:", shlex.join([Path(sys.executable).as_posix(), *sys.argv]), flush=True)
-    # SIGTERM and SIGHUP end the run like Ctrl-C: the finally blocks stop every child.
-    for sig in (signal.SIGTERM, signal.SIGHUP):
+    # SIGTERM and SIGHUP end the run like Ctrl-C (also when started with SIGINT ignored, as a
+    # background job): the finally blocks stop every child.
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, signal.default_int_handler)
     workdir = Path(tempfile.mkdtemp(prefix="ocop-soak-"))
     try:
