@@ -4,10 +4,14 @@ takes its locality's centre and is marked approximate. Nothing here invents a co
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from urllib.parse import quote_plus
 
 from bot.models import Locality, Place
+from bot.text import fold
+
+_BRACKETS_RE = re.compile(r"\([^)]*\)")
 
 EARTH_RADIUS_KM = 6371.0088
 
@@ -56,4 +60,7 @@ def map_url(place: Place, position: Position | None) -> str:
     if position is not None and not position.approximate:
         return f"https://www.google.com/maps/search/?api=1&query={position.lat},{position.lon}"
     words = place.address if place.address and "không nêu" not in place.address else place.name
-    return f"https://www.google.com/maps/search/?api=1&query={quote_plus(words)}"
+    # A short link for a chat: no notes in brackets, no "- source says…" tail, no marks (a map
+    # search reads "xa Bao Ha" as well as "Xã Bảo Hà", and the link is a third as long).
+    words = _BRACKETS_RE.sub(" ", words).split(" - ")[0]
+    return f"https://www.google.com/maps/search/?api=1&query={quote_plus(fold(words))}"

@@ -40,10 +40,15 @@ async def about(ctx: Context, topic: str = "count") -> list[Reply]:
     return [Reply(text, choices, language=ctx.lang, kind="facts")]
 
 
-def official_lines(ctx: Context) -> list[str]:
-    """The official totals, each with its date, scope and source."""
+def official_lines(ctx: Context, *, first_per_scope: bool = False) -> list[str]:
+    """The official totals, each with its date, scope and source; `first_per_scope`: only the
+    first figure facts.toml lists for each scope (a count answer stays short)."""
     lines = [ctx.t("about.count_heading")]
+    seen: set[str] = set()
     for figure in ctx.services.facts.get("figures", []):
+        if first_per_scope and figure["scope"] in seen:
+            continue
+        seen.add(figure["scope"])
         split = figure.get(f"split_{ctx.lang}") or figure.get("split_en" if ctx.lang != "vi" else "split_vi", "")
         key = "about.figure" if split else "about.figure_total"
         scope = _scope(ctx, figure["scope"])

@@ -37,6 +37,8 @@ async def answer(ctx: Context, understood: Understanding, last_product: int | No
     if not asks:
         if understood.smalltalk:
             return await smalltalk.reply(ctx, understood.smalltalk)
+        if understood.only_openers:  # "ad ơi", "shop ơi": someone getting our attention
+            return await smalltalk.reply(ctx, ["greeting"])
         return [smalltalk.not_understood(ctx, understood.original)]
     intents = {a.intent for a in asks}
     if understood.unread_words and not any(a.subject for a in asks) and intents and intents <= NAMES_A_PRODUCT:
@@ -161,6 +163,9 @@ async def _where(ctx: Context, intent: str, subject: Subject, original: str) -> 
 
 
 async def _validity(ctx: Context, intent: str, subject: Subject, original: str) -> list[Reply]:
+    if intent in ("expiring", "expired") and not subject.text:
+        # "sp nào sắp hết hạn": the list, not the product the chat happened to see last.
+        return [validity.listing(ctx, intent, None)]
     state = subject.state
     if state == "product":
         return [validity.status(ctx, subject.product)]

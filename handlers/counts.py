@@ -34,5 +34,5 @@ def answer(ctx: Context, subject: str) -> Reply:
             )  # fmt: skip
         )
     lines.append(ctx.t("count.incomplete"))
-    lines += official_lines(ctx)
+    lines += official_lines(ctx, first_per_scope=True)
     return Reply("\n".join(lines), language=ctx.lang, kind="count")

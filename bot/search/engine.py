@@ -21,6 +21,7 @@ from rapidfuzz.distance import DamerauLevenshtein
 from bot.models import Locality, Product
 from bot.search.postings import ALIAS, FIELD_WEIGHTS, NAME, PRODUCER, QUALIFIER, Postings
 from bot.search.query import (
+    STAR_WORDS,
     ParsedQuery,
     PlacePhrase,
     Term,
@@ -259,8 +260,11 @@ class SearchIndex:
         )
         taken = {j for start, length, _ in stop_hits for j in range(start, start + length)}
         synonym_span = {j for s, (n, _) in synonym_hits.items() for j in range(s, s + n)}
-        stop_hits += [(j, 1, True) for j, tok in enumerate(folded)
+        chat_words = [(j, 1, True) for j, tok in enumerate(folded)
                       if tok in fillers and j not in consumed and j not in taken and j not in synonym_span]  # fmt: skip
+        stop_hits += chat_words
+        chat_soft = {j for j, _, _ in chat_words}
+        chat_terms: list[Term] = []
         for start, length, _ in stop_hits:
             span = range(start, start + length)
             if length == 1 and folded[start] in self.postings:
@@ -278,11 +282,19 @@ class SearchIndex:
             if i in consumed:
                 if i in optional:
                     query.terms.append(Term(folded[i], accented[i], [((folded[i],), 1.0)], required=False))
+                    # Typed bare, the filler is a guess ("que" may be quế); "sao" alone is no name.
+                    if i in chat_soft and accented[i].isascii() and folded[i] not in STAR_WORDS:
+                        chat_terms.append(query.terms[-1])
                 i += 1
                 continue
             is_last = i == len(folded) - 1
             query.terms.append(Term(folded[i], accented[i], self._expand(folded[i], prefix=is_last)))
             i += 1
+        if chat_terms and not any(term.required for term in query.terms):
+            # A chat word is dropped only when what is left still says something: "que Văn Yên"
+            # typed without marks is cinnamon (quế), not "home" (quê).
+            for term in chat_terms:
+                term.required = True
         for term in query.terms:
             exact = [alt for alt, penalty in term.alternatives if penalty == 1.0]
             known = [sum(self.idf.get(t, self.max_idf) for t in alt) / len(alt) for alt in exact]

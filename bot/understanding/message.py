@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from bot.search.query import tokenize
+from bot.search.query import STAR_WORDS, tokenize
 from bot.text import accent_key, fold, nfc, words
 from bot.understanding.language import detect_language
 from bot.understanding.lexicon import Lexicon, cjk_token, intent_token
@@ -26,7 +26,6 @@ _CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\u1100-\u11ff\u31
 _HANGUL_PARTICLES = set("은는이가을를에서도요의로와과고죠네")
 _CJK_STARS_RE = re.compile(r"([1-5])\s*(?:颗星|星级|星|성급|성|스타|개)")
 _OCOP_WHAT_RE = re.compile(r"ocop\s*(?:是什么|是啥|什么意思|是什么意思|[이가]?\s*뭐|[이가]?\s*무엇)", re.IGNORECASE)
-STAR_WORDS = {"sao", "star", "stars"}
 POINTING = {"này", "đó", "ấy", "kia"}
 JOIN_WORDS = {"va", "voi", "hay", "hoac", "and", "or", "vs", "versus"}
 _AMOUNT_RE = re.compile(r"\d+(?:kg|g|gr|gam|ml|l|lit|lo|hop|goi|chai|tui|k|tr|d|vnd|usd)")
@@ -60,6 +59,7 @@ class Understanding:
     # them as a bonus, never as a requirement.
     fillers: frozenset[str] = frozenset()
     mentions: list[str] = field(default_factory=list)  # what clauses named without asking, in order
+    only_openers: bool = False  # nothing but openers and particles ("ad ơi")
 
     @property
     def intents(self) -> list[str]:
@@ -96,6 +96,8 @@ class Understander:
         if whole:
             result.whole = whole
             return result
+        folded_words = fold(text).split()
+        result.only_openers = bool(folded_words) and all(w in self.lexicon.openers for w in folded_words)
         text, unread, some_unread, modifier = self._read_cjk(text)
         result.unread, result.unread_words, result.unread_modifier = unread, some_unread, modifier
         kept: set[str] = set()
