@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from bot.search.query import STAR_WORDS, tokenize
+from bot.search.query import STAR_WORDS, drop_repeats, tokenize
 from bot.text import accent_key, fold, nfc, words
 from bot.understanding.language import detect_language
 from bot.understanding.lexicon import Lexicon, cjk_token, intent_token
@@ -249,7 +249,7 @@ class Understander:
 
     def _clause(self, text: str, index, asked: bool, kept: set[str]) -> _Clause:
         accented, folded = tokenize(text)
-        accented, folded = self._expand_teencode(*_dedupe(accented, folded), index)
+        accented, folded = self._expand_teencode(*drop_repeats(accented, folded), index)
         protected = self._protected(accented, folded, index)
         for j in range(len(folded) - 1):  # "4 sao", "4*": a star level, whatever "sao" means alone
             if _is_number(folded[j]) and folded[j + 1] in STAR_WORDS:
@@ -416,18 +416,6 @@ def _merge_settings(clauses: list[_Clause]) -> None:
                 other.has_content = True
             clause.has_content = False
             clause.subject = ""
-
-
-def _dedupe(accented: list[str], folded: list[str]) -> tuple[list[str], list[str]]:
-    """Drop immediate repetitions of a word or a short phrase: "ad ơi ad ơi", "mật ong mật ong"."""
-    for size in (3, 2, 1):
-        i = 0
-        while i + 2 * size <= len(folded):
-            if folded[i : i + size] == folded[i + size : i + 2 * size] and not folded[i].isdigit():
-                del folded[i + size : i + 2 * size], accented[i + size : i + 2 * size]
-            else:
-                i += 1
-    return accented, folded
 
 
 def _accents_agree(typed: str, phrase_word: str, marked_message: bool = False) -> bool:
