@@ -27,6 +27,15 @@ async def _max_gap(until: asyncio.Future, step: float = 0.01) -> float:
     return worst
 
 
+def _rebuild_with(services, monkeypatch, make_index) -> asyncio.Future:
+    """An import elsewhere (the catalogue version goes up), then the rebuild, with `make_index`."""
+    monkeypatch.setattr(bot.services, "SearchIndex", make_index)
+    with sqlite3.connect(services.config.database_path) as conn:
+        conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'catalogue_version'")
+    services.catalogue._checked_at = 0.0
+    return asyncio.ensure_future(services.catalogue.get())
+
+
 async def test_index_rebuild_after_an_import_does_not_hold_the_loop(services, monkeypatch):
     # Reproduced: the rebuild ran on the loop (0.7 s at 20,000 products, 3.9 s at 100,000).
     real = bot.services.SearchIndex
@@ -36,11 +45,7 @@ async def test_index_rebuild_after_an_import_does_not_hold_the_loop(services, mo
         return real(*args, **kwargs)
 
     old = await services.catalogue.get()
-    monkeypatch.setattr(bot.services, "SearchIndex", slow_index)
-    with sqlite3.connect(services.config.database_path) as conn:
-        conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'catalogue_version'")
-    services.catalogue._checked_at = 0.0
-    rebuild = asyncio.ensure_future(services.catalogue.get())
+    rebuild = _rebuild_with(services, monkeypatch, slow_index)
     gap = await _max_gap(rebuild)
     assert gap < 0.3, f"the loop stalled {gap:.2f} s"
     new = await rebuild
@@ -57,11 +62,7 @@ async def test_requests_during_a_rebuild_answer_from_the_current_snapshot(servic
         return real(*args, **kwargs)
 
     old = await services.catalogue.get()
-    monkeypatch.setattr(bot.services, "SearchIndex", slow_index)
-    with sqlite3.connect(services.config.database_path) as conn:
-        conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'catalogue_version'")
-    services.catalogue._checked_at = 0.0
-    rebuild = asyncio.ensure_future(services.catalogue.get())
+    rebuild = _rebuild_with(services, monkeypatch, slow_index)
     while not started.is_set():
         await asyncio.sleep(0.01)
     began = time.perf_counter()

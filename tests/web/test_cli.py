@@ -52,10 +52,10 @@ def wait_until(predicate, timeout: float = 20.0) -> None:
         time.sleep(0.05)
 
 
-def stop(process: subprocess.Popen[str]) -> tuple[int, str]:
+def stop(process: subprocess.Popen[str], timeout: float = 15) -> tuple[int, str]:
     process.send_signal(signal.SIGTERM)
     try:
-        _, stderr = process.communicate(timeout=15)
+        _, stderr = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         process.kill()
         raise

@@ -8,7 +8,6 @@ import contextlib
 import errno
 import logging
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -21,7 +20,7 @@ import pytest
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.zalo_api import FakeZalo
 from tests.web.conftest import SECRET, TELEGRAM_HEADER, ZALO_HEADER, ZALO_TOKEN, serving
-from tests.web.test_cli import NO_SECRETS
+from tests.web.test_cli import NO_SECRETS, stop
 from tests.web.test_isolation import health, write_config
 
 EXPIRED = "Lựa chọn này không còn dùng được"
@@ -165,13 +164,8 @@ def test_healthz_keeps_answering_under_1100_slow_clients(tmp_path: Path) -> None
         finally:
             for sock in socks:
                 sock.close()
-            process.send_signal(signal.SIGTERM)
-            try:
-                _, stderr = process.communicate(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                raise
-    assert process.returncode == 0, stderr[-3000:]
+            returncode, stderr = stop(process, timeout=20)
+    assert returncode == 0, stderr[-3000:]
     assert "Traceback" not in stderr, stderr[-3000:]
     assert len(stderr.splitlines()) < 100, stderr[-3000:]  # a warning per many, not one per connection
     assert "closing the slowest clients" in stderr or "request not complete" in stderr

@@ -18,7 +18,6 @@ import pytest
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.zalo_api import FakeZalo
 from tests.web.conftest import (
-    SECRET,
     TELEGRAM_HEADER,
     TELEGRAM_TOKEN,
     ZALO_HEADER,
@@ -27,10 +26,9 @@ from tests.web.conftest import (
     telegram_update,
     zalo_event,
 )
-from tests.web.test_cli import NO_SECRETS, start, stop, wait_until
-from tests.web.test_isolation import health, write_config
+from tests.web.test_cli import start, stop, wait_until
+from tests.web.test_isolation import SERVE_ENV, health, write_config
 
-SERVE_ENV = {**NO_SECRETS, "OCOP_WEBHOOK_SECRET": SECRET}
 FOREVER = 10**6
 
 
