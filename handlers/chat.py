@@ -119,7 +119,7 @@ async def _search(ctx: Context, intent: str, subject: Subject, original: str) ->
     """A product named, or a list asked for: the search's own answer (card, results, list)."""
     if not subject.text:
         return (
-            [smalltalk.which_product(ctx, intent)]
+            [smalltalk.which_product(ctx)]
             if subject.product is None
             else await products.card(ctx, subject.product.id)
         )
@@ -146,7 +146,7 @@ async def _stars(ctx: Context, intent: str, subject: Subject, original: str) -> 
         return await products.star_question(ctx, subject.text, echo=original)
     if subject.product is not None:
         return [products.star_answer(ctx, subject.product, None)]
-    return [smalltalk.which_product(ctx, intent)]
+    return [smalltalk.which_product(ctx)]
 
 
 async def _where(ctx: Context, intent: str, subject: Subject, original: str) -> list[Reply]:

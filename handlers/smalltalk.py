@@ -38,7 +38,7 @@ def not_understood(ctx: Context, original: str) -> Reply:
                  kind="smalltalk")  # fmt: skip
 
 
-def which_product(ctx: Context, intent: str) -> Reply:
+def which_product(ctx: Context) -> Reply:
     """A question about "it" with no product named and none shown before."""
     return Reply(ctx.t("chat.which_product"), language=ctx.lang, kind="help")
 
