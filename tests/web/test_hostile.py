@@ -213,8 +213,8 @@ async def test_slow_or_idle_connections_are_closed(
         first = await reader.readuntil(b"\r\n\r\n")
         assert first.startswith(b"HTTP/1.1 200")
         started = time.monotonic()
-        await _closed_within(reader, 3)
-        assert 0.5 < time.monotonic() - started < 3
+        await _closed_within(reader, 8)
+        assert 0.5 < time.monotonic() - started < 8  # a loaded machine is late; never is the bug
         writer.close()
 
         # Ordinary requests are unaffected.
