@@ -79,6 +79,9 @@ class WebSection:
     max_connections: int = 0  # open connections at once; 0: from the descriptor limit
     request_seconds: float = 5.0  # a request (headers and body) must arrive whole within this
     keep_alive_seconds: int = 5  # an idle keep-alive connection is closed after this
+    # Where the web pages are reached from outside, e.g. "https://ocop.example.vn" (QR labels
+    # and links point here); "" : not published.
+    public_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -195,6 +198,10 @@ def _validate(config: Config) -> None:
         (config.telegram.base_url.startswith(("http://", "https://")), "[telegram] base_url: must be an http(s) URL"),
         (config.zalo.base_url.startswith(("http://", "https://")), "[zalo] base_url: must be an http(s) URL"),
         (bool(config.database.path.strip()), "[database] path: must not be empty"),
+        (
+            not config.web.public_url or config.web.public_url.startswith(("http://", "https://")),
+            "[web] public_url: must be an http(s) URL, e.g. 'https://ocop.example.vn', or empty",
+        ),
     ]
     for ok, message in checks:
         if not ok:
