@@ -34,6 +34,9 @@ def build_parser() -> argparse.ArgumentParser:
     from bot.cli_staff import add_staff_commands
 
     add_staff_commands(sub)
+    from bot.cli_labels import add_labels_command
+
+    add_labels_command(sub)
     serve = sub.add_parser("serve", help="webhooks for Telegram and Zalo, and /healthz")
     serve.add_argument("--set-webhook", metavar="URL", help="register both webhooks under this public URL first")
     return parser
@@ -62,6 +65,10 @@ def _command(name: str):
         from bot.cli_staff import run_staff_command
 
         return runtime.with_services(run_staff_command)
+    if name == "labels":
+        from bot.cli_labels import run_labels
+
+        return runtime.with_services(run_labels)
     return runtime.with_services(_with_services)
 
 

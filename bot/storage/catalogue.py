@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import date
 from sys import intern
@@ -109,6 +110,23 @@ class CatalogueRepository:
     async def product(self, product_id: int) -> Product | None:
         row = await self.db.fetchone("SELECT * FROM products WHERE id = ?", (product_id,))
         return _product(row) if row else None
+
+    async def products_where(
+        self, *, area: str | None = None, star: int | None = None, ids: Sequence[int] | None = None
+    ) -> list[Product]:
+        """Products by area (as stored), star and ids, each filter optional; in id order."""
+        where, params = [], []
+        if area is not None:
+            where.append("area = ?")
+            params.append(area)
+        if star is not None:
+            where.append("star = ?")
+            params.append(star)
+        if ids is not None:
+            where.append("id IN (SELECT value FROM json_each(?))")
+            params.append(json.dumps(list(ids)))
+        sql = "SELECT * FROM products" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY id"
+        return [_product(r) for r in await self.db.fetchall(sql, params)]
 
     async def counts(self) -> dict[str, int]:
         tables = ("products", "places", "events", "localities")
