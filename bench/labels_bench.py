@@ -29,15 +29,16 @@ BASE_URL = "https://ocop.example.vn"
 
 
 def synthetic_products(n: int, seed: int = 1) -> list[Product]:
-    return [
-        Product(
-            id=i, name=row["name"], qualifier=row["qualifier"], star=int(row["star"]) if row["star"] else None,
-            producer=row["producer"], producer_type=row["producer_type"], area=row["area"],
-            former_province=row["former_province"], category=row["category"], year=None, decision=row["decision"],
-            decision_date=None, english_name=row["english_name"], aliases=(), source_url=row["source_url"],
-        )  # fmt: skip
-        for i, row in enumerate(generate(n, seed), start=1)
-    ]
+    return [_product(i, row) for i, row in enumerate(generate(n, seed), start=1)]
+
+
+def _product(product_id: int, row: dict[str, str]) -> Product:
+    return Product(
+        id=product_id, name=row["name"], qualifier=row["qualifier"], star=int(row["star"]) if row["star"] else None,
+        producer=row["producer"], producer_type=row["producer_type"], area=row["area"],
+        former_province=row["former_province"], category=row["category"], year=None, decision=row["decision"],
+        decision_date=None, english_name=row["english_name"], aliases=(), source_url=row["source_url"],
+    )  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
