@@ -33,6 +33,7 @@ FONT_BOLD = FONT_DIR / "DejaVuSans-Bold.ttf"
 FONT = "DejaVu"
 
 PAGE_W, PAGE_H = 210.0, 297.0  # A4, mm
+PT = 25.4 / 72  # one point in mm
 LABEL_H = 37.0  # the common 3×8 sheet: 70×37 mm, 0.5 mm top and bottom
 PAD = 3.5  # inside each label: text and code keep clear of the die-cut edge
 QR_ERROR = "m"  # 15 % of the code may be scuffed; segno raises it when the size allows
@@ -197,7 +198,7 @@ class _Labels(FPDF):
 
     def lines(self, x: float, y: float, size: float, lines: list[str]) -> float:
         """Write lines from the top at `y`; returns the y below them."""
-        step = size * 0.3528 * 1.15  # pt to mm, with leading
+        step = size * PT * 1.15  # pt to mm, with leading
         for line in lines:
             y += step
             self.text(x, y - step * 0.22, line)
@@ -210,7 +211,7 @@ class _Labels(FPDF):
     def label(self, x: float, y: float, sheet: Sheet, product: Product, url: str) -> None:
         inner_h = sheet.label_h - 2 * PAD
         url_size = 6.0
-        url_h = url_size * 0.3528 * 1.3
+        url_h = url_size * PT * 1.3
         matrix = qr_code(url).matrix
         # The code's quiet zone: the label's padding above and right, QUIET modules below
         # (before the URL) and at least as many to the left (before the text).
@@ -244,7 +245,7 @@ class _Labels(FPDF):
             self.set_font(FONT, "", 6.5)
             self.set_text_color(40)
             room = y + PAD + inner_h - url_h - (top + 4.6)
-            max_lines = max(1, int(room // (6.5 * 0.3528 * 1.15)))
+            max_lines = max(1, int(room // (6.5 * PT * 1.15)))
             producer = self.wrap(printable(product.producer), width, min(2, max_lines))
             self.lines(left, top + 4.6, 6.5, producer)
 
