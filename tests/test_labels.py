@@ -178,7 +178,7 @@ async def test_area_as_people_write_it(services, tmp_path, capsys):
 
 def test_cli_with_public_url_from_config(tmp_path):
     db = seeded_db(tmp_path / "ocop.sqlite3")
-    (tmp_path / "config.toml").write_text(f'[web]\npublic_url = "{BASE}/"\n', encoding="utf-8")
+    (tmp_path / "config.toml").write_text(f'[web]\npublic_url = "{BASE}"\n', encoding="utf-8")
     result = run_cli("labels", "--out", "sapa.pdf", "--area", "Sapa", "--star", "4", db=db)
     assert result.returncode == 0, result.stderr
     assert f"codes to {BASE}/p/<id>" in result.stdout
