@@ -76,6 +76,9 @@ class WebSection:
     port: int = 8080
     max_body_bytes: int = 1_000_000
     inbox_max_pending: int = 10_000  # webhook updates waiting to be answered; beyond: 503
+    # An update not answered within this many hours (the platform was down that long) is
+    # given up as `expired`: an answer days late helps nobody. Telegram keeps updates 24 h.
+    inbox_answer_hours: float = 24.0
     max_connections: int = 0  # open connections at once; 0: from the descriptor limit
     request_seconds: float = 5.0  # a request (headers and body) must arrive whole within this
     keep_alive_seconds: int = 5  # an idle keep-alive connection is closed after this
@@ -121,6 +124,7 @@ BOUNDS: dict[tuple[str, str], tuple[float, float | None]] = {
     ("web", "port"): (1, 65535),
     ("web", "max_body_bytes"): (1, 100_000_000),
     ("web", "inbox_max_pending"): (1, 10_000_000),
+    ("web", "inbox_answer_hours"): (0.01, 720),
     ("web", "max_connections"): (0, 1_000_000),  # 0: from the descriptor limit
     ("web", "request_seconds"): (0.1, 600),
     ("web", "keep_alive_seconds"): (1, 3600),

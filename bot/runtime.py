@@ -227,10 +227,12 @@ class Runtime:
         if name == "telegram":
             from bot.telegram.platform import TelegramPlatform
 
-            return TelegramPlatform(self.services, token, **common)
+            return TelegramPlatform(self.services, token, max_pending=self.config.web.inbox_max_pending, **common)
         from bot.zalo.platform import ZaloPlatform
 
-        return ZaloPlatform(self.services, token, force=self.force, **common)
+        return ZaloPlatform(
+            self.services, token, force=self.force, max_pending=self.config.web.inbox_max_pending, **common
+        )
 
     async def go_live(self) -> None:
         """Start the platforms (each in the background: this returns at once, reachable or
@@ -266,8 +268,9 @@ class Runtime:
     async def start_web(
         self, secret: str, *, host: str | None = None, port: int | None = None, max_pending: int | None = None,
     ) -> WebService:  # fmt: skip
-        from bot.web.app import WebState, ZaloWebhook
+        from bot.web.app import WebState
         from bot.web.serve import WebService
+        from bot.zalo.inbox import ZaloInbox
 
         assert self.services is not None
         section = self.config.web
@@ -278,7 +281,7 @@ class Runtime:
         limit = section.inbox_max_pending if max_pending is None else max_pending
         zalo = self.platforms.get("zalo")
         if zalo is not None:
-            state.zalo = ZaloWebhook(zalo.bot, max_pending=limit, health=zalo.health, stop=self.stop)
+            state.zalo = ZaloInbox(zalo.bot, max_pending=limit, health=zalo.health, stop=self.stop)
         telegram = self.platforms.get("telegram")
         if telegram is not None:
             state.telegram = telegram  # type: ignore[assignment]

@@ -119,9 +119,7 @@ async def _search(ctx: Context, intent: str, subject: Subject, original: str) ->
     """A product named, or a list asked for: the search's own answer (card, results, list)."""
     if not subject.text:
         return (
-            [smalltalk.which_product(ctx)]
-            if subject.product is None
-            else await products.card(ctx, subject.product.id)
+            [smalltalk.which_product(ctx)] if subject.product is None else await products.card(ctx, subject.product.id)
         )
     if subject.state == "weak" and subject.result is not None and subject.result.hits:
         # Only look-alikes matched ("rảnh" ~ "rang"): offer what is plausible, never a card.

@@ -73,12 +73,24 @@ class InboxRepository:
         self._claims += 1
         if self._claims % PRUNE_EVERY == 0:
             await self.db.execute(
-                "DELETE FROM inbox WHERE state = 'done' AND done_at < ?", (now - PROCESSED_KEEP_SECONDS,)
+                "DELETE FROM inbox WHERE state IN ('done', 'expired') AND done_at < ?", (now - PROCESSED_KEEP_SECONDS,)
             )
 
     async def retry_later(self, row_id: int, delay: float) -> None:
         await self.db.execute(
             "UPDATE inbox SET attempts = attempts + 1, next_at = ? WHERE id = ?", (time.time() + delay, row_id)
+        )
+
+    async def expire(self, platform: str, received_before: float, *, skip: Iterable[str] = ()) -> int:
+        """Give up pending rows received before `received_before` (not those of chats in
+        `skip`, being answered now); returns how many."""
+        skipped = list(skip)
+        marks = ",".join("?" * len(skipped))
+        return await self.db.execute(
+            "UPDATE inbox SET state = 'expired', payload = NULL, done_at = ? "
+            "WHERE platform = ? AND state = 'pending' AND received_at < ?"
+            + (f" AND chat_key NOT IN ({marks})" if skipped else ""),
+            (time.time(), platform, received_before, *skipped),
         )
 
     async def release(self, platform: str) -> None:

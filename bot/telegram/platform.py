@@ -1,14 +1,14 @@
 """Telegram as one isolated platform of the runtime: it starts, fails and recovers on its own.
 
-Modes: `polling` (`ocop-bot telegram`), `webhook` (`ocop-bot serve` feeds updates through
-`submit`), `send` (`ocop-bot sender`: a Bot for announcements, no updates).
+Modes: `polling` (`ocop-bot telegram`: `InboxPoller` writes updates to the durable inbox),
+`webhook` (`ocop-bot serve` writes them there through the webhook), `send` (`ocop-bot
+sender`: a Bot for announcements, no updates). In both receiving modes the inbox workers
+answer from the inbox, so an update taken from Telegram is answered once Telegram takes
+answers again, also after a restart.
 
 Start-up runs in the background (`keep_reachable`): while the Bot API cannot be reached,
 it is retried with capped exponential backoff and the state is logged once per change;
-only a rejected token (401/404 to getMe) disables the platform. Updates that cannot be
-answered now are kept: in webhook mode in the durable inbox (`inbox_workers`, answered
-from there once Telegram answers again, also after a restart); in polling mode an update
-whose answer failed on the network is held in memory and handed back a few times.
+only a rejected token (401/404 to getMe) disables the platform.
 """
 
 from __future__ import annotations
@@ -17,25 +17,20 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections import OrderedDict, deque
-from datetime import timedelta
 from typing import Any
 
 from telegram import Bot, Update
-from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
+from telegram.error import InvalidToken
 
-from bot.health import DISABLED, SupervisedPlatform, TokenRejected
+from bot.health import DISABLED, Backoff, SupervisedPlatform, TokenRejected, end_task
 from bot.services import Services
 from bot.telegram.app import ALLOWED_UPDATES, build_application
 from bot.telegram.network import TOKEN_REJECTED, ObservedRequest
+from bot.telegram.poller import InboxPoller
 from bot.transports import TelegramTransport
 from bot.web.workers import InboxWorkers
 
 log = logging.getLogger(__name__)
-
-HOLD_CAPACITY = 10_000  # polled updates held for another try after a network failure
-MAX_REPLAYS = 3  # times one update is handed back after its answer failed on the network
-REPLAY_DELAY = 1.0  # seconds before a failed update is retried when Telegram already looks fine
 
 
 class TelegramPlatform(SupervisedPlatform):
@@ -47,12 +42,12 @@ class TelegramPlatform(SupervisedPlatform):
         token: str,
         *,
         poll_timeout: int = 10,
-        hold_capacity: int = HOLD_CAPACITY,
+        max_pending: int = 10_000,
         **common: Any,  # mode, health, stop, retry_delays: see SupervisedPlatform
     ) -> None:
         super().__init__(**common)
         self.poll_timeout = poll_timeout
-        self.hold_capacity = hold_capacity
+        self.max_pending = max_pending
         self.application = None
         if self.mode == "send":
             section = services.config.telegram
@@ -68,25 +63,38 @@ class TelegramPlatform(SupervisedPlatform):
             self.bot = self.application.bot
         self.transport = TelegramTransport(self.bot)
         self.services = services
-        self._held: deque[Update] = deque()  # polling mode only
         self._from_inbox: set[int] = set()  # update ids being answered from the inbox
         self._failed: set[int] = set()  # ... whose answer Telegram did not take
-        self._replays: OrderedDict[int, int] = OrderedDict()
         self._initialized = False
         self._post_init_done = False
-        self._last_polling_error = ""
+        self._polling: tuple[InboxWorkers, asyncio.Task[None]] | None = None
 
     # -- lifecycle ---------------------------------------------------------------------
 
     async def _run(self) -> None:
-        polling = self.mode == "polling"  # then the Updater retries getUpdates by itself: no probe
-        await self._keep_reachable(self._start_once, None if polling else self._probe, on_ok=self._flush)
+        if self.mode == "polling":
+            await self._start_polling()  # the poller retries getUpdates by itself: no probe
+        await self._keep_reachable(self._start_once, None if self.mode == "polling" else self._probe)
+
+    async def _start_polling(self) -> None:
+        workers = self.inbox_workers(max_pending=self.max_pending)
+        await workers.start()
+        first, longest = self.retry_delays
+        poller = InboxPoller(
+            self.bot, workers, self.stop, health=self.health, ready=self._can_answer,
+            on_token_rejected=lambda: self.health.reject(TOKEN_REJECTED), poll_timeout=self.poll_timeout,
+            allowed_updates=ALLOWED_UPDATES, backoff=Backoff(first, longest),
+        )  # fmt: skip
+        self._polling = (workers, asyncio.create_task(poller.run(), name="telegram-poller"))
 
     async def close(self, grace: float | None = 1.0) -> None:
-        """Stop polling, answer what is queued, shut the application down."""
+        """Stop polling, answer what is in flight, shut the application down."""
         await super().close(grace)
-        if self._held:
-            log.warning("telegram: %d held update(s) not answered at shutdown", len(self._held))
+        if self._polling is not None:
+            workers, poller = self._polling
+            await end_task(poller, 0.0)  # a poll abandoned loses nothing: it is not confirmed
+            await workers.stop()
+            self._polling = None
         app = self.application
         if app is None:
             with contextlib.suppress(Exception):
@@ -115,13 +123,10 @@ class TelegramPlatform(SupervisedPlatform):
             if not self._post_init_done and app.post_init is not None:
                 await app.post_init(app)  # the command menus
             self._post_init_done = True
+            if self.mode == "polling":
+                await app.bot.delete_webhook()  # getUpdates is refused (409) while a webhook is set
             if not app.running:
                 await app.start()
-            if app.updater is not None and not app.updater.running:
-                await app.updater.start_polling(
-                    poll_interval=0, timeout=timedelta(seconds=self.poll_timeout),
-                    allowed_updates=list(ALLOWED_UPDATES), error_callback=self._polling_error,
-                )  # fmt: skip
         except InvalidToken:
             raise TokenRejected(TOKEN_REJECTED) from None
 
@@ -131,22 +136,7 @@ class TelegramPlatform(SupervisedPlatform):
         except InvalidToken:
             raise TokenRejected(TOKEN_REJECTED) from None
 
-    def _polling_error(self, exc: TelegramError) -> None:
-        # The Updater retries getUpdates by itself (backoff up to 30 s) and calls this on
-        # every failure. Network trouble is already in `health`; anything else (409: a
-        # webhook is set or another poller runs) is logged when it changes, not each time.
-        if isinstance(exc, NetworkError) and not isinstance(exc, BadRequest):
-            return
-        text = f"{type(exc).__name__}: {exc}"
-        if text != self._last_polling_error:
-            self._last_polling_error = text
-            log.warning("telegram: getUpdates failed (%s); retrying", text)
-
     # -- updates -----------------------------------------------------------------------
-
-    @property
-    def held(self) -> int:
-        return len(self._held)
 
     def accepts(self) -> bool:
         """Can a webhook update be taken now? (Not when the token was rejected.)"""
@@ -157,6 +147,7 @@ class TelegramPlatform(SupervisedPlatform):
         return InboxWorkers(
             "telegram", self.services.repo.inbox, self.answer_stored, ready=self._can_answer, health=self.health,
             concurrency=concurrency, max_pending=max_pending,
+            expire_after=self.services.config.web.inbox_answer_hours * 3600,
         )  # fmt: skip
 
     def _can_answer(self) -> bool:
@@ -177,34 +168,12 @@ class TelegramPlatform(SupervisedPlatform):
         return True
 
     def requeue(self, update: object) -> bool:
-        """An answer failed on the network: try the update again. From the inbox: it stays
-        pending there; polled: held in memory for another try (a few at most)."""
+        """An answer failed on the network: the update stays pending in the inbox and is
+        answered again once Telegram takes answers (no apology: it could not arrive either)."""
         if isinstance(update, Update) and update.update_id in self._from_inbox:
             self._failed.add(update.update_id)
             return True
-        if not isinstance(update, Update) or self.health.state == DISABLED or len(self._held) >= self.hold_capacity:
-            return False
-        tries = self._replays.get(update.update_id, 0)
-        if tries >= MAX_REPLAYS:
-            return False
-        self._replays[update.update_id] = tries + 1
-        while len(self._replays) > self.hold_capacity:
-            self._replays.popitem(last=False)
-        self._held.append(update)
-        if self.health.ok:  # no state change will come to flush it: try again shortly
-            asyncio.get_running_loop().call_later(REPLAY_DELAY, self._flush)
-        return True
-
-    def _flush(self) -> None:
-        app = self.application
-        if app is None or not self._held:
-            return
-        moved = 0
-        while self._held and self.health.ok and app.running:
-            app.update_queue.put_nowait(self._held.popleft())
-            moved += 1
-        if moved:
-            log.info("telegram: %d held update(s) handed over for answering", moved)
+        return False
 
     # -- webhook registration ----------------------------------------------------------
 

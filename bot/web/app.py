@@ -9,7 +9,6 @@ a failing database answers 503, so the platform delivers the update again later.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from dataclasses import dataclass, field
@@ -20,12 +19,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from bot.health import DISABLED, UNREACHABLE, DatabaseProbe, PlatformHealth, SenderStatus, describe_error
+from bot.health import DatabaseProbe, PlatformHealth, SenderStatus, describe_error
 from bot.services import Services
 from bot.web.guard import Rejected, read_json
 from bot.web.workers import InboxWorkers
-from bot.zalo.adapter import ZaloBot
-from bot.zalo.errors import ZaloNetworkError, ZaloRateLimited, ZaloServerError
+from bot.zalo.inbox import ZaloInbox
 from bot.zalo.types import MalformedUpdateError, ZaloUpdate, parse_update
 
 if TYPE_CHECKING:
@@ -40,53 +38,12 @@ ZALO_PATH = "/zalo/webhook"
 REFUSED_LOG_EVERY = 100  # one warning line per this many updates refused with 503
 
 
-class ZaloWebhook:
-    """Zalo deliveries: stored in the inbox (deduplicated by message_id), answered by `ZaloBot`
-    from there, tried again while Zalo does not take the answer."""
-
-    def __init__(
-        self,
-        bot: ZaloBot,
-        *,
-        max_pending: int = 10_000,
-        concurrency: int = 8,
-        health: PlatformHealth | None = None,
-        stop: asyncio.Event | None = None,
-    ) -> None:
-        self.bot = bot
-        self.health = health
-        self.stop = stop or asyncio.Event()
-        self.workers = InboxWorkers(
-            "zalo", bot.services.repo.inbox, self._answer, ready=self._ready, health=health,
-            concurrency=concurrency, max_pending=max_pending,
-        )  # fmt: skip
-
-    def _ready(self) -> bool:
-        return self.health is None or self.health.state not in (UNREACHABLE, DISABLED)
-
-    async def _answer(self, payload: str) -> bool:
-        update = parse_update(json.loads(payload))
-        if update is None:
-            return True
-        try:
-            await self.bot.handle(update)
-        except ZaloRateLimited as exc:  # still limited after the adapter's own waits
-            log.warning("zalo: rate limited while answering %s (%s); tried again later", update.message_id, exc)
-            return False
-        except (ZaloNetworkError, ZaloServerError) as exc:  # Zalo did not answer: tried again
-            log.info("zalo: answering message %s failed (%s); tried again later", update.message_id, exc)
-            return False
-        except Exception:  # a refusal about this chat, or a bug: retrying would not help
-            log.exception("zalo: answering message %s in chat %s failed", update.message_id, update.chat_id)
-        return True
-
-
 @dataclass
 class WebState:
     services: Services
     secret: str
     max_body_bytes: int
-    zalo: ZaloWebhook | None = None
+    zalo: ZaloInbox | None = None
     telegram: TelegramPlatform | None = None
     telegram_inbox: InboxWorkers | None = None
     # For /healthz: every platform's state (configured or not), each sender's, and the write check.

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
@@ -18,6 +19,8 @@ if TYPE_CHECKING:
     from bot.storage.inbox import InboxRepository
 
 log = logging.getLogger(__name__)
+
+EXPIRE_CHECK_SECONDS = 60.0
 
 
 class InboxWorkers:
@@ -30,6 +33,7 @@ class InboxWorkers:
     unreachable), then it is tried again with backoff, and at once when the platform's
     health says it is back. A row in flight when the process dies is still pending: it is
     answered after the restart (at least once; at most the in-flight answers can repeat).
+    A row not answered within `expire_after` seconds of its arrival is given up (`expired`).
     """
 
     def __init__(
@@ -45,6 +49,7 @@ class InboxWorkers:
         backoff: tuple[float, float] = (1.0, 300.0),
         poll_seconds: float = 1.0,
         max_errors: int = 3,
+        expire_after: float = 24 * 3600.0,
     ) -> None:
         if concurrency < 1 or max_pending < 1:
             raise ValueError("concurrency and max_pending must be at least 1")
@@ -58,6 +63,9 @@ class InboxWorkers:
         self.first_delay, self.longest_delay = backoff
         self.poll_seconds = poll_seconds
         self.max_errors = max_errors
+        self.expire_after = expire_after
+        self.expired = 0  # rows given up since the start
+        self._expire_checked = 0.0
         self.pending = 0  # rows not done; kept in memory so the webhook need not count
         self.refused = 0  # updates answered 503 because the inbox was full
         self._busy: dict[str, asyncio.Task[None]] = {}
@@ -133,6 +141,7 @@ class InboxWorkers:
             if self.health is not None and self.health.ok and self.health.since != ok_since:
                 ok_since, back = self.health.since, ready
             try:
+                await self._expire_old()
                 if back:
                     await self.inbox.release(self.platform)
                 if ready and self.pending and len(self._busy) < self.concurrency:
@@ -146,6 +155,20 @@ class InboxWorkers:
                 log.exception("%s: inbox read failed; trying again", self.platform)
             was_ready = ready
             await self._sleep()
+
+    async def _expire_old(self) -> None:
+        now = time.monotonic()
+        if not self.pending or now - self._expire_checked < EXPIRE_CHECK_SECONDS:
+            return
+        self._expire_checked = now
+        given_up = await self.inbox.expire(self.platform, time.time() - self.expire_after, skip=list(self._busy))
+        if given_up:
+            self.expired += given_up
+            self.pending = max(0, self.pending - given_up)
+            log.warning(
+                "%s: %d update(s) not answered within %.0f h given up (%d since the start)",
+                self.platform, given_up, self.expire_after / 3600, self.expired,
+            )  # fmt: skip
 
     async def _sleep(self) -> None:
         waits = [asyncio.ensure_future(self._wake.wait())]

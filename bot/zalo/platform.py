@@ -1,7 +1,10 @@
 """Zalo as one isolated platform of the runtime: it starts, fails and recovers on its own.
 
-Modes: `polling` (`ocop-bot zalo`), `webhook` (`ocop-bot serve`: updates come through
-`ZaloWebhook`, which waits while Zalo is unreachable), `send` (`ocop-bot sender`).
+Modes: `polling` (`ocop-bot zalo`), `webhook` (`ocop-bot serve`), `send` (`ocop-bot
+sender`). In both receiving modes updates go to the durable inbox first (`ZaloInbox`) and
+are answered from there, waiting while Zalo is unreachable. Zalo's getUpdates has no
+offset, so a polled update is Zalo's to forget as soon as it is handed over: it is written
+to the inbox at once, the closest polling can come to "confirmed after it is handled".
 
 The client reports the outcome of every call to `health`, so the state follows real
 traffic. In webhook and send modes nothing else calls Zalo while it is down, so getMe is
@@ -21,6 +24,7 @@ from bot.transports import ZaloTransport
 from bot.zalo.adapter import ZaloBot
 from bot.zalo.client import ZaloClient
 from bot.zalo.errors import ZaloError, ZaloNetworkError, ZaloServerError, ZaloUnauthorized
+from bot.zalo.inbox import ZaloInbox
 from bot.zalo.polling import EXIT_TOKEN_REJECTED, poll_forever
 
 log = logging.getLogger(__name__)
@@ -39,6 +43,7 @@ class ZaloPlatform(SupervisedPlatform):
         *,
         force: asyncio.Event | None = None,
         timeout: float = 10.0,
+        max_pending: int = 10_000,
         **common: Any,  # mode, health, stop, retry_delays: see SupervisedPlatform
     ) -> None:
         super().__init__(**common)
@@ -47,6 +52,7 @@ class ZaloPlatform(SupervisedPlatform):
         self.client = ZaloClient(token, services.config.zalo.base_url, timeout=timeout, observer=self._observe)
         self.bot = ZaloBot(services, self.client)
         self.transport = ZaloTransport(self.client)
+        self.inbox = ZaloInbox(self.bot, max_pending=max_pending, health=self.health, stop=self.stop)
 
     def _observe(self, method: str, error: ZaloError | None) -> None:
         if isinstance(error, ZaloUnauthorized):
@@ -68,6 +74,8 @@ class ZaloPlatform(SupervisedPlatform):
     async def close(self, grace: float | None = 1.0) -> None:
         # Polling: the poll in flight finishes (see bot.zalo.polling) unless `force` is set.
         await super().close(None if self.mode == "polling" else grace)
+        if self.mode == "polling":
+            await self.inbox.workers.stop()
         await self.client.close()
 
     async def _probe(self) -> None:
@@ -86,9 +94,11 @@ class ZaloPlatform(SupervisedPlatform):
             return
         except ZaloError:
             pass  # unreachable (already in `health`): the poll loop keeps trying
+        await self.inbox.workers.start()
         status = await poll_forever(
-            self.bot, self.client, self.stop, poll_timeout=self.poll_timeout, force=self.force, health=self.health
-        )
+            self.bot, self.client, self.stop, poll_timeout=self.poll_timeout, force=self.force, health=self.health,
+            inbox=self.inbox,
+        )  # fmt: skip
         if status == EXIT_TOKEN_REJECTED:
             self.health.reject(TOKEN_REJECTED)
 

@@ -4,6 +4,9 @@ Nothing that happens to one update may stop the loop: handler and send errors ar
 logged; network and server errors back off a little; 429 waits what Zalo asks.
 Only a rejected token (401) ends it, because retrying never fixes that.
 
+With an `inbox` (the platform's), each update is written to the durable inbox and
+answered from there; without one (tests of the loop itself), it is answered here.
+
 Stopping: getUpdates has no offset, so an update Zalo hands to a poll we abandoned
 is lost. A stop request therefore lets the poll in flight finish (and answers what
 it brings); only a second request (`force`) abandons it.
@@ -14,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from typing import TYPE_CHECKING
 
 from bot.health import Backoff, PlatformHealth, sleep_unless
 from bot.zalo.adapter import ZaloBot
@@ -27,6 +31,9 @@ from bot.zalo.errors import (
     ZaloUnauthorized,
 )
 from bot.zalo.types import ZaloUpdate
+
+if TYPE_CHECKING:
+    from bot.zalo.inbox import ZaloInbox
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +67,7 @@ async def poll_forever(
     backoff: Backoff | None = None,
     force: asyncio.Event | None = None,
     health: PlatformHealth | None = None,
+    inbox: ZaloInbox | None = None,
 ) -> int:
     """Poll and answer until `stop` is set; returns an exit status (0, or 1 for a bad token).
 
@@ -96,8 +104,18 @@ async def poll_forever(
             await sleep_unless(stop, backoff.next())
             continue
         backoff.reset()
-        if update is not None:
+        if update is None:
+            continue
+        if inbox is None:
             await handle_safely(bot, update, stop)
+            continue
+        try:
+            await inbox.take(update)
+        except Exception as exc:  # not stored: answer it now rather than lose it
+            log.error("zalo: update %s not stored (%s); answered at once", update.message_id, exc)
+            await handle_safely(bot, update, stop)
+        while inbox.workers.full() and not stop.is_set():
+            await sleep_unless(stop, 1.0)  # the answers are behind: Zalo holds the updates meanwhile
     return 0
 
 
