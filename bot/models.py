@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 
@@ -65,6 +65,8 @@ class Place:
     notes: str
     opening_hours_en: str = ""
     products_hint_en: str = ""
+    phone: str = ""
+    map_url: str = ""  # a map link we could not read coordinates from (a short link)
 
     def hours(self, lang: str) -> str:
         """Opening hours in Vietnamese for vi, else English (zh/ko readers get English)."""
@@ -106,6 +108,16 @@ class ShopLink:
 
 
 @dataclass(frozen=True)
+class Certificate:
+    """An earlier certificate of a product (the current one is on the product itself)."""
+
+    star: int | None
+    decision: str
+    decision_date: date | None
+    year: int | None
+
+
+@dataclass(frozen=True)
 class Catalogue:
     """Everything the in-memory search and the handlers read, loaded in one go."""
 
@@ -115,3 +127,5 @@ class Catalogue:
     places: tuple[Place, ...]
     events: tuple[Event, ...]
     shop_links: tuple[ShopLink, ...]
+    # Earlier certificates by product id, oldest first (migration 010).
+    certificates: dict[int, tuple[Certificate, ...]] = field(default_factory=dict)

@@ -9,7 +9,15 @@ from sys import intern
 
 import aiosqlite
 
-from bot.models import Catalogue, Event, Locality, Place, Product, ShopLink
+from bot.catalogue_io.identity import (
+    AMBIGUOUS,
+    CERTIFICATE_COLUMNS,
+    Matcher,
+    differences,
+    product_key,
+    recertification,
+)
+from bot.models import Catalogue, Certificate, Event, Locality, Place, Product, ShopLink
 from bot.storage.connection import Database, Reads, StorageError
 
 PRODUCT_COLUMNS = (
@@ -20,15 +28,15 @@ PRODUCT_COLUMNS = (
 PLACE_COLUMNS = (
     "name", "address", "commune_or_ward", "area", "former_province", "kind", "opening_hours",
     "lat", "lon", "products_hint", "source_url", "notes", "opening_hours_en", "products_hint_en",
+    "phone", "map_url",
 )  # fmt: skip
 EVENT_COLUMNS = ("name", "start_date", "end_date", "place", "area", "organiser", "source_url", "name_en")
 LOCALITY_COLUMNS = (
     "name", "kind", "district", "former_province", "aliases", "lat", "lon", "coord_source", "new_units",
 )  # fmt: skip
-# The natural key of each importable table: a row with the same key updates, not duplicates.
-NATURAL_KEYS = {"products": ("name", "qualifier"), "places": ("name", "address"), "events": ("name", "start_date")}
-# The unique index each key's upsert names (migration 005 for events: a missing date is one value).
-CONFLICT_TARGETS = {"products": "name, qualifier", "places": "name, address", "events": "name, ifnull(start_date, '')"}
+# The natural key of each importable table (compared as bot.catalogue_io.identity says): a row
+# with the same key updates, not duplicates.
+NATURAL_KEYS = {"products": ("name", "producer"), "places": ("name", "address"), "events": ("name", "start_date")}
 TABLE_COLUMNS = {"products": PRODUCT_COLUMNS, "places": PLACE_COLUMNS, "events": EVENT_COLUMNS}
 # Columns added by migration 004: text in the reader's language next to the Vietnamese.
 TRANSLATIONS_VERSION = 4
@@ -45,11 +53,6 @@ def _stored(column: str, value: object) -> object:
     if value is None or value == "":
         return None if column in _NULLABLE else ""
     return value
-
-
-def _key(record: dict, key: Sequence[str]) -> tuple:
-    """A record's natural key as existing_keys() gives it ('' for a missing part)."""
-    return tuple(record.get(k) or "" for k in key)
 
 
 def _split(value: str) -> tuple[str, ...]:
@@ -86,7 +89,15 @@ class CatalogueRepository:
                 ShopLink(r["product_id"], r["platform"], r["url"], r["source_url"])
                 for r in await snap.fetchall("SELECT * FROM shop_links ORDER BY id")
             )
-        return Catalogue(version, products, localities, places, events, links)
+            history: dict[int, list[Certificate]] = {}
+            for r in await snap.fetchall(
+                "SELECT * FROM certifications ORDER BY product_id, ifnull(decision_date, year), year, id"
+            ):
+                history.setdefault(r["product_id"], []).append(
+                    Certificate(r["star"], r["decision"], _date(r["decision_date"]), r["year"])
+                )
+        certificates = {pid: tuple(found) for pid, found in history.items()}
+        return Catalogue(version, products, localities, places, events, links, certificates)
 
     @staticmethod
     async def _products(reads: Reads) -> tuple[Product, ...]:
@@ -135,10 +146,11 @@ class CatalogueRepository:
         )
         return {t: row[t] for t in tables}
 
-    async def existing_keys(self, table: str) -> set[tuple]:
-        key = NATURAL_KEYS[table]
-        rows = await self.db.fetchall(f"SELECT {', '.join(key)} FROM {table}", tuples=True)  # noqa: S608
-        return {tuple(v or "" for v in row) for row in rows}
+    async def stored_rows(self, table: str, reads: Reads | None = None) -> list[dict]:
+        """Every row of an importable table as {column: stored value}, with its id."""
+        columns = ("id", *TABLE_COLUMNS[table])
+        rows = await (reads or self.db).fetchall(f"SELECT {', '.join(columns)} FROM {table}", tuples=True)  # noqa: S608
+        return [dict(zip(columns, row, strict=True)) for row in rows]
 
     async def apply_import(
         self,
@@ -149,66 +161,93 @@ class CatalogueRepository:
         shop_links: Sequence[dict] = (),
         remove_missing: bool = False,
     ) -> tuple[int, int, int]:
-        """Upsert validated records in one transaction; returns (added, updated, removed).
+        """Write validated records in one transaction; returns (added, updated, removed).
 
-        A row whose natural key is stored already gets only the columns the records have (a
-        sheet without "Năm" keeps the stored year). `remove_missing` also deletes rows of the
-        table that the records do not name (a full official list replacing ours); staff choose
-        it explicitly. Each statement runs for all rows at once, so the write lock is held for
-        SQLite's work only, not for a round trip per row.
+        Each record is matched to a stored row by its natural key (bot.catalogue_io.identity:
+        the same rule the import preview used); a matched row gets only the columns the record
+        has (a sheet without "Năm" keeps the stored year), and only when one differs, so
+        "updated" counts real changes. A product's later certificate replaces the star,
+        decision and year and keeps the earlier one in `certifications`; an earlier one goes
+        to the history only. `remove_missing` also deletes rows of the table that no record
+        names (a full official list replacing ours); staff choose it explicitly.
         """
-        key = NATURAL_KEYS[table]
-        # Grouped by the columns each record has (one statement per shape; usually one).
-        shapes: dict[tuple[str, ...], list[list]] = {}
-        for record in records:
-            present = tuple(c for c in TABLE_COLUMNS[table] if c in record)
-            if record.get("id") is not None:
-                present = ("id", *present)
-            values = [record["id"] if c == "id" else _stored(c, record[c]) for c in present]
-            shapes.setdefault(present, []).append(values)
         async with self.db.transaction():
             await self.db.executemany(_upsert("localities", LOCALITY_COLUMNS, "name", keep=("name",)), [
                 [loc.get(c) for c in LOCALITY_COLUMNS] for loc in localities
             ])  # fmt: skip
-            # Records name distinct keys (the importer refuses duplicates): what the table grew by
-            # is what was added; the rest were updates.
-            before = await self.db.fetchval(f"SELECT count(*) FROM {table}")  # noqa: S608
-            for present, rows in shapes.items():
-                await self.db.executemany(_upsert(table, present, CONFLICT_TARGETS[table], keep=key), rows)
-            added = await self.db.fetchval(f"SELECT count(*) FROM {table}") - before  # noqa: S608
+            stored = {row["id"]: row for row in await self.stored_rows(table)}
+            matcher = Matcher.of(table, stored.values())
+            inserts: dict[tuple[str, ...], list[list]] = {}
+            updates: dict[tuple[str, ...], list[list]] = {}
+            history: list[tuple] = []
+            named: set[int] = set()
+            for record in records:
+                found = matcher.match(record)
+                if found == AMBIGUOUS or found in named:
+                    what = "names several stored rows" if found == AMBIGUOUS else "names a row another record named"
+                    raise ValueError(f"{table} record {record.get('name')!r} {what}")
+                if found is None:
+                    present = tuple(c for c in TABLE_COLUMNS[table] if c in record)
+                    if record.get("id") is not None:
+                        present = ("id", *present)
+                    values = [record["id"] if c == "id" else _stored(c, record[c]) for c in present]
+                    inserts.setdefault(present, []).append(values + _keys(table, record))
+                    continue
+                named.add(found)
+                old = stored[found]
+                record = _certified(table, old, record, history)
+                if differences(TABLE_COLUMNS[table], old, record):
+                    present = tuple(c for c in TABLE_COLUMNS[table] if c in record)
+                    merged = {**old, **record}
+                    updates.setdefault(present, []).append(
+                        [_stored(c, record[c]) for c in present] + _keys(table, merged) + [found]
+                    )
+            key_columns = ("name_key", "producer_key") if table == "products" else ()
+            for present, rows in inserts.items():
+                columns = (*present, *key_columns)
+                sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"  # noqa: S608
+                await self.db.executemany(sql, rows)
+            for present, rows in updates.items():
+                assignments = ", ".join(f"{c} = ?" for c in (*present, *key_columns))
+                await self.db.executemany(f"UPDATE {table} SET {assignments} WHERE id = ?", rows)  # noqa: S608
+            await self.db.executemany(
+                "INSERT OR IGNORE INTO certifications (product_id, star, decision, decision_date, year) "
+                "VALUES (?, ?, ?, ?, ?)",
+                history,
+            )
             removed = 0
             if remove_missing:
-                wanted = {_key(r, key) for r in records}
-                rows = await self.db.fetchall(f"SELECT id, {', '.join(key)} FROM {table}", tuples=True)  # noqa: S608
-                gone = [(row[0],) for row in rows if tuple(v or "" for v in row[1:]) not in wanted]
+                gone = [(row_id,) for row_id in stored if row_id not in named]
                 removed = await self.db.executemany(f"DELETE FROM {table} WHERE id = ?", gone)  # noqa: S608
             await self.db.executemany(
                 "INSERT INTO shop_links (product_id, platform, url, source_url) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT (product_id, platform, url) DO UPDATE SET source_url = excluded.source_url",
                 [(s["product_id"], s["platform"], s["url"], s.get("source_url", "")) for s in shop_links],
             )
-            await self._bump_version()
-        return added, len(records) - added, removed
+            added = sum(len(rows) for rows in inserts.values())
+            updated = sum(len(rows) for rows in updates.values())
+            if added or updated or removed or localities or shop_links or history:
+                await self._bump_version()
+        return added, updated, removed
 
     async def backfill_translations(self, table: str, records: Sequence[dict]) -> int:
-        """Fill the empty translation columns of rows matching `records` by natural key.
+        """Fill the empty translation columns of rows matching `records` by identity.
 
         Nothing else is touched and a filled cell is never overwritten; returns the number of
         rows changed (the catalogue version goes up if any).
         """
         columns = TRANSLATION_COLUMNS[table]
-        key = NATURAL_KEYS[table]
-        where = " AND ".join(f"{k} IS ?" for k in key)
         filled = ", ".join(f"{c} = CASE WHEN {c} = '' THEN ? ELSE {c} END" for c in columns)
         wanted = " OR ".join(f"({c} = '' AND ? <> '')" for c in columns)
-        rows = []
-        for record in records:
-            values = [record.get(c) or "" for c in columns]
-            if any(values):
-                key_values = [record.get(k) or ("" if k != "start_date" else None) for k in key]
-                rows.append([*values, *key_values, *values])
-        sql = f"UPDATE {table} SET {filled} WHERE {where} AND ({wanted})"  # noqa: S608 - fixed names
+        sql = f"UPDATE {table} SET {filled} WHERE id = ? AND ({wanted})"  # noqa: S608 - fixed names
         async with self.db.transaction():
+            matcher = Matcher.of(table, await self.stored_rows(table))
+            rows = []
+            for record in records:
+                values = [record.get(c) or "" for c in columns]
+                found = matcher.match(record)
+                if any(values) and found is not None and found != AMBIGUOUS:
+                    rows.append([*values, found, *values])
             changed = await self.db.executemany(sql, rows)
             if changed:
                 await self._bump_version()
@@ -221,6 +260,26 @@ class CatalogueRepository:
         )
         if not changed:
             raise StorageError(self.db.path, "no catalogue_version row in the meta table: the database is damaged")
+
+
+def _keys(table: str, record: dict) -> list:
+    """The stored key columns of a products record (the unique index of migration 010)."""
+    return list(product_key(record.get("name"), record.get("producer"))) if table == "products" else []
+
+
+def _certified(table: str, old: dict, record: dict, history: list[tuple]) -> dict:
+    """The record as written: a later certificate pushes the stored one into the history; an
+    earlier one goes to the history itself and leaves the stored certificate as it is."""
+    if table != "products":
+        return record
+    when = recertification(old, record)
+    if when == "later" and any(old.get(c) for c in CERTIFICATE_COLUMNS):
+        history.append((old["id"], *(old.get(c) for c in CERTIFICATE_COLUMNS)))
+    elif when == "earlier":
+        merged = {**old, **record}
+        history.append((old["id"], *(_stored(c, merged.get(c)) for c in CERTIFICATE_COLUMNS)))
+        record = {c: v for c, v in record.items() if c not in CERTIFICATE_COLUMNS}
+    return record
 
 
 def _upsert(table: str, columns: Sequence[str], target: str, *, keep: Sequence[str]) -> str:
@@ -257,7 +316,7 @@ def _place(r: aiosqlite.Row) -> Place:
         area=r["area"], former_province=r["former_province"], kind=r["kind"],
         opening_hours=r["opening_hours"], lat=r["lat"], lon=r["lon"], products_hint=r["products_hint"],
         source_url=r["source_url"], notes=r["notes"], opening_hours_en=r["opening_hours_en"],
-        products_hint_en=r["products_hint_en"],
+        products_hint_en=r["products_hint_en"], phone=r["phone"], map_url=r["map_url"],
     )  # fmt: skip
 
 

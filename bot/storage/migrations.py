@@ -1,8 +1,11 @@
-"""The schema: numbered SQL files in bot/migrations/, applied in order inside the caller's
-exclusive transaction, so two processes starting together migrate once."""
+"""The schema: numbered files in bot/migrations/, applied in order inside the caller's
+exclusive transaction, so two processes starting together migrate once. A migration is SQL
+(`NNN_name.sql`), or Python (`NNN_name.py` with `async def upgrade(db)`) where SQL alone
+cannot do it (keys computed by the bot's own text normalisation)."""
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import re
 import sqlite3
@@ -13,7 +16,7 @@ from bot.storage.connection import Database, StorageError
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
-_MIGRATION_RE = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
+_MIGRATION_RE = re.compile(r"^(\d{3})_[a-z0-9_]+\.(?:sql|py)$")
 
 
 class MigrationError(StorageError):
@@ -65,8 +68,11 @@ async def migrate(db: Database) -> int:
         if number <= found:
             continue
         try:
-            for statement in statements(path.read_text(encoding="utf-8")):
-                await db.execute(statement)
+            if path.suffix == ".py":
+                await _python_migration(path).upgrade(db)
+            else:
+                for statement in statements(path.read_text(encoding="utf-8")):
+                    await db.execute(statement)
             await db.execute(f"PRAGMA user_version = {number}")
         except (sqlite3.Error, ValueError) as exc:
             if isinstance(exc, StorageError) and not exc.sqlite_errorname.startswith("SQLITE_ERROR"):
@@ -75,3 +81,10 @@ async def migrate(db: Database) -> int:
             raise MigrationError(db.path, f"migration {path.name} failed: {reason}") from None
         log.info("database migrated to version %d (%s)", number, path.name)
     return found
+
+
+def _python_migration(path: Path):
+    spec = importlib.util.spec_from_file_location(f"bot_migration_{path.stem}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -110,7 +110,7 @@ class Repository:
     load_catalogue = _Forward("catalogue")
     product = _Forward("catalogue")
     counts = _Forward("catalogue")
-    existing_keys = _Forward("catalogue")
+    stored_rows = _Forward("catalogue")
     apply_import = _Forward("catalogue")
     backfill_translations = _Forward("catalogue")
     # people

@@ -41,7 +41,7 @@ async def test_remove_missing_deletes_unnamed_rows_and_their_shop_links(services
     assert rows(db, "SELECT count(*) FROM shop_links WHERE product_id = ?", (gone_id,)) == [(1,)]
     seeded = (await repo.counts())["products"]
     added, updated, removed = await repo.apply_import("products", [keep], remove_missing=True)
-    assert (added, updated, removed) == (0, 1, seeded - 1)
+    assert (added, updated, removed) == (0, 0, seeded - 1)  # "Giữ lại" is unchanged: not an update
     assert rows(db, "SELECT name FROM products") == [("Giữ lại",)]
     assert rows(db, "SELECT count(*) FROM shop_links") == [(0,)]
 
