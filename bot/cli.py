@@ -29,6 +29,13 @@ def build_parser() -> argparse.ArgumentParser:
     imp = sub.add_parser("import", help="import products, places or events from CSV/XLSX (all or nothing)")
     imp.add_argument("file", type=Path)
     imp.add_argument("--dry-run", action="store_true", help="validate and report, write nothing")
+    imp.add_argument("--sheet", help="the sheet of an .xlsx file to read (default: the first)")
+    exp = sub.add_parser("export", help="write the catalogue in the columns `import` reads (.xlsx or .csv)")
+    exp.add_argument("file", type=Path)
+    exp.add_argument(
+        "--table", choices=("products", "places", "events"),
+        help="default: from the file name (places…, events…), else products",
+    )  # fmt: skip
     sub.add_parser("telegram", help="run the Telegram bot (long polling)")
     sub.add_parser("zalo", help="run the Zalo bot (long polling)")
     from bot.cli_staff import add_staff_commands
@@ -82,7 +89,9 @@ async def _with_services(services, args: argparse.Namespace) -> int:
     if args.command == "search":
         return await _search(services, " ".join(args.query), args.limit, args.json)
     if args.command == "import":
-        return await _import(services, args.file, args.dry_run)
+        return await _import(services, args.file, args.dry_run, args.sheet)
+    if args.command == "export":
+        return await _export(services, args.file, args.table)
     return EXIT_USAGE
 
 
@@ -126,29 +135,55 @@ async def _search(services, query: str, limit: int, as_json: bool) -> int:
     return 0
 
 
-async def _import(services, file: Path, dry_run: bool) -> int:
-    from bot.importer import import_file
+async def _import(services, file: Path, dry_run: bool, sheet: str | None) -> int:
+    from bot.catalogue_io.report import report_lines
+    from bot.importer import FileRefused, import_file
 
     if not file.is_file():  # noqa: ASYNC240 - one stat before the work starts
         print(f"ocop-bot: {file}: no such file", file=sys.stderr)
         return EXIT_USAGE
     try:
-        plan, (added, updated, _) = await import_file(services.repo, file, dry_run=dry_run)
-    except (UnicodeDecodeError, ValueError, OSError) as exc:
-        print(f"ocop-bot: {file}: cannot read ({exc.__class__.__name__}: {str(exc)[:200]})", file=sys.stderr)
+        plan, (added, updated, _) = await import_file(
+            services.repo, file, dry_run=dry_run, limits=services.config.import_, sheet=sheet
+        )
+    except FileRefused as exc:
+        print(f"ocop-bot: {file}: not imported: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    for warning in plan.warnings:
-        print(f"{file}:{warning.line}: warning: {warning.reason}", file=sys.stderr)
+
+    def t(key: str, **values) -> str:
+        return services.i18n.t("en", key, **values)
+
     if plan.errors:
+        for warning in plan.warnings:
+            print(f"{file}:{warning.line}: warning: {warning.reason}", file=sys.stderr)
         for error in plan.errors:
             print(f"{file}:{error.line}: {error.reason}", file=sys.stderr)
         rows = len({e.line for e in plan.errors})
         print(f"{rows} bad row(s) in {file}: nothing was imported.", file=sys.stderr)
         return EXIT_BAD_ROWS
+    print(f"{file}:")
+    for line in report_lines(plan, t):
+        print(line)
     if dry_run:
-        print(f"{file}: {len(plan.records)} {plan.table} row(s) valid (dry run, nothing written).")
-    else:
+        print(t("staff.import_dry_run"))
+    elif plan.added or plan.updated:
         print(f"{file}: {plan.table}: {added} added, {updated} updated.")
+    return 0
+
+
+async def _export(services, file: Path, table: str | None) -> int:
+    from bot.catalogue_io.export import export_file, table_for
+
+    table = table or table_for(file)
+    if file.suffix.lower() not in (".xlsx", ".csv"):
+        print(f"ocop-bot: {file}: write .xlsx or .csv", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        count = await export_file(services.repo, file, table)
+    except OSError as exc:
+        print(f"ocop-bot: {file}: cannot write ({exc.strerror})", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"{file}: {count} {table} row(s) written; edit it and load it back with `ocop-bot import {file.name}`.")
     return 0
 
 

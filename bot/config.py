@@ -88,6 +88,19 @@ class WebSection:
 
 
 @dataclass(frozen=True)
+class ImportSection:
+    """Limits on catalogue files (`ocop-bot import`, staff uploads), checked before the work:
+    a file over one is refused with a one-line reason and nothing is written."""
+
+    max_file_bytes: int = 10_000_000  # the file as sent
+    max_unpacked_bytes: int = 50_000_000  # an XLSX is a zip: what its parts unpack to, all told
+    max_rows: int = 20_000  # rows read (titles and blanks included); the province lists ~600 products
+    max_columns: int = 100
+    max_cell_chars: int = 5_000  # one cell; a longer one is a broken quote or not a list
+    max_cell_lines: int = 20  # line breaks inside one quoted CSV cell
+
+
+@dataclass(frozen=True)
 class Config:
     bot: BotSection = field(default_factory=BotSection)
     database: DatabaseSection = field(default_factory=DatabaseSection)
@@ -96,6 +109,7 @@ class Config:
     admins: AdminsSection = field(default_factory=AdminsSection)
     broadcast: BroadcastSection = field(default_factory=BroadcastSection)
     web: WebSection = field(default_factory=WebSection)
+    import_: ImportSection = field(default_factory=ImportSection)  # [import] in the file
     # Where relative paths in the file are resolved from.
     base_dir: Path = field(default_factory=Path.cwd)
 
@@ -128,7 +142,18 @@ BOUNDS: dict[tuple[str, str], tuple[float, float | None]] = {
     ("web", "max_connections"): (0, 1_000_000),  # 0: from the descriptor limit
     ("web", "request_seconds"): (0.1, 600),
     ("web", "keep_alive_seconds"): (1, 3600),
+    ("import", "max_file_bytes"): (1_000, 1_000_000_000),
+    ("import", "max_unpacked_bytes"): (1_000, 4_000_000_000),
+    ("import", "max_rows"): (10, 10_000_000),
+    ("import", "max_columns"): (5, 16_384),
+    ("import", "max_cell_chars"): (100, 1_000_000),
+    ("import", "max_cell_lines"): (1, 10_000),
 }
+
+
+def _toml_name(field_name: str) -> str:
+    """The section's name in config.toml ("import" is a Python keyword: the field is import_)."""
+    return field_name.rstrip("_")
 
 
 def numeric_keys() -> list[tuple[str, str]]:
@@ -139,13 +164,13 @@ def numeric_keys() -> list[tuple[str, str]]:
         if section.name == "base_dir":
             continue
         cls = hints[section.name]
-        found += [(section.name, key) for key, kind in get_type_hints(cls).items() if kind in (int, float)]
+        found += [(_toml_name(section.name), key) for key, kind in get_type_hints(cls).items() if kind in (int, float)]
     return found
 
 
 def _check_ranges(config: Config) -> None:
     for section, key in numeric_keys():
-        value = getattr(getattr(config, section), key)
+        value = getattr(getattr(config, section if section != "import" else "import_"), key)
         low, high = BOUNDS.get((section, key), (0, None))
         if not math.isfinite(value) or value < low or (high is not None and value > high):
             allowed = f"between {low:g} and {high:g}" if high is not None else f"at least {low:g}"
@@ -239,13 +264,13 @@ def load_config(path: str | Path | None = None, *, db_override: str | None = Non
     elif explicit:
         raise ConfigError(f"{file}: config file not found")
 
-    sections = {f.name: f for f in fields(Config) if f.name != "base_dir"}
+    sections = {_toml_name(f.name): f.name for f in fields(Config) if f.name != "base_dir"}
     hints = get_type_hints(Config)
     values: dict[str, Any] = {}
     for name, value in raw.items():
         if name not in sections:
             raise ConfigError(f"[{name}]: unknown section (known: {', '.join(sections)})")
-        values[name] = _section(name, hints[name], value)
+        values[sections[name]] = _section(name, hints[sections[name]], value)
     config = Config(**values, base_dir=base_dir)
     if db_override:
         config = Config(

@@ -1,107 +1,43 @@
-"""CSV import with validation: every bad row is named, and any bad row means nothing is written."""
+"""Import of catalogue files: read (bot.catalogue_io.reader), find the layout
+(bot.catalogue_io.annex), validate each row, match it to the catalogue by identity
+(bot.catalogue_io.identity) and say what would change. Any bad row means nothing is written;
+applying is one transaction (CatalogueRepository.apply_import).
+
+The plan is the report: added, updated (with the changed fields), unchanged, skipped rows and
+why, and the catalogue entries the file lacks. `ocop-bot import` and a staff upload in chat
+build the same plan from the same reader and print the same report (bot.catalogue_io.report).
+"""
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
+from bot.catalogue_io.annex import Layout, column_names, find_layout
+from bot.catalogue_io.identity import AMBIGUOUS, Matcher, differences, producer_key, recertification, row_key
+from bot.catalogue_io.reader import FileRefused, Grid, read_bytes, read_path
+from bot.config import ImportSection
 from bot.models import Locality
-from bot.storage import Repository
-from bot.text import clean_input, fold, nfc
+from bot.storage import TABLE_COLUMNS, Repository
+from bot.text import clean_input, fold, split_qualifier
 
 # Bounding box of Lào Cai province since the 2025 merger (old Lào Cai plus old Yên Bái), with margin.
-# Files staff send to the bot: a province list of a few thousand rows is well under these.
-MAX_UPLOAD_BYTES = 5_000_000  # as sent
-MAX_UNPACKED_BYTES = 100_000_000  # an XLSX is a zip: what it unpacks to
-MAX_UPLOAD_ROWS = 100_000
-
-
-class UploadTooLarge(ValueError):
-    """An upload over the size limits; nothing of it was read."""
-
-
 LAT_RANGE = (21.2, 22.95)
 LON_RANGE = (103.4, 105.2)
+MAX_TEXT = 2000  # one stored text field
 
-# Headers as folded text -> our column. Province sheets use the Vietnamese ones.
-HEADER_ALIASES: dict[str, str] = {
-    "id": "id",
-    "name": "name", "ten san pham": "name", "ten": "name", "san pham": "name", "product": "name",
-    "product name": "name", "ten su kien": "name", "ten dia diem": "name", "ten diem ban": "name",
-    "qualifier": "qualifier", "ghi chu ten": "qualifier",
-    "star": "star", "stars": "star", "hang sao": "star", "so sao": "star", "sao": "star",
-    "xep hang": "star", "hang": "star",
-    "producer": "producer", "chu the": "producer", "chu the san xuat": "producer", "co so san xuat": "producer",
-    "don vi san xuat": "producer", "ten chu the": "producer",
-    "producer type": "producer_type", "producer_type": "producer_type", "loai hinh chu the": "producer_type",
-    "loai hinh": "producer_type",
-    "area": "area", "district": "area", "old district": "area", "old_district": "area", "huyen": "area",
-    "dia ban": "area", "huyen thi xa thanh pho": "area", "huyen cu": "area",
-    "former province": "former_province", "former_province": "former_province", "tinh cu": "former_province",
-    "tinh": "former_province",
-    "category": "category", "nhom san pham": "category", "nhom": "category", "phan nhom": "category",
-    "nganh hang": "category",
-    "year": "year", "nam": "year", "nam cong nhan": "year",
-    "decision": "decision", "quyet dinh": "decision", "so quyet dinh": "decision",
-    "decision date": "decision_date", "decision_date": "decision_date", "ngay quyet dinh": "decision_date",
-    "ngay cong nhan": "decision_date", "ngay cap": "decision_date",
-    "english name": "english_name", "english_name": "english_name", "ten tieng anh": "english_name",
-    "aliases": "aliases", "ten goi khac": "aliases",
-    "source url": "source_url", "source_url": "source_url", "source": "source_url", "nguon": "source_url",
-    "address": "address", "dia chi": "address",
-    "commune or ward": "commune_or_ward", "commune_or_ward": "commune_or_ward", "xa phuong": "commune_or_ward",
-    "kind": "kind", "loai": "kind", "loai diem": "kind",
-    "opening hours": "opening_hours", "opening_hours": "opening_hours", "gio mo cua": "opening_hours",
-    "lat": "lat", "latitude": "lat", "vi do": "lat",
-    "lon": "lon", "lng": "lon", "longitude": "lon", "kinh do": "lon",
-    "products hint": "products_hint", "products_hint": "products_hint", "mat hang": "products_hint",
-    "notes": "notes", "ghi chu": "notes",
-    "start date": "start_date", "start_date": "start_date", "ngay bat dau": "start_date", "tu ngay": "start_date",
-    "end date": "end_date", "end_date": "end_date", "ngay ket thuc": "end_date", "den ngay": "end_date",
-    "place": "place", "dia diem": "place",
-    "organiser": "organiser", "organizer": "organiser", "don vi to chuc": "organiser", "to chuc": "organiser",
-    # Text in other languages (migration 004). "(VI)"/"(EN)" suffixes fold to " vi"/" en"; the
-    # researched files name the Vietnamese columns opening_hours_vi / products_hint_vi.
-    "name zh": "name_zh", "chinese name": "name_zh", "ten tieng trung": "name_zh",
-    "ten zh": "name_zh", "zh name": "name_zh",
-    "name ko": "name_ko", "korean name": "name_ko", "ten tieng han": "name_ko",
-    "ten ko": "name_ko", "ko name": "name_ko",
-    "opening hours vi": "opening_hours", "gio mo cua vi": "opening_hours",
-    "opening hours en": "opening_hours_en", "opening hours english": "opening_hours_en",
-    "gio mo cua en": "opening_hours_en", "gio mo cua tieng anh": "opening_hours_en",
-    "products hint vi": "products_hint", "mat hang vi": "products_hint",
-    "products hint en": "products_hint_en", "products hint english": "products_hint_en",
-    "mat hang en": "products_hint_en", "mat hang tieng anh": "products_hint_en",
-    "name en": "name_en", "event name en": "name_en", "ten su kien en": "name_en",
-    "ten su kien tieng anh": "name_en",
-}  # fmt: skip
-# The same header means a different column in another table: "Tên tiếng Anh" of an event is
-# its English name, "name_en" of a product is its english_name.
-TABLE_HEADER_OVERRIDES: dict[str, dict[str, str]] = {
-    "events": {"english_name": "name_en"},
-    "products": {"name_en": "english_name"},
-}
-
-CATEGORY_WORDS = {
-    "food": "food", "thuc pham": "food",
-    "beverage": "beverage", "do uong": "beverage", "drinks": "beverage",
-    "herbal": "herbal", "thao duoc": "herbal", "duoc lieu": "herbal",
-    "textile": "textile", "vai va may mac": "textile", "det may": "textile",
-    "handicraft": "handicraft", "thu cong my nghe": "handicraft", "thu cong": "handicraft",
-    "tourism": "tourism", "du lich": "tourism", "dich vu du lich nong thon": "tourism",
-    "du lich cong dong": "tourism",
-    "ornamental": "ornamental", "sinh vat canh": "ornamental",
-}  # fmt: skip
-# A sheet with any of these (and no star) lists places.
-PLACE_ONLY_COLUMNS = frozenset(
-    ("address", "opening_hours", "opening_hours_en", "products_hint_en", "commune_or_ward", "lat", "lon", "kind")
-)
-_STAR_RE = re.compile(r"^\s*([0-9])\s*(?:sao|star|stars|\*|★|⭐)?\s*$", re.IGNORECASE)
+_STAR_RE = re.compile(r"^\s*([0-9])(?:[.,]0+)?\s*(?:sao|star|stars|\*|★|⭐)?\s*(?:\(.*\))?\s*$", re.IGNORECASE)
+_STAR_IN_TEXT_RE = re.compile(r"\b([0-9])\s*(?:sao|star|stars|\*|★|⭐)", re.IGNORECASE)
+_STAR_WORDS = {"ba sao": 3, "bon sao": 4, "nam sao": 5, "three stars": 3, "four stars": 4, "five stars": 5}
+_POINTS_RE = re.compile(r"^\s*(\d{1,3}(?:[.,]\d+)?)\s*(?:diem|điểm|d|đ|points?)?\s*$", re.IGNORECASE)
+_FORMULA_ESCAPE_RE = re.compile(r"^'(?=[=+\-@])")
+_FLOAT_RE = re.compile(r"-?\d{1,3}\.\d+")
+_SHORT_LINK_HOSTS = ("maps.app.goo.gl", "goo.gl", "g.co", "osm.org", "bit.ly", "tinyurl.com")
+_STARS_BY_POINTS = ((90, 5), (70, 4), (50, 3))
 
 
 @dataclass(frozen=True)
@@ -111,44 +47,37 @@ class RowError:
 
 
 @dataclass
+class Change:
+    line: int
+    id: int
+    name: str
+    fields: list[tuple[str, object, object]]
+    history: str = ""  # "later": a re-certification; "earlier": an older certificate for the history
+
+
+@dataclass
 class ImportPlan:
     table: str
     records: list[dict] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     warnings: list[RowError] = field(default_factory=list)
-
-
-def _header(name: str) -> str | None:
-    key = fold(name.replace("_", " "))
-    return HEADER_ALIASES.get(key) or HEADER_ALIASES.get(name.strip().lower())
-
-
-def detect_table(columns: Iterable[str]) -> str | None:
-    cols = set(columns)
-    if "name" not in cols:
-        return None
-    if cols & {"start_date", "end_date", "organiser"}:
-        return "events"
-    if cols & PLACE_ONLY_COLUMNS and "star" not in cols:
-        return "places"
-    return "products"
-
-
-def parse_date(value: str) -> date:
-    value = value.strip()
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y"):
-        try:
-            return datetime.strptime(value, fmt).date()
-        except ValueError:
-            continue
-    raise ValueError(value)
+    skipped: list[tuple[int, str, str]] = field(default_factory=list)  # line, reason key, detail
+    lines: list[int] = field(default_factory=list)  # each record's row number
+    added: list[tuple[int, str]] = field(default_factory=list)
+    updated: list[Change] = field(default_factory=list)
+    unchanged: list[int] = field(default_factory=list)  # lines
+    missing: list[str] = field(default_factory=list)  # stored entries the file lacks
+    decision_from_title: str = ""
+    compared: bool = False  # added/updated/unchanged/missing are filled
 
 
 class AreaResolver:
-    """Maps what people write ('Lào Cai city', 'huyện Bắc Hà', 'bac ha') to a locality name."""
+    """Maps what people write ('Lào Cai city', 'huyện Bắc Hà', 'bac ha', an address with 'xã
+    Gia Phú', a 2025 commune) to a locality name (the old district or town)."""
 
     def __init__(self, localities: Sequence[Locality]) -> None:
         self._names: dict[str, str] = {}
+        self._communes: dict[str, str | None] = {}
         for loc in localities:
             district = loc.district or loc.name
             for alias in (loc.name, *loc.aliases):
@@ -159,6 +88,16 @@ class AreaResolver:
         for suffix in (" city", " town", " district"):
             for loc in localities:
                 self._names.setdefault(fold(loc.name + suffix), loc.district or loc.name)
+        for loc in localities:  # the 2025 communes and wards each old district became
+            district = loc.district or loc.name
+            for unit in loc.new_units:
+                key = _unit_name(unit)
+                if key and self._communes.get(key, district) != district:
+                    self._communes[key] = None  # split between districts: says nothing
+                elif key:
+                    self._communes[key] = district
+            if loc.kind in ("commune", "ward", "seat_town"):
+                self._communes.setdefault(_unit_name(loc.name), district)
 
     def resolve(self, value: str) -> str | None:
         key = fold(value)
@@ -167,166 +106,266 @@ class AreaResolver:
                 return self._names[key[len(prefix) :]]
         return self._names.get(key)
 
-
-def read_rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
-    """Rows of a CSV (UTF-8, optional BOM) or XLSX file with their line numbers."""
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return _read_xlsx(path)
-    text = path.read_bytes().decode("utf-8-sig")
-    return read_csv_text(text)
-
-
-def read_upload(file_name: str, content: bytes) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
-    """A file sent to the bot: XLSX (the province publishes Excel) or CSV in UTF-8 or UTF-16.
-    Slow for big files: call it in a worker thread. Over the limits: UploadTooLarge."""
-    if len(content) > MAX_UPLOAD_BYTES:
-        raise UploadTooLarge(f"{len(content)} bytes")
-    if file_name.lower().endswith((".xlsx", ".xlsm")):
-        _check_unpacked_size(content)
-        header, rows = _read_xlsx(io.BytesIO(content), max_rows=MAX_UPLOAD_ROWS)
-    else:
-        for encoding in ("utf-8-sig", "utf-16"):
-            try:
-                header, rows = read_csv_text(content.decode(encoding))
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            raise ValueError("not UTF-8 or UTF-16 text")
-    if len(rows) > MAX_UPLOAD_ROWS:
-        raise UploadTooLarge(f"over {MAX_UPLOAD_ROWS} rows")
-    return header, rows
+    def resolve_address(self, address: str) -> str | None:
+        """The district an address names: a 'huyện/thị xã/thành phố' part first, then a commune
+        or ward (old or 2025), then a bare locality name that is not the last part (the province)."""
+        parts = [p.strip() for p in re.split(r"[,;]| - ", address) if p.strip()]
+        for part in parts:
+            if fold(part).startswith(("huyen ", "thi xa ", "thanh pho ", "tp ")):
+                found = self.resolve(re.sub(r"\s*\((?:cũ|cu)\)\s*$", "", part, flags=re.IGNORECASE))
+                if found:
+                    return found
+        for part in parts:
+            if fold(part).startswith(("xa ", "phuong ", "thi tran ", "tt ")):
+                found = self._communes.get(_unit_name(part))
+                if found:
+                    return found
+        for part in parts[:-1]:
+            found = self.resolve(part)
+            if found:
+                return found
+        return None
 
 
-def _check_unpacked_size(content: bytes) -> None:
-    import zipfile
+def _unit_name(unit: str) -> str:
+    key = fold(re.sub(r"\([^()]*\)", " ", unit))
+    for prefix in ("xa ", "phuong ", "thi tran ", "tt "):
+        if key.startswith(prefix):
+            return key[len(prefix) :]
+    return key
 
-    with zipfile.ZipFile(io.BytesIO(content)) as archive:
-        if sum(info.file_size for info in archive.infolist()) > MAX_UNPACKED_BYTES:
-            raise UploadTooLarge("unpacks to too much")
 
-
-def read_csv_text(text: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
-    sample = text[:4096]
-    try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
-    rows = []
-    header: list[str] = []
-    for record in reader:
-        if not header:
-            header = [nfc(h).strip() for h in record]
+def parse_date(value: str) -> date:
+    value = value.strip()
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d %H:%M:%S"):
+        try:
+            return datetime.strptime(value, fmt).date()
+        except ValueError:
             continue
-        if not any(cell.strip() for cell in record):
-            continue
-        rows.append((reader.line_num, dict(zip(header, record, strict=False))))
-    return header, rows
+    raise ValueError(value)
 
 
-def _read_xlsx(path, max_rows: int | None = None) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
-    from openpyxl import load_workbook
-
-    sheet = load_workbook(path, read_only=True, data_only=True).worksheets[0]
-    header: list[str] = []
-    rows = []
-    for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-        cells = ["" if v is None else (v.date().isoformat() if isinstance(v, datetime) else str(v)) for v in values]
-        if not header:
-            header = [nfc(c).strip() for c in cells]
-            continue
-        if any(c.strip() for c in cells):
-            rows.append((number, dict(zip(header, cells, strict=False))))
-            if max_rows is not None and len(rows) > max_rows:
-                raise UploadTooLarge(f"over {max_rows} rows")
-    return header, rows
+def parse_star(value: str) -> int | None:
+    """'3 sao', '3*', '★★★', '3', '3.0', 'ba sao', 'Đạt 4 sao' -> the digit; None if unreadable."""
+    text = value.strip()
+    if text and set(text) <= {"★", "⭐", "*", " "} and text.strip(" "):
+        return len(text.replace(" ", ""))
+    match = _STAR_RE.match(text) or _STAR_IN_TEXT_RE.search(text)
+    if match:
+        return int(match.group(1))
+    return _STAR_WORDS.get(fold(text))
 
 
-def plan_import(header: Sequence[str], rows: Sequence[tuple[int, dict[str, str]]], areas: AreaResolver) -> ImportPlan:
-    mapping = {h: _header(h) for h in header}
-    table = detect_table(c for c in mapping.values() if c)
-    if table is None:
+def star_from_points(points: float) -> int | None:
+    """50-69 -> 3, 70-89 -> 4, 90-100 -> 5 (the OCOP scale); below 50 no star."""
+    for floor, star in _STARS_BY_POINTS:
+        if points >= floor:
+            return star
+    return None
+
+
+def parse_coordinates(text: str) -> tuple[float, float] | None:
+    """'22.33, 103.84', '22,33; 103,84', or a Google Maps / OpenStreetMap link with them."""
+    text = text.strip()
+    if not text:
+        return None
+    if "://" in text or text.startswith(("www.", "maps.", "google.")):
+        return _coordinates_in_url(text)
+    found = _FLOAT_RE.findall(text)
+    if len(found) == 2:
+        return float(found[0]), float(found[1])
+    parts = [p.strip().replace(",", ".") for p in text.split(";")]
+    if len(parts) == 2:
+        try:
+            return float(parts[0]), float(parts[1])
+        except ValueError:
+            return None
+    return None
+
+
+def _coordinates_in_url(url: str) -> tuple[float, float] | None:
+    parts = urlsplit(url if "://" in url else "https://" + url)
+    number = r"(-?\d{1,3}\.\d+)"
+    place = re.search(rf"!3d{number}!4d{number}", url)  # the pinned place itself
+    if place:
+        return float(place.group(1)), float(place.group(2))
+    query = parse_qs(parts.query)
+    if "mlat" in query and "mlon" in query:
+        try:
+            return float(query["mlat"][0]), float(query["mlon"][0])
+        except ValueError:
+            return None
+    for key in ("q", "query", "ll", "destination", "center", "daddr"):
+        for value in query.get(key, []):
+            match = re.fullmatch(rf"\s*{number}\s*,\s*\+?{number}\s*", value)
+            if match:
+                return float(match.group(1)), float(match.group(2))
+    fragment = re.search(rf"map=\d+(?:\.\d+)?/{number}/{number}", parts.fragment)
+    if fragment:
+        return float(fragment.group(1)), float(fragment.group(2))
+    at = re.search(rf"@{number},{number}", parts.path)
+    if at:
+        return float(at.group(1)), float(at.group(2))
+    path = re.search(rf"/{number},\+?\s*{number}", parts.path)
+    if path:
+        return float(path.group(1)), float(path.group(2))
+    return None
+
+
+def is_short_link(url: str) -> bool:
+    host = urlsplit(url if "://" in url else "https://" + url).hostname or ""
+    return host in _SHORT_LINK_HOSTS or host.endswith(".app.goo.gl")
+
+
+# -- reading and planning ------------------------------------------------------------------------------
+
+
+def read_plan(
+    name: str, data: bytes | None, areas: AreaResolver, limits: ImportSection, *, path: Path | None = None,
+    sheet: str | None = None,
+) -> ImportPlan:  # fmt: skip
+    """Read a file (bytes, or a path when `path` is given) and plan it, without the catalogue
+    comparison (plan.compare). Raises FileRefused with a one-line reason. Call it in a thread."""
+    grid = read_path(path, limits, sheet) if path is not None else read_bytes(name, data or b"", limits, sheet)
+    return plan_grid(grid, areas)
+
+
+def plan_grid(grid: Grid, areas: AreaResolver) -> ImportPlan:
+    layout = find_layout(grid, areas.resolve)
+    if layout.table is None:
         plan = ImportPlan("unknown")
-        plan.errors.append(RowError(1, "no name column: expected 'name' or 'Tên sản phẩm'"))
+        plan.errors.append(RowError(1, "no name column: expected 'name' or 'Tên sản phẩm' in the first 20 rows"))
         return plan
-    overrides = TABLE_HEADER_OVERRIDES.get(table, {})
-    mapping = {h: overrides.get(c, c) if c else c for h, c in mapping.items()}
-    plan = ImportPlan(table)
-    seen: dict[tuple, int] = {}
-    for line, raw in rows:
-        row = {col: clean_input(raw.get(h) or "", 2000) for h, col in mapping.items() if col}
-        reasons, record = _validate(table, row, areas, plan, line)
-        key = _natural_key(table, record)
-        if key is not None and key in seen:
-            reasons.append(f"duplicate of line {seen[key]}")
-        elif key is not None:
-            seen[key] = line
+    return _plan_layout(layout, areas)
+
+
+def plan_import(
+    header: Sequence[str], rows: Sequence[tuple[int, Mapping[str, str]]], areas: AreaResolver
+) -> ImportPlan:
+    """A plan for rows already in memory (keyed by header), e.g. generated by a bench script."""
+    grid = Grid([(1, list(header))] + [(line, [row.get(h) or "" for h in header]) for line, row in rows], "memory")
+    return plan_grid(grid, areas)
+
+
+def _plan_layout(layout: Layout, areas: AreaResolver) -> ImportPlan:
+    table = layout.table
+    plan = ImportPlan(table, skipped=list(layout.skipped))
+    titles = layout.titles
+    if table == "products" and titles.decision and "decision" not in layout.labels:
+        plan.decision_from_title = titles.decision
+    seen = Matcher(table, {}, {})
+    for line, raw in layout.rows:
+        row = {col: _cell(value) for col, value in raw.items()}
+        reasons, record = _validate(table, row, areas, plan, line, layout)
+        if record.get("name"):
+            found = seen.match(record)
+            if found is not None and found != AMBIGUOUS:
+                reasons.append(f"duplicate of line {found}")
+            else:
+                seen.add(record, line)
         if reasons:
             plan.errors.extend(RowError(line, r) for r in reasons)
         else:
+            if "id" in record:  # the seed files give ids; imports drop them (import_file)
+                record["id"] = int(record["id"]) if str(record["id"]).isdigit() else None
             plan.records.append(record)
+            plan.lines.append(line)
     return plan
 
 
-def _natural_key(table: str, record: dict) -> tuple | None:
-    if not record.get("name"):
-        return None
-    if table == "products":
-        return (fold(record["name"]), fold(record.get("qualifier") or ""))
-    if table == "places":
-        return (fold(record["name"]), fold(record.get("address") or ""))
-    return (fold(record["name"]), record.get("start_date") or "")
+def _cell(value: str) -> str:
+    return clean_input(_FORMULA_ESCAPE_RE.sub("", value), MAX_TEXT)
 
 
-def _validate(table: str, row: dict, areas: AreaResolver, plan: ImportPlan, line: int) -> tuple[list[str], dict]:
-    from bot.text import split_qualifier
+def compare(plan: ImportPlan, stored: Sequence[Mapping]) -> None:
+    """Fill the plan's added / updated / unchanged / missing against the stored rows (as
+    CatalogueRepository.stored_rows gives them); a row that names an entry ambiguously or one
+    another row named becomes an error."""
+    table = plan.table
+    matcher = Matcher.of(table, stored)
+    by_id = {row["id"]: row for row in stored}
+    named: dict[int, int] = {}
+    columns = TABLE_COLUMNS[table]
+    names_taken = {row_key(table, row)[0] for row in stored}
+    for line, record in zip(plan.lines, plan.records, strict=True):
+        found = matcher.match(record)
+        if found == AMBIGUOUS:
+            plan.errors.append(RowError(line, f"several catalogue entries are named {record['name']!r}: add the "
+                                              f"{'producer' if table == 'products' else 'address'} column"))  # fmt: skip
+            continue
+        if found is None:
+            if table == "products" and not record.get("qualifier") and row_key(table, record)[0] in names_taken:
+                record["qualifier"] = derived_qualifier(record)
+            names_taken.add(row_key(table, record)[0])
+            plan.added.append((line, display(record)))
+            continue
+        if found in named:
+            plan.errors.append(RowError(line, f"the same catalogue entry as line {named[found]}"))
+            continue
+        named[found] = line
+        old = by_id[found]
+        when = recertification(old, record) if table == "products" else None
+        written = record if when != "earlier" else {k: v for k, v in record.items() if k not in _CERTIFICATE}
+        changes = differences(columns, old, written)
+        if changes or when == "earlier":
+            plan.updated.append(Change(line, found, display(old), changes, when or ""))
+        else:
+            plan.unchanged.append(line)
+    plan.missing = [display(row) for row_id, row in by_id.items() if row_id not in named]
+    plan.compared = True
 
+
+_CERTIFICATE = ("star", "decision", "decision_date", "year")
+
+
+def display(row: Mapping) -> str:
+    name = str(row.get("name") or "")
+    if row.get("qualifier"):
+        return f"{name} ({row['qualifier']})"
+    if row.get("start_date"):
+        return f"{name} ({row['start_date']})"
+    return name
+
+
+def derived_qualifier(record: Mapping) -> str:
+    """What tells a product apart from another of its name in lists: the producer as written
+    (without parentheses), else the area. Display only; never identity."""
+    producer = re.sub(r"\s*\([^()]*\)", "", str(record.get("producer") or "")).strip()
+    if producer and len(producer) <= 60:
+        return producer
+    return str(record.get("area") or producer_key(producer) or "")
+
+
+def _validate(table: str, row: dict, areas: AreaResolver, plan: ImportPlan, line: int, layout: Layout):
     reasons: list[str] = []
-    record = dict(row)
+    record = {k: v for k, v in row.items() if not k.startswith("_") and k not in ("stt", "points", "coordinates")}
+    record.pop("address", None) if table != "places" else None
     name = row.get("name", "").strip()
     if not name:
         reasons.append("missing name")
-    elif table == "products" and not row.get("qualifier"):
-        record["name"], record["qualifier"] = split_qualifier(name)
-    if row.get("area"):
-        resolved = areas.resolve(row["area"])
-        if resolved:
-            record["area"] = resolved
-        else:
-            plan.warnings.append(RowError(line, f"area {row['area']!r} is not a known locality; kept as written"))
-    if table == "products" and "star" in row:
-        star = row["star"].strip()
-        if star:
-            match = _STAR_RE.match(star)
-            if not match or not 3 <= int(match.group(1)) <= 5:
-                reasons.append(f"star {star!r} outside 3-5")
-            else:
-                record["star"] = int(match.group(1))
-        else:
-            record["star"] = None
-    if table == "products" and "year" in row:
-        year = row["year"].strip()
-        if year:
-            if not year.isdigit() or not 2000 <= int(year) <= date.today().year + 1:
-                reasons.append(f"bad year {year!r}")
-            else:
-                record["year"] = int(year)
-        else:
-            record["year"] = None
+    elif table == "products" and "qualifier" not in layout.labels:
+        official, qualifier = split_qualifier(name)
+        if qualifier:
+            record["name"], record["qualifier"] = official, qualifier
+    _area(table, row, record, areas, plan, line)
     if table == "products":
-        category = row.get("category", "").strip()
-        if category:
-            key = CATEGORY_WORDS.get(fold(category))
-            if key is None:
-                reasons.append(f"unknown category {category!r}")
-            else:
-                record["category"] = key
+        _star(row, record, reasons, plan, line, layout)
+        _year(row, record, reasons)
+        _category(row, record, reasons)
         _date_field(row, record, "decision_date", reasons)
+        titles = layout.titles
+        if plan.decision_from_title and not record.get("decision"):
+            record["decision"] = titles.decision
+            if titles.decision_date and not record.get("decision_date"):
+                day, month, year = titles.decision_date
+                try:
+                    record["decision_date"] = date(year, month, day).isoformat()
+                except ValueError:
+                    reasons.append(f"bad date in the title: {day}/{month}/{year}")
         if record.get("decision_date") and not record.get("year"):
             record["year"] = int(record["decision_date"][:4])
     if table == "places":
-        _coordinates(row, record, reasons)
+        _coordinates(row, record, reasons, plan, line)
     if table == "events":
         _date_field(row, record, "start_date", reasons)
         _date_field(row, record, "end_date", reasons)
@@ -334,9 +373,71 @@ def _validate(table: str, row: dict, areas: AreaResolver, plan: ImportPlan, line
             reasons.append("end_date before start_date")
         if not record.get("start_date") and not record.get("end_date"):
             reasons.append("no date: an event needs a start_date or an end_date")
-    if "id" in record:
-        record["id"] = int(record["id"]) if str(record["id"]).isdigit() else None
     return reasons, record
+
+
+def _area(table: str, row: dict, record: dict, areas: AreaResolver, plan: ImportPlan, line: int) -> None:
+    if row.get("area"):
+        resolved = areas.resolve(row["area"])
+        if resolved:
+            record["area"] = resolved
+        else:
+            plan.warnings.append(RowError(line, f"area {row['area']!r} is not a known locality; kept as written"))
+    elif row.get("_group_area"):
+        record["area"] = row["_group_area"]
+    elif row.get("address") and table in ("products", "places"):
+        resolved = areas.resolve_address(row["address"])
+        if resolved:
+            record["area"] = resolved
+
+
+def _star(row: dict, record: dict, reasons: list[str], plan: ImportPlan, line: int, layout: Layout) -> None:
+    points_star = None
+    points = row.get("points", "").strip()
+    if points:
+        match = _POINTS_RE.match(points)
+        value = float(match.group(1).replace(",", ".")) if match else None
+        if value is None or value > 100:
+            reasons.append(f"points {points!r} not a score out of 100")
+        else:
+            points_star = star_from_points(value)
+            if points_star is None:
+                reasons.append(f"points {points} below 50: not an OCOP star")
+    if "star" in row:
+        text = row["star"].strip()
+        star = parse_star(text) if text else None
+        if text and (star is None or not 3 <= star <= 5):
+            reasons.append(f"star {text!r} outside 3-5")
+            return
+        if star is not None and points_star is not None and star != points_star:
+            plan.warnings.append(RowError(line, f"star {star} but points {points} ({points_star}★): star kept"))
+        record["star"] = star if star is not None else points_star
+    elif "points" in layout.labels:
+        record["star"] = points_star
+
+
+def _year(row: dict, record: dict, reasons: list[str]) -> None:
+    if "year" not in row:
+        return
+    year = row["year"].strip()
+    if not year:
+        record["year"] = None
+    elif not year.isdigit() or not 2000 <= int(year) <= date.today().year + 1:
+        reasons.append(f"bad year {year!r}")
+    else:
+        record["year"] = int(year)
+
+
+def _category(row: dict, record: dict, reasons: list[str]) -> None:
+    category = row.get("category", "").strip()
+    if category:
+        key = column_names().category(category)
+        if key is None:
+            reasons.append(f"unknown category {category!r}")
+        else:
+            record["category"] = key
+    elif row.get("_group_category"):
+        record["category"] = row["_group_category"]
 
 
 def _date_field(row: dict, record: dict, column: str, reasons: list[str]) -> None:
@@ -352,30 +453,60 @@ def _date_field(row: dict, record: dict, column: str, reasons: list[str]) -> Non
         reasons.append(f"bad date in {column}: {value!r} (use YYYY-MM-DD or DD/MM/YYYY)")
 
 
-def _coordinates(row: dict, record: dict, reasons: list[str]) -> None:
-    if "lat" not in row and "lon" not in row:
+def _coordinates(row: dict, record: dict, reasons: list[str], plan: ImportPlan, line: int) -> None:
+    link = row.get("map_url", "").strip()
+    pair = None
+    if "lat" in row or "lon" in row:
+        lat, lon = row.get("lat", "").strip(), row.get("lon", "").strip()
+        if lat or lon:
+            try:
+                pair = float(lat.replace(",", ".")), float(lon.replace(",", "."))
+            except ValueError:
+                reasons.append(f"bad coordinates {lat!r}, {lon!r}")
+                return
+    if pair is None and row.get("coordinates", "").strip():
+        text = row["coordinates"].strip()
+        pair = parse_coordinates(text)
+        if pair is None and "://" not in text:
+            reasons.append(f"bad coordinates {text!r} (write 'lat, lon', e.g. '22.33, 103.84')")
+            return
+        if pair is None:
+            link = link or text
+    if pair is None and link:
+        pair = parse_coordinates(link)
+        if pair is None:
+            why = "a short link needs the network to open" if is_short_link(link) else "the link has none"
+            plan.warnings.append(RowError(line, f"no coordinates: {why}; the link is kept"))
+    if link:
+        record["map_url"] = link if pair is None else ""
+    if pair is None:
+        if any(c in row for c in ("lat", "lon", "coordinates", "map_url")):
+            record["lat"] = record["lon"] = None
         return
-    lat, lon = row.get("lat", "").strip(), row.get("lon", "").strip()
-    if not lat and not lon:
-        record["lat"] = record["lon"] = None
-        return
-    try:
-        lat_f, lon_f = float(lat.replace(",", ".")), float(lon.replace(",", "."))
-    except ValueError:
-        reasons.append(f"bad coordinates {lat!r}, {lon!r}")
-        return
+    lat_f, lon_f = pair
     if not (LAT_RANGE[0] <= lat_f <= LAT_RANGE[1] and LON_RANGE[0] <= lon_f <= LON_RANGE[1]):
         reasons.append(f"coordinates {lat_f}, {lon_f} outside Lào Cai")
         return
     record["lat"], record["lon"] = lat_f, lon_f
 
 
-async def import_file(repo: Repository, path: Path, *, dry_run: bool) -> tuple[ImportPlan, tuple[int, int, int]]:
-    header, rows = read_rows(path)
+async def import_file(
+    repo: Repository, path: Path, *, dry_run: bool, limits: ImportSection | None = None, sheet: str | None = None
+) -> tuple[ImportPlan, tuple[int, int, int]]:
+    """Read, plan and (unless dry_run or a bad row) apply a file. Raises FileRefused."""
+    import asyncio
+
     catalogue = await repo.load_catalogue()
-    plan = plan_import(header, rows, AreaResolver(catalogue.localities))
-    if plan.errors or dry_run or not plan.records:
+    areas = AreaResolver(catalogue.localities)
+    plan = await asyncio.to_thread(read_plan, path.name, None, areas, limits or ImportSection(), path=path, sheet=sheet)
+    if plan.errors:
         return plan, (0, 0, 0)
     for record in plan.records:
-        record.pop("id", None)  # ids are ours; an outside sheet never chooses them
+        record.pop("id", None)  # ids are ours; a sheet never chooses them
+    compare(plan, await repo.stored_rows(plan.table))
+    if plan.errors or dry_run or not (plan.added or plan.updated):
+        return plan, (0, 0, 0)
     return plan, await repo.apply_import(plan.table, plan.records)
+
+
+__all__ = ["AreaResolver", "FileRefused", "ImportPlan", "RowError", "compare", "import_file", "plan_grid", "read_plan"]

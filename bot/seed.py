@@ -6,7 +6,9 @@ import csv
 import logging
 from pathlib import Path
 
-from bot.importer import AreaResolver, ImportPlan, plan_import, read_csv_text
+from bot.catalogue_io.reader import read_path
+from bot.config import ImportSection
+from bot.importer import AreaResolver, ImportPlan, plan_grid
 from bot.models import Locality
 from bot.storage import LOCALITY_COLUMNS, Repository
 
@@ -47,7 +49,7 @@ def _resolver(localities: list[dict]) -> AreaResolver:
                 r["lat"],
                 r["lon"],
                 "",
-                (),
+                tuple(u.strip() for u in r["new_units"].split(";") if u.strip()),
             )  # fmt: skip
             for r in localities
         ]
@@ -57,8 +59,7 @@ def _resolver(localities: list[dict]) -> AreaResolver:
 def _plans(data_dir: Path, resolver: AreaResolver) -> dict[str, ImportPlan]:
     plans = {}
     for table, file in (("products", "products.csv"), ("places", "places.csv"), ("events", "events.csv")):
-        header, rows = read_csv_text((data_dir / file).read_text(encoding="utf-8-sig"))
-        plan = plan_import(header, rows, resolver)
+        plan = plan_grid(read_path(data_dir / file, ImportSection()), resolver)
         if plan.errors or plan.table != table:
             details = "; ".join(f"line {e.line}: {e.reason}" for e in plan.errors[:5])
             raise SeedError(f"{file} does not validate as {table}: {details or plan.table}")

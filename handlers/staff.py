@@ -10,7 +10,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from bot.importer import MAX_UPLOAD_BYTES, AreaResolver, ImportPlan, UploadTooLarge, plan_import, read_upload
+from bot.catalogue_io.report import error_lines, report_lines
+from bot.importer import AreaResolver, FileRefused, compare, read_plan
 from bot.replies import Choice, Reply
 from bot.text import fold
 from handlers.actions import Action, action
@@ -180,59 +181,59 @@ async def stats_text(services, lang: str, days: int) -> str:
     return "\n".join(lines)
 
 
+MAX_PREVIEW_CHARS = 3800  # a Telegram message holds 4096
+
+
 async def upload(ctx: Context) -> list[Reply]:
+    """A catalogue file sent by staff: read by the same reader and planned by the same rules as
+    `ocop-bot import`, previewed with the same report, applied only on confirmation."""
     if not is_staff(ctx):
         return refuse(ctx, "catalogue upload")
     attachment = ctx.request.attachment
     assert attachment is not None
+    limits = ctx.services.config.import_
+    name = attachment.file_name[:80]
     if attachment.too_large:
-        mb = MAX_UPLOAD_BYTES // 1_000_000
-        return [Reply(ctx.t("staff.upload_too_large", name=attachment.file_name[:80], mb=mb), language=ctx.lang)]
+        mb = f"{limits.max_file_bytes / 1_000_000:g}"
+        return [Reply(ctx.t("staff.upload_too_large", name=name, mb=mb), language=ctx.lang)]
+    areas = AreaResolver(ctx.snapshot.catalogue.localities)
     try:
-        # Parsing and checking a sheet of thousands of rows takes seconds: off the event loop.
-        plan = await asyncio.to_thread(_read_and_plan, attachment.file_name, attachment.content, ctx.snapshot.catalogue)
-    except UploadTooLarge as exc:
-        log.info("upload %r too large: %s", attachment.file_name, exc)
-        mb = MAX_UPLOAD_BYTES // 1_000_000
-        return [Reply(ctx.t("staff.upload_too_large", name=attachment.file_name[:80], mb=mb), language=ctx.lang)]
-    except Exception as exc:  # a broken file is the sender's problem to fix, not a crash
-        log.info("unreadable upload %r: %s", attachment.file_name, exc.__class__.__name__)
-        return [Reply(ctx.t("staff.upload_unreadable", name=attachment.file_name[:80]), language=ctx.lang)]
+        # Reading and checking a sheet of thousands of rows takes a while: off the event loop.
+        plan = await asyncio.to_thread(read_plan, attachment.file_name, attachment.content, areas, limits)
+        if not plan.errors:
+            stored = await ctx.services.repo.stored_rows(plan.table)
+            await asyncio.to_thread(compare, plan, stored)
+    except FileRefused as exc:
+        log.info("upload %r refused: %s", attachment.file_name, exc)
+        return [Reply(ctx.t("staff.upload_refused", name=name, reason=str(exc)), language=ctx.lang)]
+    except Exception as exc:  # a file we failed to foresee is the sender's problem, not a crash
+        log.warning("unreadable upload %r: %s", attachment.file_name, exc.__class__.__name__)
+        reason = f"not readable ({exc.__class__.__name__})"
+        return [Reply(ctx.t("staff.upload_refused", name=name, reason=reason), language=ctx.lang)]
     if plan.errors:
-        lines = [ctx.t("staff.upload_bad", n=len({e.line for e in plan.errors}))]
-        lines += [ctx.t("staff.upload_row", line=e.line, reason=e.reason) for e in plan.errors[:25]]
-        if len(plan.errors) > 25:
-            lines.append(ctx.t("staff.upload_more", n=len(plan.errors) - 25))
-        return [Reply("\n".join(lines), language=ctx.lang)]
+        return [Reply(_fit("\n".join(error_lines(plan, ctx.t, 25))), language=ctx.lang)]
     if not plan.records:
         return [Reply(ctx.t("staff.upload_empty"), language=ctx.lang)]
-    existing = await ctx.services.repo.existing_keys(plan.table)
-    keys = {_key(plan.table, r) for r in plan.records}
-    added = len(keys - existing)
-    updated = len(keys & existing)
-    missing = len(existing - keys)
+    lines = report_lines(plan, ctx.t, limit=6)
+    if not plan.added and not plan.updated and not plan.missing:
+        return [Reply(_fit("\n".join(lines)), language=ctx.lang)]
+    for record in plan.records:
+        record.pop("id", None)  # ids are ours; a sheet never chooses them
     pending = await ctx.services.repo.save_pending_import(
         ctx.request.platform, ctx.request.user_id, plan.table, plan.records
     )
-    text = ctx.t("staff.upload_preview", table=plan.table, added=added, updated=updated, missing=missing)
-    choices = [Choice(ctx.t("staff.apply"), UploadChoice("ok", pending).pack())]
-    if missing:
-        choices.append(Choice(ctx.t("staff.apply_remove", n=missing), UploadChoice("rm", pending).pack()))
+    text = _fit("\n".join(lines)) + "\n" + ctx.t("staff.upload_preview")
+    choices = []
+    if plan.added or plan.updated:
+        choices.append(Choice(ctx.t("staff.apply"), UploadChoice("ok", pending).pack()))
+    if plan.missing:
+        choices.append(Choice(ctx.t("staff.apply_remove", n=len(plan.missing)), UploadChoice("rm", pending).pack()))
     choices.append(Choice(ctx.t("staff.cancel"), UploadChoice("no", pending).pack()))
     return [Reply(text, tuple(choices), language=ctx.lang)]
 
 
-def _read_and_plan(file_name: str, content: bytes, catalogue) -> ImportPlan:
-    header, rows = read_upload(file_name, content)
-    return plan_import(header, rows, AreaResolver(catalogue.localities))
-
-
-def _key(table: str, record: dict) -> tuple:
-    if table == "products":
-        return (record.get("name") or "", record.get("qualifier") or "")
-    if table == "places":
-        return (record.get("name") or "", record.get("address") or "")
-    return (record.get("name") or "", record.get("start_date") or "")
+def _fit(text: str) -> str:
+    return text if len(text) <= MAX_PREVIEW_CHARS else text[: MAX_PREVIEW_CHARS - 1].rsplit("\n", 1)[0] + "\n…"
 
 
 async def apply_upload(ctx: Context, import_id: int, *, remove_missing: bool, cancel: bool = False) -> list[Reply]:

@@ -45,7 +45,8 @@ def test_dry_run_writes_nothing(tmp_path):
     run_cli("search", "x", db=db)
     before = table_digest(db)
     result = run_cli("import", "--dry-run", str(DATA / "good_products.csv"), db=db)
-    assert result.returncode == 0 and "2 products row(s) valid" in result.stdout
+    assert result.returncode == 0 and "1 to add, 0 to update, 1 unchanged" in result.stdout
+    assert "Dry run: nothing written." in result.stdout
     assert table_digest(db) == before
 
 
@@ -74,7 +75,7 @@ async def test_good_import_reaches_a_running_bot_without_restart(tmp_path):
         assert before.kind in ("not_found", "did_you_mean") and "Mật ong rừng Y Tý" not in before.text
         result = run_cli("import", str(DATA / "good_products.csv"), db=tmp_path / "ocop.sqlite3")
         assert result.returncode == 0, result.stderr
-        assert "1 added, 1 updated" in result.stdout
+        assert "1 added, 0 updated" in result.stdout
         (after,) = await router.handle(Request("console", "u", "u", text="mật ong rừng Y Tý thử nghiệm"))
         assert "Mật ong rừng Y Tý" in after.text and "4 sao" in after.text
         assert "123/QĐ-TEST" in after.text and "15/03/2028" in after.text  # 36 months from the decision

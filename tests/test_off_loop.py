@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import sqlite3
 import threading
 import time
@@ -74,13 +75,13 @@ async def test_requests_during_a_rebuild_answer_from_the_current_snapshot(servic
 
 async def test_upload_is_parsed_in_a_worker_thread(staff_services, monkeypatch):  # noqa: F811
     threads = []
-    real = handlers.staff.read_upload
+    real = handlers.staff.read_plan
 
     def spy(*args):
         threads.append(threading.current_thread())
         return real(*args)
 
-    monkeypatch.setattr(handlers.staff, "read_upload", spy)
+    monkeypatch.setattr(handlers.staff, "read_plan", spy)
     content = (REPO / "tests" / "data" / "good_products.csv").read_bytes()
     (preview,) = await Router(staff_services).handle(req(attachment=Attachment("good.csv", content)))
     assert "1 thêm mới" in preview.text
@@ -91,12 +92,15 @@ async def test_upload_is_parsed_in_a_worker_thread(staff_services, monkeypatch):
 async def test_upload_over_the_limits_is_refused_politely(staff_services, monkeypatch, limit):  # noqa: F811
     content = (REPO / "tests" / "data" / "good_products.csv").read_bytes()
     if limit == "bytes":
-        content = content + b"\n" * 5_000_001
+        content = content + b"\n" * 10_000_001
     else:
-        monkeypatch.setattr("bot.importer.MAX_UPLOAD_ROWS", 1)
+        limits = dataclasses.replace(staff_services.config.import_, max_rows=10)
+        staff_services.config = dataclasses.replace(staff_services.config, import_=limits)
+        content = content + b"\n" * 20
     request = Request("telegram", ADMIN, ADMIN, attachment=Attachment("big.csv", content))
     (reply,) = await Router(staff_services).handle(request)
-    assert "quá lớn" in reply.text
+    assert reply.text.startswith("Không nhập tệp big.csv: ")
+    assert ("[import] max_file_bytes" if limit == "bytes" else "[import] max_rows") in reply.text
     assert (await staff_services.repo.counts())["products"] == 164
 
 

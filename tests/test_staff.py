@@ -132,12 +132,12 @@ async def test_good_upload_shows_changes_and_applies_only_on_confirm(staff_servi
     router = Router(staff_services)
     content = (REPO / "tests" / "data" / "good_products.csv").read_bytes()
     (preview,) = await router.handle(req(attachment=Attachment("good.csv", content)))
-    assert "1 thêm mới, 1 cập nhật; 163 mục hiện có" in preview.text
+    assert "1 thêm mới, 0 cập nhật, 1 không đổi, 0 dòng bỏ qua; 163 mục hiện có" in preview.text
     assert any(c.action.startswith("imp:rm") for c in preview.choices)
     assert (await staff_services.repo.counts())["products"] == 164
     apply = next(c.action for c in preview.choices if c.action.startswith("imp:ok"))
     (done,) = await router.handle(req(action=apply))
-    assert "1 thêm mới, 1 cập nhật, 0 xoá" in done.text
+    assert "1 thêm mới, 0 cập nhật, 0 xoá" in done.text
     assert (await staff_services.repo.counts())["products"] == 165
     (stale,) = await router.handle(req(action=apply))
     assert "không còn dùng được" in stale.text
@@ -152,7 +152,7 @@ async def test_upload_by_non_admin_is_refused(staff_services):
 
 async def test_unreadable_upload(staff_services):
     (reply,) = await Router(staff_services).handle(req(attachment=Attachment("x.xlsx", b"not a zip file")))
-    assert "Không đọc được tệp x.xlsx" in reply.text
+    assert reply.text == "Không nhập tệp x.xlsx: not an Excel file (an .xlsx file is a zip archive; this one is not)"
 
 
 async def test_stats_show_top_and_empty_queries_without_user_ids(staff_services):

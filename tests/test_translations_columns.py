@@ -287,11 +287,13 @@ async def test_import_accepts_the_translation_columns(tmp_path):
 
 
 def test_english_name_header_of_an_event_sheet_is_its_english_name():
-    from bot.importer import AreaResolver, plan_import, read_csv_text
+    from bot.config import ImportSection
+    from bot.importer import AreaResolver, read_plan
 
-    header, data = read_csv_text("Tên sự kiện,Tên tiếng Anh,Ngày bắt đầu\nHội chợ,Fair,2026-12-01\n")
-    plan = plan_import(header, data, AreaResolver([]))
+    def plan_of(text: str):
+        return read_plan("x.csv", text.encode(), AreaResolver([]), ImportSection())
+
+    plan = plan_of("Tên sự kiện,Tên tiếng Anh,Ngày bắt đầu\nHội chợ,Fair,2026-12-01\n")
     assert plan.table == "events" and plan.records[0]["name_en"] == "Fair"
-    header, data = read_csv_text("name,name_en,star\nMật ong,Honey,3\n")
-    plan = plan_import(header, data, AreaResolver([]))
+    plan = plan_of("name,name_en,star\nMật ong,Honey,3\n")
     assert plan.table == "products" and plan.records[0]["english_name"] == "Honey"

@@ -12,7 +12,6 @@ from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.i18n import pick_language
-from bot.importer import MAX_UPLOAD_BYTES
 from bot.redaction import redact
 from bot.replies import Attachment, Reply, Request
 from bot.services import Services
@@ -121,7 +120,7 @@ class Callbacks:
         base = convert.message_request_base(message)
         content = b""
         if message.from_user and message.from_user.id in self.services.config.admins.telegram:
-            if (document.file_size or 0) > MAX_UPLOAD_BYTES:
+            if (document.file_size or 0) > self.services.config.import_.max_file_bytes:
                 return Request(**base, attachment=Attachment(name, b"", too_large=True))
             file = await document.get_file()
             content = bytes(await file.download_as_bytearray())
