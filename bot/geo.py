@@ -56,9 +56,12 @@ class Gazetteer:
 
 
 def map_url(place: Place, position: Position | None) -> str:
-    """A precise pin when we have the place's own coordinate, else a map search by address."""
+    """A precise pin when we have the place's own coordinate, else the map link staff gave,
+    else a map search by address."""
     if position is not None and not position.approximate:
         return f"https://www.google.com/maps/search/?api=1&query={position.lat},{position.lon}"
+    if place.map_url:  # staff gave a map link we could not read coordinates from: it is theirs
+        return place.map_url
     words = place.address if place.address and "không nêu" not in place.address else place.name
     # A short link for a chat: no notes in brackets, no "- source says…" tail, no marks (a map
     # search reads "xa Bao Ha" as well as "Xã Bảo Hà", and the link is a third as long).

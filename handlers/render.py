@@ -71,6 +71,17 @@ def decision_text(ctx: Context, product: Product) -> str:
     return " · ".join(parts)
 
 
+def history_text(history, product: Product) -> str:
+    """'3★ 2021 → 4★ 2024': the earlier certificates, then the current one."""
+
+    def step(star: int | None, decision_date: date | None, year: int | None) -> str:
+        when = decision_date.year if decision_date else year
+        return f"{star or '?'}★" + (f" {when}" if when else "")
+
+    steps = [step(c.star, c.decision_date, c.year) for c in history]
+    return " → ".join([*steps, step(product.star, product.decision_date, product.year)])
+
+
 def product_card(
     ctx: Context, product: Product, places: Sequence[Place], events_now: Sequence[Event], shop_links: Sequence
 ) -> Reply:
@@ -82,6 +93,9 @@ def product_card(
         lines.append(f"   ({translated})")
     lines.append(stars_text(ctx, product.star))
     lines.append("📜 " + decision_text(ctx, product))
+    history = ctx.snapshot.catalogue.certificates.get(product.id)
+    if history:
+        lines.append(ctx.t("card.history", steps=history_text(history, product)))
     if product.star is not None:
         lines.append("⏳ " + certificate_text(ctx, product))
     producer = product.producer or ctx.t("card.unknown")
@@ -119,6 +133,8 @@ def place_lines(ctx: Context, place: Place, distance: float | None, approximate:
     lines = [f"📍 {place.name}"]
     if place.address:
         lines.append("   " + place.address)
+    if place.phone:
+        lines.append("   ☎ " + place.phone)
     hours = place.hours(ctx.lang)
     if hours:
         lines.append("   " + ctx.t("place.hours", hours=hours))
