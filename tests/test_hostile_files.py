@@ -1,0 +1,136 @@
+"""Files that are not what they claim (issue 11): each is refused with a one-line reason,
+within bounded time and memory, and nothing is written. The bench (bench/import_bench.py)
+measures the full-size ones; here the limits are lowered so the files stay small."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import io
+import sqlite3
+import time
+import zipfile
+
+import pytest
+
+from bot.config import ImportSection
+from bot.importer import FileRefused, import_file
+from tests.annex_fixtures import annex_xlsx, synthetic_rows
+from tests.conftest import run_cli
+
+SMALL = ImportSection(max_file_bytes=1_000_000, max_unpacked_bytes=1_000_000, max_rows=200, max_cell_chars=5000)
+
+
+def zip_bomb(inflated: int) -> bytes:
+    """A valid workbook whose sheet XML inflates to `inflated` bytes of rows."""
+    base = annex_xlsx(synthetic_rows(2))
+    row = b'<row><c t="inlineStr"><is><t>' + b"x" * 200 + b"</t></is></c></row>"
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(base)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                head, _, _ = data.partition(b"<sheetData>")
+                data = head + b"<sheetData>" + row * (inflated // len(row)) + b"</sheetData></worksheet>"
+            target.writestr(info.filename, data)
+    return out.getvalue()
+
+
+def declared_rows(declared: int, actual: int) -> bytes:
+    """A workbook whose <dimension> claims `declared` rows and that holds `actual` rows."""
+    base = annex_xlsx(synthetic_rows(2))
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(base)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                head, _, _ = data.partition(b"<sheetData>")
+                head = (
+                    head.split(b"<dimension")[0]
+                    + f'<dimension ref="A1:XFD{declared}"/>'.encode()
+                    + (b"<sheetViews" + head.split(b"<sheetViews", 1)[1] if b"<sheetViews" in head else b"")
+                )
+                rows = b"".join(
+                    f'<row r="{i}"><c r="A{i}" t="inlineStr"><is><t>Tên sản phẩm</t></is></c></row>'.encode()
+                    if i == 1
+                    else f'<row r="{i}"><c r="A{i}" t="inlineStr"><is><t>SP thử {i}</t></is></c></row>'.encode()
+                    for i in range(1, actual + 1)
+                )
+                data = head + b"<sheetData>" + rows + b"</sheetData></worksheet>"
+            target.writestr(info.filename, data)
+    return out.getvalue()
+
+
+HOSTILE = {
+    "zip bomb": ("bomb.xlsx", lambda: zip_bomb(5_000_000), "the workbook unpacks to 5.0 MB; the limit is 1.0 MB"),
+    "a million rows declared, too many there": (
+        "rows.xlsx", lambda: declared_rows(1_000_000, 500), "more than 200 rows ([import] max_rows)"),
+    "too big": ("big.csv", lambda: b"name\n" + b"x\n" * 600_000, "the file is 1.2 MB; the limit is 1.0 MB"),
+    "PNG renamed .xlsx": ("photo.xlsx", lambda: b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, "it is a PNG image"),
+    "128 KiB field": (
+        "field.csv", lambda: b"name,star\n" + b"x" * 131_072 + b",3\n", "line 2: a cell of 131,072 characters"),
+    "unbalanced quote": (
+        "quote.csv",
+        lambda: b'name,star\nSP th\xe1\xbb\xad 1,3\n"SP th\xe1\xbb\xad 2,3\n' + b"SP,3\n" * 40,
+        "line 3: ",
+    ),
+    "unbalanced quote closed rows later": (
+        "quote2.csv",
+        lambda: b'name,star\nSP 1,3\n"SP 2,3\n' + b"SP,3\n" * 40 + b'SP",3\n',
+        "line 3: a quoted cell runs over 42 lines (an unbalanced quote?",
+    ),
+    "not text": ("bin.csv", lambda: bytes(range(256)) * 4, "not text in UTF-8, UTF-16 (with BOM) or Windows-1258"),
+    "old xls": ("old.xls", lambda: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512, "old Excel 97-2003"),
+}  # fmt: skip
+
+
+def digest(db) -> str:
+    with sqlite3.connect(db) as conn:
+        rows = [conn.execute(f"SELECT * FROM {t} ORDER BY id").fetchall() for t in ("products", "places", "events")]
+    return hashlib.sha256(repr(rows).encode()).hexdigest()
+
+
+@pytest.mark.parametrize("kind", HOSTILE)
+async def test_hostile_file_is_refused_in_one_line_and_nothing_is_written(services, tmp_path, kind):
+    name, make, reason = HOSTILE[kind]
+    path = tmp_path / name
+    path.write_bytes(make())
+    before = digest(services.config.database_path)
+    began = time.perf_counter()
+    with pytest.raises(FileRefused) as refused:
+        await import_file(services.repo, path, dry_run=False, limits=SMALL)
+    assert time.perf_counter() - began < 2
+    message = str(refused.value)
+    assert reason in message and "\n" not in message, message
+    assert digest(services.config.database_path) == before
+
+
+async def test_declared_dimension_is_not_trusted(services, tmp_path):
+    """1.5 KB that declares a million rows and 16,384 columns holds three: read in no time."""
+    path = tmp_path / "declared.xlsx"
+    path.write_bytes(declared_rows(1_048_576, 3))
+    began = time.perf_counter()
+    plan, _ = await import_file(services.repo, path, dry_run=True, limits=SMALL)
+    assert time.perf_counter() - began < 1
+    assert not plan.errors and len(plan.records) == 2
+
+
+async def test_hostile_upload_in_chat_gets_one_line(services):
+    from bot.config import AdminsSection
+    from bot.replies import Attachment, Request
+    from handlers.router import Router
+
+    services.config = dataclasses.replace(services.config, admins=AdminsSection(telegram=(42,)), import_=SMALL)
+    request = Request("telegram", "42", "42", attachment=Attachment("bomb.xlsx", zip_bomb(5_000_000)))
+    (reply,) = await Router(services).handle(request)
+    assert reply.text == (
+        "Không nhập tệp bomb.xlsx: the workbook unpacks to 5.0 MB; the limit is 1.0 MB ([import] max_unpacked_bytes)"
+    )
+
+
+def test_cli_names_the_reason_in_one_line(tmp_path):
+    path = tmp_path / "photo.xlsx"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 100)
+    result = run_cli("import", str(path), db=tmp_path / "ocop.sqlite3")
+    assert result.returncode == 2
+    assert result.stderr == f"ocop-bot: {path}: not imported: not a CSV or Excel (.xlsx) file: it is a PNG image\n"
