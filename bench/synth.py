@@ -20,8 +20,8 @@ Where the words come from:
   the legal forms and the few family names are listed below.
 
 The output is the column set of data/products.csv, so `ocop-bot import` accepts it. Names
-are unique under the importer's natural key (folded name, folded qualifier), also against
-the real catalogue that a fresh database is seeded with. The rows do not depend on
+are unique under the importer's identity (bot.catalogue_io.identity: name and producer, as its
+Matcher compares them), also against the real catalogue that a fresh database is seeded with. The rows do not depend on
 `--size`: the first 600 rows of a 20,000-row catalogue are the 600-row catalogue.
 """
 
@@ -40,6 +40,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
+from bot.catalogue_io.identity import Matcher, text_key  # noqa: E402
 from bot.text import fold  # noqa: E402
 
 DATA_DIR = REPO_ROOT / "data"
@@ -120,7 +121,7 @@ class Vocab:
     given_names: list[str]
     family_names: list[str]
     modifiers: dict[str, list[str]]
-    taken: set[tuple[str, str]]  # natural keys of the real catalogue
+    taken: list[dict[str, str]]  # the real catalogue's rows (their identities are taken)
     place_phrases: set[str]  # folded place names the search engine knows
 
 
@@ -269,7 +270,7 @@ def load_vocab(data_dir: Path = DATA_DIR) -> Vocab:
         given_names=sorted(given),
         family_names=sorted(families),
         modifiers=modifiers,
-        taken={(fold(p["name"]), fold(p["qualifier"])) for p in products},
+        taken=products,
         place_phrases=place_phrases,
     )
 
@@ -282,7 +283,8 @@ class Generator:
         self.seed = seed
         self.rng = random.Random(seed)
         self.producers: list[Producer] = []
-        self.seen: set[tuple[str, str]] = set(vocab.taken)
+        self.seen = Matcher.of("products", [{**p, "id": i} for i, p in enumerate(vocab.taken)])
+        self.names: set[str] = {text_key(p["name"]) for p in vocab.taken}
         self.count = 0
 
     def _pick(self, weights: dict) -> str:
@@ -360,17 +362,15 @@ class Generator:
             if not set(fold(modifier).split()) & set(fold(head).split()):
                 head = f"{head} {modifier}"
         name = f"{head} {proper}"
-        qualifier = ""
-        key = (fold(name), "")
-        if key in self.seen:
-            qualifier = producer.short if producer else district.name
-            key = (fold(name), fold(qualifier))
-        attempt = 1
-        while key in self.seen:
+        # The qualifier tells same-named products apart in lists (display only); identity is
+        # (name, producer), so a product the Matcher would take for an earlier one gets another name.
+        qualifier = (producer.short if producer else district.name) if text_key(name) in self.names else ""
+        base, attempt = name, 1
+        while self.seen.match({"name": name, "producer": producer.name if producer else ""}) is not None:
             attempt += 1
-            qualifier = f"{producer.short if producer else district.name}, lô {attempt}"
-            key = (fold(name), fold(qualifier))
-        self.seen.add(key)
+            name = f"{base} lô {attempt}"
+        self.seen.add({"name": name, "producer": producer.name if producer else ""}, self.count)
+        self.names.add(text_key(name))
 
         star = "" if rng.random() < NO_STAR_SHARE else self._pick(STAR_WEIGHTS)
         year = self._pick(YEAR_WEIGHTS)

@@ -18,7 +18,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from bot.catalogue_io.annex import Layout, column_names, find_layout
-from bot.catalogue_io.identity import AMBIGUOUS, Matcher, differences, producer_key, recertification, row_key
+from bot.catalogue_io.identity import AMBIGUOUS, Matcher, as_written, differences, producer_key, row_key
 from bot.catalogue_io.reader import FileRefused, Grid, read_bytes, read_path
 from bot.config import ImportSection
 from bot.models import Locality
@@ -286,7 +286,7 @@ def compare(plan: ImportPlan, stored: Sequence[Mapping]) -> None:
     by_id = {row["id"]: row for row in stored}
     named: dict[int, int] = {}
     columns = TABLE_COLUMNS[table]
-    names_taken = {row_key(table, row)[0] for row in stored}
+    names_taken = set(matcher.by_name)
     for line, record in zip(plan.lines, plan.records, strict=True):
         found = matcher.match(record)
         if found == AMBIGUOUS:
@@ -304,8 +304,7 @@ def compare(plan: ImportPlan, stored: Sequence[Mapping]) -> None:
             continue
         named[found] = line
         old = by_id[found]
-        when = recertification(old, record) if table == "products" else None
-        written = record if when != "earlier" else {k: v for k, v in record.items() if k not in _CERTIFICATE}
+        written, when = as_written(table, old, record)
         changes = differences(columns, old, written)
         if changes or when == "earlier":
             plan.updated.append(Change(line, found, display(old), changes, when or ""))
@@ -313,9 +312,6 @@ def compare(plan: ImportPlan, stored: Sequence[Mapping]) -> None:
             plan.unchanged.append(line)
     plan.missing = [display(row) for row_id, row in by_id.items() if row_id not in named]
     plan.compared = True
-
-
-_CERTIFICATE = ("star", "decision", "decision_date", "year")
 
 
 def display(row: Mapping) -> str:

@@ -133,3 +133,47 @@ def to_cp1258(text: str) -> bytes:
         base = unicodedata.normalize("NFC", "".join(c for c in parts if c not in _TONES))
         out.append(base + "".join(tones))
     return "".join(out).encode("cp1258")
+
+
+# -- hostile workbooks (tests/test_hostile_files.py, bench/import_bench.py) ---------------------------
+
+
+def workbook_with_rows(target, rows, *, dimension: str | None = None) -> None:
+    """A valid workbook (the annex's parts) whose sheet holds the XML `rows` (bytes chunks),
+    streamed into `target` (a path or a binary file), never held whole; `dimension` is what
+    the sheet claims its size is ("A1:XFD1048576")."""
+    import re
+    import zipfile
+
+    with (
+        zipfile.ZipFile(io.BytesIO(annex_xlsx(synthetic_rows(2)))) as source,
+        zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out,
+    ):
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename != "xl/worksheets/sheet1.xml":
+                out.writestr(info.filename, data)
+                continue
+            head = data.partition(b"<sheetData>")[0]
+            if dimension:
+                head = re.sub(rb"<dimension [^>]*/>", f'<dimension ref="{dimension}"/>'.encode(), head)
+            with out.open(info.filename, "w", force_zip64=True) as member:
+                member.write(head + b"<sheetData>")
+                for chunk in rows:
+                    member.write(chunk)
+                member.write(b"</sheetData></worksheet>")
+
+
+def repeated_rows(total_bytes: int):
+    """Rows of 200 x's, `total_bytes` of XML in 1 MB chunks: what a zip bomb inflates to."""
+    row = b'<row><c t="inlineStr"><is><t>' + b"x" * 200 + b"</t></is></c></row>"
+    chunk = row * max(1, min(total_bytes, 1_000_000) // len(row))
+    for _ in range(max(1, total_bytes // len(chunk))):
+        yield chunk
+
+
+def named_rows(count: int):
+    """A 'Tên sản phẩm' header cell, then `count` - 1 rows of one synthetic product name."""
+    yield '<row r="1"><c r="A1" t="inlineStr"><is><t>Tên sản phẩm</t></is></c></row>'.encode()
+    for i in range(2, count + 1):
+        yield f'<row r="{i}"><c r="A{i}" t="inlineStr"><is><t>Sản phẩm thử {i}</t></is></c></row>'.encode()

@@ -142,10 +142,12 @@ async def test_official_long_producer_name_updates_our_entry(services, tmp_path)
         "Thịt ba chỉ sấy,HTX Gia Phú,3\n",
         encoding="utf-8",
     )
-    plan, _ = await import_file(services.repo, sheet, dry_run=True)
-    assert not plan.errors and not plan.added
-    matched = {c.id for c in plan.updated} | {6 for line in plan.unchanged if line == 2}
-    assert 6 in matched and len(plan.updated) + len(plan.unchanged) == 2
+    plan, _ = await import_file(services.repo, sheet, dry_run=False)
+    assert not plan.errors and not plan.added and plan.unchanged == [3]  # the short form keeps our long name
+    (change,) = plan.updated
+    assert change.id == 6 and change.fields == [
+        ("producer", "HTX chế biến thực phẩm sạch Gia Phú", "Hợp tác xã chế biến thực phẩm sạch Gia Phú")
+    ]
     # A name two producers share needs the producer to say which.
     sheet.write_text("Tên sản phẩm,Hạng sao\nChuối tiến Vua,4\n", encoding="utf-8")
     plan, _ = await import_file(services.repo, sheet, dry_run=True)

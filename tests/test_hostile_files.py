@@ -9,55 +9,26 @@ import hashlib
 import io
 import sqlite3
 import time
-import zipfile
 
 import pytest
 
 from bot.config import ImportSection
 from bot.importer import FileRefused, import_file
-from tests.annex_fixtures import annex_xlsx, synthetic_rows
+from tests.annex_fixtures import named_rows, repeated_rows, workbook_with_rows
 from tests.conftest import run_cli
 
 SMALL = ImportSection(max_file_bytes=1_000_000, max_unpacked_bytes=1_000_000, max_rows=200, max_cell_chars=5000)
 
 
 def zip_bomb(inflated: int) -> bytes:
-    """A valid workbook whose sheet XML inflates to `inflated` bytes of rows."""
-    base = annex_xlsx(synthetic_rows(2))
-    row = b'<row><c t="inlineStr"><is><t>' + b"x" * 200 + b"</t></is></c></row>"
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(base)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            data = source.read(info.filename)
-            if info.filename == "xl/worksheets/sheet1.xml":
-                head, _, _ = data.partition(b"<sheetData>")
-                data = head + b"<sheetData>" + row * (inflated // len(row)) + b"</sheetData></worksheet>"
-            target.writestr(info.filename, data)
+    workbook_with_rows(out, repeated_rows(inflated))
     return out.getvalue()
 
 
 def declared_rows(declared: int, actual: int) -> bytes:
-    """A workbook whose <dimension> claims `declared` rows and that holds `actual` rows."""
-    base = annex_xlsx(synthetic_rows(2))
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(base)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            data = source.read(info.filename)
-            if info.filename == "xl/worksheets/sheet1.xml":
-                head, _, _ = data.partition(b"<sheetData>")
-                head = (
-                    head.split(b"<dimension")[0]
-                    + f'<dimension ref="A1:XFD{declared}"/>'.encode()
-                    + (b"<sheetViews" + head.split(b"<sheetViews", 1)[1] if b"<sheetViews" in head else b"")
-                )
-                rows = b"".join(
-                    f'<row r="{i}"><c r="A{i}" t="inlineStr"><is><t>Tên sản phẩm</t></is></c></row>'.encode()
-                    if i == 1
-                    else f'<row r="{i}"><c r="A{i}" t="inlineStr"><is><t>SP thử {i}</t></is></c></row>'.encode()
-                    for i in range(1, actual + 1)
-                )
-                data = head + b"<sheetData>" + rows + b"</sheetData></worksheet>"
-            target.writestr(info.filename, data)
+    workbook_with_rows(out, named_rows(actual), dimension=f"A1:XFD{declared}")
     return out.getvalue()
 
 

@@ -31,7 +31,10 @@ def text_key(text: str | None) -> str:
     """'  Chè  Shan TUYẾT ' -> 'chè shan tuyêt1': NFC, casefolded words, tone moved to the end."""
     if not text:
         return ""
-    return " ".join(accent_key(w) for w in _WORD_RE.findall(unicodedata.normalize("NFC", text).casefold()))
+    return " ".join(_word_key(w) for w in _WORD_RE.findall(unicodedata.normalize("NFC", text).casefold()))
+
+
+_word_key = lru_cache(maxsize=65_536)(accent_key)  # words repeat across thousands of rows
 
 
 @lru_cache(maxsize=1)
@@ -44,6 +47,7 @@ def _legal_forms() -> tuple[tuple[str, ...], ...]:
     return tuple(sorted(set(forms), key=len, reverse=True))
 
 
+@lru_cache(maxsize=16_384)
 def producer_key(producer: str | None) -> str:
     """'HTX chế biến thực phẩm sạch Gia Phú (xã Gia Phú)' -> 'chê1 biên1 thưc5 phâm3 sach5 gia phu1'."""
     words = text_key(_PARENS_RE.sub(" ", producer or "")).split()
@@ -176,3 +180,19 @@ def recertification(stored: Mapping, record: Mapping) -> str | None:
     if new < old:
         return "earlier"
     return None
+
+
+def as_written(table: str, old: Mapping, record: Mapping) -> tuple[dict, str | None]:
+    """The record as it updates the stored row `old`, and whether it carries a 'later' or an
+    'earlier' certificate (products). An earlier certificate leaves the stored one in place (it
+    goes to the history); a producer written in our short form ("HTX Gia Phú") never replaces
+    the longer official name it matched."""
+    record = dict(record)
+    when = recertification(old, record) if table == "products" else None
+    if when == "earlier":
+        record = {k: v for k, v in record.items() if k not in CERTIFICATE_COLUMNS}
+    if table == "products" and record.get("producer"):
+        new, stored = producer_key(record["producer"]), producer_key(old.get("producer"))
+        if stored and new != stored and len(new.split()) < len(stored.split()):
+            del record["producer"]
+    return record, when

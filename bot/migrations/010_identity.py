@@ -13,45 +13,33 @@
 from __future__ import annotations
 
 import logging
+import re
 
 log = logging.getLogger("bot.storage.migrations")
 
-PRODUCTS = """
-CREATE TABLE products_new (
-    id INTEGER PRIMARY KEY,
-    name TEXT NOT NULL CHECK (length(name) > 0),
-    qualifier TEXT NOT NULL DEFAULT '',
-    star INTEGER CHECK (star IN (3, 4, 5)),
-    producer TEXT NOT NULL DEFAULT '',
-    producer_type TEXT NOT NULL DEFAULT '',
-    area TEXT NOT NULL DEFAULT '',
-    former_province TEXT NOT NULL DEFAULT '',
-    category TEXT NOT NULL DEFAULT '',
-    year INTEGER,
-    decision TEXT NOT NULL DEFAULT '',
-    decision_date TEXT,
-    english_name TEXT NOT NULL DEFAULT '',
-    aliases TEXT NOT NULL DEFAULT '',
-    source_url TEXT NOT NULL DEFAULT '',
-    name_zh TEXT NOT NULL DEFAULT '',
-    name_ko TEXT NOT NULL DEFAULT '',
-    name_key TEXT,
-    producer_key TEXT
-)"""
-COLUMNS = (
-    "id, name, qualifier, star, producer, producer_type, area, former_province, category, year, decision, "
-    "decision_date, english_name, aliases, source_url, name_zh, name_ko"
-)
-STATEMENTS = (
+_OLD_KEY_RE = re.compile(r",\s*UNIQUE\s*\(\s*name\s*,\s*qualifier\s*\)", re.IGNORECASE)
+
+
+async def _rebuild_products(db) -> None:
+    """products as it is (its columns in their order: 001 plus 004's), without the old UNIQUE
+    (name, qualifier), plus the two key columns; the rows copied with their ids."""
+    sql = await db.fetchval("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'products'")
+    new_sql, found = _OLD_KEY_RE.subn("", sql.replace("CREATE TABLE products", "CREATE TABLE products_new", 1))
+    if not found:
+        raise ValueError("products has no UNIQUE (name, qualifier) to drop: an unknown schema")
+    columns = ", ".join(row[1] for row in await db.fetchall("PRAGMA table_info(products)", tuples=True))
     # Dropping products deletes its shop links (ON DELETE CASCADE): keep them aside.
-    "CREATE TABLE shop_links_kept AS SELECT * FROM shop_links",
-    PRODUCTS,
-    f"INSERT INTO products_new ({COLUMNS}) SELECT {COLUMNS} FROM products",  # noqa: S608
-    "DROP TABLE products",
-    "ALTER TABLE products_new RENAME TO products",
-    "INSERT INTO shop_links SELECT * FROM shop_links_kept",
-    "DROP TABLE shop_links_kept",
-)
+    await db.execute("CREATE TABLE shop_links_kept AS SELECT * FROM shop_links")
+    await db.execute(new_sql)
+    await db.execute(f"INSERT INTO products_new ({columns}) SELECT {columns} FROM products")  # noqa: S608
+    await db.execute("DROP TABLE products")
+    await db.execute("ALTER TABLE products_new RENAME TO products")
+    await db.execute("INSERT INTO shop_links SELECT * FROM shop_links_kept")
+    await db.execute("DROP TABLE shop_links_kept")
+    for column in ("name_key", "producer_key"):
+        await db.execute(f"ALTER TABLE products ADD COLUMN {column} TEXT")
+
+
 AFTER = (
     "CREATE UNIQUE INDEX IF NOT EXISTS products_key ON products (name_key, producer_key)",
     """CREATE TABLE IF NOT EXISTS certifications (
@@ -74,8 +62,7 @@ async def upgrade(db) -> None:
 
     # Idempotent: a database whose version was set back by hand may have some of it already.
     if "name_key" not in await _columns(db, "products"):
-        for statement in STATEMENTS:
-            await db.execute(statement)
+        await _rebuild_products(db)
     rows = await db.fetchall("SELECT id, name, producer FROM products ORDER BY id", tuples=True)
     seen: dict[tuple[str, str], int] = {}
     keys = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Sequence
 from datetime import date
@@ -13,9 +14,9 @@ from bot.catalogue_io.identity import (
     AMBIGUOUS,
     CERTIFICATE_COLUMNS,
     Matcher,
+    as_written,
     differences,
     product_key,
-    recertification,
 )
 from bot.models import Catalogue, Certificate, Event, Locality, Place, Product, ShopLink
 from bot.storage.connection import Database, Reads, StorageError
@@ -171,37 +172,21 @@ class CatalogueRepository:
         to the history only. `remove_missing` also deletes rows of the table that no record
         names (a full official list replacing ours); staff choose it explicitly.
         """
+        # Matching thousands of records is Python work: done before the write lock (in a
+        # worker thread, so chats go on), and again under the lock only if the catalogue
+        # changed in between.
+        version = await self.catalogue_version()
+        stored_rows = await self.stored_rows(table)
+        plan = await asyncio.to_thread(_writes, table, stored_rows, records)
         async with self.db.transaction():
             await self.db.executemany(_upsert("localities", LOCALITY_COLUMNS, "name", keep=("name",)), [
                 [loc.get(c) for c in LOCALITY_COLUMNS] for loc in localities
             ])  # fmt: skip
-            stored = {row["id"]: row for row in await self.stored_rows(table)}
-            matcher = Matcher.of(table, stored.values())
-            inserts: dict[tuple[str, ...], list[list]] = {}
-            updates: dict[tuple[str, ...], list[list]] = {}
-            history: list[tuple] = []
-            named: set[int] = set()
-            for record in records:
-                found = matcher.match(record)
-                if found == AMBIGUOUS or found in named:
-                    what = "names several stored rows" if found == AMBIGUOUS else "names a row another record named"
-                    raise ValueError(f"{table} record {record.get('name')!r} {what}")
-                if found is None:
-                    present = tuple(c for c in TABLE_COLUMNS[table] if c in record)
-                    if record.get("id") is not None:
-                        present = ("id", *present)
-                    values = [record["id"] if c == "id" else _stored(c, record[c]) for c in present]
-                    inserts.setdefault(present, []).append(values + _keys(table, record))
-                    continue
-                named.add(found)
-                old = stored[found]
-                record = _certified(table, old, record, history)
-                if differences(TABLE_COLUMNS[table], old, record):
-                    present = tuple(c for c in TABLE_COLUMNS[table] if c in record)
-                    merged = {**old, **record}
-                    updates.setdefault(present, []).append(
-                        [_stored(c, record[c]) for c in present] + _keys(table, merged) + [found]
-                    )
+            if await self.catalogue_version() != version:
+                stored_rows = await self.stored_rows(table)
+                plan = _writes(table, stored_rows, records)
+            inserts, updates, history, named = plan
+            stored = {row["id"] for row in stored_rows}
             key_columns = ("name_key", "producer_key") if table == "products" else ()
             for present, rows in inserts.items():
                 columns = (*present, *key_columns)
@@ -262,24 +247,54 @@ class CatalogueRepository:
             raise StorageError(self.db.path, "no catalogue_version row in the meta table: the database is damaged")
 
 
+def _writes(table: str, stored_rows: list[dict], records: Sequence[dict]):
+    """(inserts, updates, history, named ids) for the records: inserts and updates grouped by
+    the columns they write (one statement each), only rows that change."""
+    stored = {row["id"]: row for row in stored_rows}
+    matcher = Matcher.of(table, stored_rows)
+    inserts: dict[tuple[str, ...], list[list]] = {}
+    updates: dict[tuple[str, ...], list[list]] = {}
+    history: list[tuple] = []
+    named: set[int] = set()
+    for record in records:
+        found = matcher.match(record)
+        if found == AMBIGUOUS or found in named:
+            what = "names several stored rows" if found == AMBIGUOUS else "names a row another record named"
+            raise ValueError(f"{table} record {record.get('name')!r} {what}")
+        if found is None:
+            present = tuple(c for c in TABLE_COLUMNS[table] if c in record)
+            if record.get("id") is not None:
+                present = ("id", *present)
+            values = [record["id"] if c == "id" else _stored(c, record[c]) for c in present]
+            inserts.setdefault(present, []).append(values + _keys(table, record))
+            continue
+        named.add(found)
+        old = stored[found]
+        record = _certified(table, old, record, history)
+        if differences(TABLE_COLUMNS[table], old, record):
+            present = tuple(c for c in TABLE_COLUMNS[table] if c in record)
+            merged = {**old, **record}
+            updates.setdefault(present, []).append(
+                [_stored(c, record[c]) for c in present] + _keys(table, merged) + [found]
+            )
+    return inserts, updates, history, named
+
+
 def _keys(table: str, record: dict) -> list:
     """The stored key columns of a products record (the unique index of migration 010)."""
     return list(product_key(record.get("name"), record.get("producer"))) if table == "products" else []
 
 
 def _certified(table: str, old: dict, record: dict, history: list[tuple]) -> dict:
-    """The record as written: a later certificate pushes the stored one into the history; an
-    earlier one goes to the history itself and leaves the stored certificate as it is."""
-    if table != "products":
-        return record
-    when = recertification(old, record)
+    """The record as written (identity.as_written); the certificate it displaces, or the earlier
+    one it carries, goes to `history`."""
+    written, when = as_written(table, old, record)
     if when == "later" and any(old.get(c) for c in CERTIFICATE_COLUMNS):
         history.append((old["id"], *(old.get(c) for c in CERTIFICATE_COLUMNS)))
     elif when == "earlier":
         merged = {**old, **record}
         history.append((old["id"], *(_stored(c, merged.get(c)) for c in CERTIFICATE_COLUMNS)))
-        record = {c: v for c, v in record.items() if c not in CERTIFICATE_COLUMNS}
-    return record
+    return written
 
 
 def _upsert(table: str, columns: Sequence[str], target: str, *, keep: Sequence[str]) -> str:
