@@ -390,6 +390,10 @@ def _area(table: str, row: dict, record: dict, areas: AreaResolver, plan: Import
 def _star(row: dict, record: dict, reasons: list[str], plan: ImportPlan, line: int, layout: Layout) -> None:
     points_star = None
     points = row.get("points", "").strip()
+    text = row.get("star", "").strip()
+    scored = _POINTS_RE.match(text)
+    if not points and scored and float(scored.group(1).replace(",", ".")) >= 10:
+        points, text = text, ""  # a "Kết quả" column holding the score out of 100
     if points:
         match = _POINTS_RE.match(points)
         value = float(match.group(1).replace(",", ".")) if match else None
@@ -400,7 +404,6 @@ def _star(row: dict, record: dict, reasons: list[str], plan: ImportPlan, line: i
             if points_star is None:
                 reasons.append(f"points {points} below 50: not an OCOP star")
     if "star" in row:
-        text = row["star"].strip()
         star = parse_star(text) if text else None
         if text and (star is None or not 3 <= star <= 5):
             reasons.append(f"star {text!r} outside 3-5")

@@ -85,6 +85,13 @@ def test_stars_as_written():
     assert [star_from_points(p) for p in (49, 50, 69.5, 70, 89, 90, 100)] == [None, 3, 3, 4, 4, 5, 5]
 
 
+def test_a_result_column_holding_points_gives_stars():
+    plan = plan_of(
+        "a.csv", "Tên sản phẩm,Tên chủ thể,Kết quả\nSP thử 1,HTX thử,72 điểm\nSP thử 2,HTX thử,4 sao\n".encode()
+    )
+    assert not plan.errors and [r["star"] for r in plan.records] == [4, 4]
+
+
 def test_bad_points_and_stars_are_named():
     csv = "Tên sản phẩm,Tên chủ thể,Số điểm\nSP thử 1,HTX thử,45\nSP thử 2,HTX thử,abc\nSP thử 3,HTX thử,120\n"
     plan = plan_of("a.csv", csv.encode())

@@ -4,7 +4,6 @@ No SQL lives outside this package."""
 
 from bot.storage.catalogue import (
     LOCALITY_COLUMNS,
-    NATURAL_KEYS,
     PLACE_COLUMNS,
     PRODUCT_COLUMNS,
     TABLE_COLUMNS,
@@ -18,7 +17,6 @@ from bot.storage.repository import Repository
 
 __all__ = [
     "LOCALITY_COLUMNS",
-    "NATURAL_KEYS",
     "PLACE_COLUMNS",
     "PRODUCT_COLUMNS",
     "TABLE_COLUMNS",

@@ -35,9 +35,7 @@ EVENT_COLUMNS = ("name", "start_date", "end_date", "place", "area", "organiser",
 LOCALITY_COLUMNS = (
     "name", "kind", "district", "former_province", "aliases", "lat", "lon", "coord_source", "new_units",
 )  # fmt: skip
-# The natural key of each importable table (compared as bot.catalogue_io.identity says): a row
-# with the same key updates, not duplicates.
-NATURAL_KEYS = {"products": ("name", "producer"), "places": ("name", "address"), "events": ("name", "start_date")}
+# Identity (which stored row a record names) is bot.catalogue_io.identity's, nowhere else.
 TABLE_COLUMNS = {"products": PRODUCT_COLUMNS, "places": PLACE_COLUMNS, "events": EVENT_COLUMNS}
 # Columns added by migration 004: text in the reader's language next to the Vietnamese.
 TRANSLATIONS_VERSION = 4
