@@ -335,7 +335,8 @@ def derived_qualifier(record: Mapping) -> str:
 def _validate(table: str, row: dict, areas: AreaResolver, plan: ImportPlan, line: int, layout: Layout):
     reasons: list[str] = []
     record = {k: v for k, v in row.items() if not k.startswith("_") and k not in ("stt", "points", "coordinates")}
-    record.pop("address", None) if table != "places" else None
+    if table != "places":
+        record.pop("address", None)  # a producer's address: read for the district only
     name = row.get("name", "").strip()
     if not name:
         reasons.append("missing name")
