@@ -75,6 +75,7 @@ class CatalogueState:
 def build_snapshot(catalogue: Catalogue, vocab: Vocabulary) -> Snapshot:
     """The catalogue with its indexes; pure, so it can run off the event loop."""
     index = SearchIndex(catalogue.products, catalogue.localities, vocab)
+    index.name_pairs  # noqa: B018  (built here, off the loop, not at the first message)
     return Snapshot(
         catalogue, index, Gazetteer(catalogue.localities), PlaceNames(catalogue.places, catalogue.localities)
     )

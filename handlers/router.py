@@ -8,6 +8,7 @@ from collections import OrderedDict
 
 from bot.i18n import LANGUAGES, pick_language
 from bot.replies import Location, Reply, Request
+from bot.search import fuzzy_budget
 from bot.services import Services
 from bot.text import clean_input, fold
 from handlers import about, actions, chat, events, lists, places, products, staff, start, subscriptions, validity
@@ -55,7 +56,8 @@ class Router:
         ctx = Context(self.services, request, lang, snapshot)
         author = (request.platform, request.chat_id, request.user_id)
         just_previewed = self._previewed.pop(author, None)
-        replies = await self._dispatch(ctx, request, text, just_previewed)
+        with fuzzy_budget():  # one time budget for all the searches this message leads to
+            replies = await self._dispatch(ctx, request, text, just_previewed)
         draft = staff.previewed_draft(replies)
         if draft is not None:
             _remember(self._previewed, author, draft)

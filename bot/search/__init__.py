@@ -1,3 +1,3 @@
-from bot.search.engine import Hit, SearchIndex, SearchResult, Vocabulary
+from bot.search.engine import Hit, SearchIndex, SearchResult, Vocabulary, fuzzy_budget
 
-__all__ = ["Hit", "SearchIndex", "SearchResult", "Vocabulary"]
+__all__ = ["Hit", "SearchIndex", "SearchResult", "Vocabulary", "fuzzy_budget"]

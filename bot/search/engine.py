@@ -10,9 +10,13 @@ from __future__ import annotations
 import csv
 import heapq
 import math
+import time
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from rapidfuzz import fuzz, process
@@ -39,7 +43,13 @@ MAX_CANDIDATES = 60  # re-ranked with rapidfuzz; the rest are never close
 PROBE_FACTOR = 8  # a list this many times longer than the candidates is probed, not scanned
 MAX_REQUIRED = 8  # words beyond the 8 rarest of a query count as a bonus, not as required
 LISTINGS_KEPT = 256
-EXPANSIONS_KEPT = 50_000  # unknown words whose typo readings are kept per index  # filter combinations whose listing is kept per index
+EXPANSIONS_KEPT = 50_000  # unknown words whose typo readings are kept per index
+# A search's time budget. Reading an unknown word as a typo is a fuzzy pass over the
+# vocabulary (~2 ms at 20,000 products); a message of 80 made-up words held the loop 100 ms.
+# Past FUZZY_WORDS new unknown words, or FUZZY_SECONDS, the rest are taken as typed: per
+# search, or per message when the chat opens a `fuzzy_budget()` around all its searches.
+FUZZY_WORDS = 12
+FUZZY_SECONDS = 0.02
 PRUNE_ABOVE = 500  # candidates beyond this are pruned as soon as they cannot reach an answer
 
 
@@ -141,6 +151,34 @@ class Vocabulary:
         return cls(phrases, dict(synonyms), {tuple(p.split()): True for p in stop})
 
 
+class _FuzzyBudget:
+    """How many more unknown words may be read as typos (see FUZZY_WORDS)."""
+
+    def __init__(self) -> None:
+        self.left = FUZZY_WORDS
+        self.until = time.perf_counter() + FUZZY_SECONDS
+
+    def take(self) -> bool:
+        if self.left <= 0 or time.perf_counter() > self.until:
+            return False
+        self.left -= 1
+        return True
+
+
+_MESSAGE_BUDGET: ContextVar[_FuzzyBudget | None] = ContextVar("fuzzy_budget", default=None)
+
+
+@contextmanager
+def fuzzy_budget() -> Iterator[None]:
+    """One budget for every search made while answering one message (a chat message is parsed
+    again for each question and rescue it leads to: each would otherwise get its own)."""
+    token = _MESSAGE_BUDGET.set(_FuzzyBudget())
+    try:
+        yield
+    finally:
+        _MESSAGE_BUDGET.reset(token)
+
+
 class SearchIndex:
     def __init__(self, products: Sequence[Product], localities: Sequence[Locality], vocab: Vocabulary) -> None:
         self.vocab = vocab
@@ -227,6 +265,19 @@ class SearchIndex:
 
     # -- query understanding ------------------------------------------------------------
 
+    @cached_property
+    def name_pairs(self) -> dict[tuple[str, str], set[tuple[str, str]]]:
+        """Folded word pairs of product names -> the same pairs as accent keys (the chat's
+        understanding tells "bán liền" for "Bản Liền" from "có bán" with them). Built with the
+        snapshot, in its thread: at 20,000 products it takes ~0.5 s, once on the loop it was
+        the first reply after every import."""
+        pairs: dict[tuple[str, str], set[tuple[str, str]]] = {}
+        for product in self.products.values():
+            typed = words(product.name)
+            for a, b in zip(typed, typed[1:], strict=False):
+                pairs.setdefault((fold(a), fold(b)), set()).add((accent_key(a), accent_key(b)))
+        return pairs
+
     def parse(self, raw: str, fillers: frozenset[str] = frozenset()) -> ParsedQuery:
         """`fillers`: more words to drop, as a chat's; a catalogue word among them stays a bonus."""
         accented, folded = drop_repeats(*tokenize(raw))
@@ -270,6 +321,7 @@ class SearchIndex:
             if length == 1 and folded[start] in self.postings:
                 optional.add(start)  # "ban" is also "bản": a bonus if present, never required
             consumed.update(span)
+        budget = _MESSAGE_BUDGET.get() or _FuzzyBudget()
         i = 0
         while i < len(folded):
             if i in synonym_hits:
@@ -288,7 +340,7 @@ class SearchIndex:
                 i += 1
                 continue
             is_last = i == len(folded) - 1
-            query.terms.append(Term(folded[i], accented[i], self._expand(folded[i], prefix=is_last)))
+            query.terms.append(Term(folded[i], accented[i], self._expand(folded[i], prefix=is_last, budget=budget)))
             i += 1
         if chat_terms and not any(term.required for term in query.terms):
             # A chat word is dropped only when what is left still says something: "que Văn Yên"
@@ -301,14 +353,19 @@ class SearchIndex:
             term.weight = max(known, default=self.max_idf)
         return query
 
-    def _expand(self, token: str, *, prefix: bool) -> list[tuple[tuple[str, ...], float]]:
+    def _expand(
+        self, token: str, *, prefix: bool, budget: _FuzzyBudget | None = None
+    ) -> list[tuple[tuple[str, ...], float]]:
         """A word and what it may be a slip for; each word's reading is worked out once per index
-        (an unknown word costs a fuzzy pass over the vocabulary, and chats repeat their words)."""
+        (an unknown word costs a fuzzy pass over the vocabulary, and chats repeat their words),
+        while the search's `budget` lasts."""
         if token in self.postings:
             return [((token,), 1.0)]
         key = (token, prefix)
         cached = self._expansions.get(key)
         if cached is None:
+            if budget is not None and not budget.take():
+                return [((token,), 1.0)]
             if len(self._expansions) >= EXPANSIONS_KEPT:
                 self._expansions.clear()
             cached = self._expansions[key] = self._expand_unknown(token, prefix=prefix)

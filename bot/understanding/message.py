@@ -327,7 +327,7 @@ class Understander:
         "bán liền" for "Bản Liền" yes, "có bán" for "cơ Bản" no (the marks typed differ)."""
         protected: set[int] = set()
         places = index.places
-        pairs = self._name_pairs(index)
+        pairs = index.name_pairs
         for i in range(len(folded)):
             for size in (4, 3, 2):
                 if len(folded[i : i + size]) == size and tuple(folded[i : i + size]) in places:
@@ -340,17 +340,6 @@ class Understander:
                 ):
                     protected.update((i, i + 1))
         return protected
-
-    def _name_pairs(self, index) -> dict[tuple[str, str], set[tuple[str, str]]]:
-        """Folded word pairs of product names -> the same pairs as accent keys; built once per index."""
-        if getattr(self, "_pairs_for", None) is not index:
-            pairs: dict[tuple[str, str], set[tuple[str, str]]] = {}
-            for product in index.products.values():
-                typed = words(product.name)
-                for a, b in zip(typed, typed[1:], strict=False):
-                    pairs.setdefault((fold(a), fold(b)), set()).add((accent_key(a), accent_key(b)))
-            self._pairs, self._pairs_for = pairs, index
-        return self._pairs
 
     def _filler_agrees(self, typed: str, folded: str) -> bool:
         """A word typed with marks is a filler only with a filler's marks: "bố" yes, "bò" no."""
