@@ -19,7 +19,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from bot.catalogue_io.annex import Layout, column_names, find_layout
 from bot.catalogue_io.identity import AMBIGUOUS, Matcher, as_written, differences, producer_key, row_key
-from bot.catalogue_io.reader import FileRefused, Grid, read_bytes, read_path
+from bot.catalogue_io.reader import Grid, read_bytes, read_path
+from bot.catalogue_io.reasons import FileRefused, Reason
 from bot.config import ImportSection
 from bot.models import Locality
 from bot.storage import TABLE_COLUMNS, Repository
@@ -43,7 +44,7 @@ _STARS_BY_POINTS = ((90, 5), (70, 4), (50, 3))
 @dataclass(frozen=True)
 class RowError:
     line: int
-    reason: str
+    reason: Reason  # str() is English; .text(t) in the reader's language
 
 
 @dataclass
@@ -234,7 +235,7 @@ def plan_grid(grid: Grid, areas: AreaResolver) -> ImportPlan:
     layout = find_layout(grid, areas.resolve)
     if layout.table is None:
         plan = ImportPlan("unknown")
-        plan.errors.append(RowError(1, "no name column: expected 'name' or 'Tên sản phẩm' in the first 20 rows"))
+        plan.errors.append(RowError(1, Reason.of("no_name_column")))
         return plan
     return _plan_layout(layout, areas)
 
@@ -260,7 +261,7 @@ def _plan_layout(layout: Layout, areas: AreaResolver) -> ImportPlan:
         if record.get("name"):
             found = seen.match(record)
             if found is not None and found != AMBIGUOUS:
-                reasons.append(f"duplicate of line {found}")
+                reasons.append(Reason.of("duplicate", line=found))
             else:
                 seen.add(record, line)
         if reasons:
@@ -290,8 +291,8 @@ def compare(plan: ImportPlan, stored: Sequence[Mapping]) -> None:
     for line, record in zip(plan.lines, plan.records, strict=True):
         found = matcher.match(record)
         if found == AMBIGUOUS:
-            plan.errors.append(RowError(line, f"several catalogue entries are named {record['name']!r}: add the "
-                                              f"{'producer' if table == 'products' else 'address'} column"))  # fmt: skip
+            column = "producer" if table == "products" else "address"
+            plan.errors.append(RowError(line, Reason.of("ambiguous", name=repr(record["name"]), column=column)))
             continue
         if found is None:
             if table == "products" and not record.get("qualifier") and row_key(table, record)[0] in names_taken:
@@ -300,7 +301,7 @@ def compare(plan: ImportPlan, stored: Sequence[Mapping]) -> None:
             plan.added.append((line, display(record)))
             continue
         if found in named:
-            plan.errors.append(RowError(line, f"the same catalogue entry as line {named[found]}"))
+            plan.errors.append(RowError(line, Reason.of("same_entry", line=named[found])))
             continue
         named[found] = line
         old = by_id[found]
@@ -333,13 +334,13 @@ def derived_qualifier(record: Mapping) -> str:
 
 
 def _validate(table: str, row: dict, areas: AreaResolver, plan: ImportPlan, line: int, layout: Layout):
-    reasons: list[str] = []
+    reasons: list[Reason] = []
     record = {k: v for k, v in row.items() if not k.startswith("_") and k not in ("stt", "points", "coordinates")}
     if table != "places":
         record.pop("address", None)  # a producer's address: read for the district only
     name = row.get("name", "").strip()
     if not name:
-        reasons.append("missing name")
+        reasons.append(Reason.of("missing_name"))
     elif table == "products" and "qualifier" not in layout.labels:
         official, qualifier = split_qualifier(name)
         if qualifier:
@@ -358,7 +359,7 @@ def _validate(table: str, row: dict, areas: AreaResolver, plan: ImportPlan, line
                 try:
                     record["decision_date"] = date(year, month, day).isoformat()
                 except ValueError:
-                    reasons.append(f"bad date in the title: {day}/{month}/{year}")
+                    reasons.append(Reason.of("title_date", value=f"{day}/{month}/{year}"))
         if record.get("decision_date") and not record.get("year"):
             record["year"] = int(record["decision_date"][:4])
     if table == "places":
@@ -367,9 +368,9 @@ def _validate(table: str, row: dict, areas: AreaResolver, plan: ImportPlan, line
         _date_field(row, record, "start_date", reasons)
         _date_field(row, record, "end_date", reasons)
         if record.get("start_date") and record.get("end_date") and record["end_date"] < record["start_date"]:
-            reasons.append("end_date before start_date")
+            reasons.append(Reason.of("end_before_start"))
         if not record.get("start_date") and not record.get("end_date"):
-            reasons.append("no date: an event needs a start_date or an end_date")
+            reasons.append(Reason.of("no_date"))
     return reasons, record
 
 
@@ -379,7 +380,7 @@ def _area(table: str, row: dict, record: dict, areas: AreaResolver, plan: Import
         if resolved:
             record["area"] = resolved
         else:
-            plan.warnings.append(RowError(line, f"area {row['area']!r} is not a known locality; kept as written"))
+            plan.warnings.append(RowError(line, Reason.of("unknown_area", value=repr(row["area"]))))
     elif row.get("_group_area"):
         record["area"] = row["_group_area"]
     elif row.get("address") and table in ("products", "places"):
@@ -388,7 +389,7 @@ def _area(table: str, row: dict, record: dict, areas: AreaResolver, plan: Import
             record["area"] = resolved
 
 
-def _star(row: dict, record: dict, reasons: list[str], plan: ImportPlan, line: int, layout: Layout) -> None:
+def _star(row: dict, record: dict, reasons: list[Reason], plan: ImportPlan, line: int, layout: Layout) -> None:
     points_star = None
     points = row.get("points", "").strip()
     text = row.get("star", "").strip()
@@ -399,48 +400,50 @@ def _star(row: dict, record: dict, reasons: list[str], plan: ImportPlan, line: i
         match = _POINTS_RE.match(points)
         value = float(match.group(1).replace(",", ".")) if match else None
         if value is None or value > 100:
-            reasons.append(f"points {points!r} not a score out of 100")
+            reasons.append(Reason.of("points_scale", value=repr(points)))
         else:
             points_star = star_from_points(value)
             if points_star is None:
-                reasons.append(f"points {points} below 50: not an OCOP star")
+                reasons.append(Reason.of("points_low", value=points))
     if "star" in row:
         star = parse_star(text) if text else None
         if text and (star is None or not 3 <= star <= 5):
-            reasons.append(f"star {text!r} outside 3-5")
+            reasons.append(Reason.of("star_range", value=repr(text)))
             return
         if star is not None and points_star is not None and star != points_star:
-            plan.warnings.append(RowError(line, f"star {star} but points {points} ({points_star}★): star kept"))
+            plan.warnings.append(
+                RowError(line, Reason.of("star_points", star=star, points=points, points_star=points_star))
+            )
         record["star"] = star if star is not None else points_star
     elif "points" in layout.labels:
         record["star"] = points_star
 
 
-def _year(row: dict, record: dict, reasons: list[str]) -> None:
+def _year(row: dict, record: dict, reasons: list[Reason]) -> None:
     if "year" not in row:
         return
     year = row["year"].strip()
     if not year:
         record["year"] = None
     elif not year.isdigit() or not 2000 <= int(year) <= date.today().year + 1:
-        reasons.append(f"bad year {year!r}")
+        reasons.append(Reason.of("bad_year", value=repr(year)))
     else:
         record["year"] = int(year)
 
 
-def _category(row: dict, record: dict, reasons: list[str]) -> None:
+def _category(row: dict, record: dict, reasons: list[Reason]) -> None:
     category = row.get("category", "").strip()
     if category:
         key = column_names().category(category)
         if key is None:
-            reasons.append(f"unknown category {category!r}")
+            reasons.append(Reason.of("unknown_category", value=repr(category)))
         else:
             record["category"] = key
     elif row.get("_group_category"):
         record["category"] = row["_group_category"]
 
 
-def _date_field(row: dict, record: dict, column: str, reasons: list[str]) -> None:
+def _date_field(row: dict, record: dict, column: str, reasons: list[Reason]) -> None:
     if column not in row:
         return  # a sheet without this column leaves the stored value alone
     value = row[column].strip()
@@ -450,10 +453,10 @@ def _date_field(row: dict, record: dict, column: str, reasons: list[str]) -> Non
     try:
         record[column] = parse_date(value).isoformat()
     except ValueError:
-        reasons.append(f"bad date in {column}: {value!r} (use YYYY-MM-DD or DD/MM/YYYY)")
+        reasons.append(Reason.of("bad_date", column=column, value=repr(value)))
 
 
-def _coordinates(row: dict, record: dict, reasons: list[str], plan: ImportPlan, line: int) -> None:
+def _coordinates(row: dict, record: dict, reasons: list[Reason], plan: ImportPlan, line: int) -> None:
     link = row.get("map_url", "").strip()
     pair = None
     if "lat" in row or "lon" in row:
@@ -462,21 +465,20 @@ def _coordinates(row: dict, record: dict, reasons: list[str], plan: ImportPlan, 
             try:
                 pair = float(lat.replace(",", ".")), float(lon.replace(",", "."))
             except ValueError:
-                reasons.append(f"bad coordinates {lat!r}, {lon!r}")
+                reasons.append(Reason.of("bad_coordinate_pair", lat=repr(lat), lon=repr(lon)))
                 return
     if pair is None and row.get("coordinates", "").strip():
         text = row["coordinates"].strip()
         pair = parse_coordinates(text)
         if pair is None and "://" not in text:
-            reasons.append(f"bad coordinates {text!r} (write 'lat, lon', e.g. '22.33, 103.84')")
+            reasons.append(Reason.of("bad_coordinates", value=repr(text)))
             return
         if pair is None:
             link = link or text
     if pair is None and link:
         pair = parse_coordinates(link)
         if pair is None:
-            why = "a short link needs the network to open" if is_short_link(link) else "the link has none"
-            plan.warnings.append(RowError(line, f"no coordinates: {why}; the link is kept"))
+            plan.warnings.append(RowError(line, Reason.of("short_link" if is_short_link(link) else "link_without")))
     if link:
         record["map_url"] = link if pair is None else ""
     if pair is None:
@@ -485,7 +487,7 @@ def _coordinates(row: dict, record: dict, reasons: list[str], plan: ImportPlan, 
         return
     lat_f, lon_f = pair
     if not (LAT_RANGE[0] <= lat_f <= LAT_RANGE[1] and LON_RANGE[0] <= lon_f <= LON_RANGE[1]):
-        reasons.append(f"coordinates {lat_f}, {lon_f} outside Lào Cai")
+        reasons.append(Reason.of("outside", lat=lat_f, lon=lon_f))
         return
     record["lat"], record["lon"] = lat_f, lon_f
 

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from bot.catalogue_io.reasons import Reason
 from bot.catalogue_io.report import error_lines, report_lines
 from bot.importer import AreaResolver, FileRefused, compare, read_plan
 from bot.replies import Choice, Reply
@@ -205,10 +206,10 @@ async def upload(ctx: Context) -> list[Reply]:
             await asyncio.to_thread(compare, plan, stored)
     except FileRefused as exc:
         log.info("upload %r refused: %s", attachment.file_name, exc)
-        return [Reply(ctx.t("staff.upload_refused", name=name, reason=str(exc)), language=ctx.lang)]
+        return [Reply(ctx.t("staff.upload_refused", name=name, reason=exc.reason.text(ctx.t)), language=ctx.lang)]
     except Exception as exc:  # a file we failed to foresee is the sender's problem, not a crash
         log.warning("unreadable upload %r: %s", attachment.file_name, exc.__class__.__name__)
-        reason = f"not readable ({exc.__class__.__name__})"
+        reason = Reason.of("unreadable", error=exc.__class__.__name__).text(ctx.t)
         return [Reply(ctx.t("staff.upload_refused", name=name, reason=reason), language=ctx.lang)]
     if plan.errors:
         return [Reply(_fit("\n".join(error_lines(plan, ctx.t, 25))), language=ctx.lang)]

@@ -95,7 +95,7 @@ def test_a_result_column_holding_points_gives_stars():
 def test_bad_points_and_stars_are_named():
     csv = "Tên sản phẩm,Tên chủ thể,Số điểm\nSP thử 1,HTX thử,45\nSP thử 2,HTX thử,abc\nSP thử 3,HTX thử,120\n"
     plan = plan_of("a.csv", csv.encode())
-    assert [(e.line, e.reason) for e in plan.errors] == [
+    assert [(e.line, str(e.reason)) for e in plan.errors] == [
         (2, "points 45 below 50: not an OCOP star"),
         (3, "points 'abc' not a score out of 100"),
         (4, "points '120' not a score out of 100"),
@@ -158,7 +158,7 @@ async def test_official_long_producer_name_updates_our_entry(services, tmp_path)
     # A name two producers share needs the producer to say which.
     sheet.write_text("Tên sản phẩm,Hạng sao\nChuối tiến Vua,4\n", encoding="utf-8")
     plan, _ = await import_file(services.repo, sheet, dry_run=True)
-    assert [e.reason for e in plan.errors] == [
+    assert [str(e.reason) for e in plan.errors] == [
         "several catalogue entries are named 'Chuối tiến Vua': add the producer column"
     ]
 
@@ -218,7 +218,7 @@ async def test_places_with_links_hours_in_two_languages_and_phone(services, tmp_
     )
     plan, (added, _, _) = await import_file(services.repo, sheet, dry_run=False)
     assert not plan.errors and plan.table == "places" and added == 3
-    assert [(w.line, w.reason) for w in plan.warnings] == [
+    assert [(w.line, str(w.reason)) for w in plan.warnings] == [
         (3, "no coordinates: a short link needs the network to open; the link is kept")
     ]
     places = {p.name: p for p in (await services.repo.load_catalogue()).places}

@@ -37,7 +37,7 @@ HOSTILE = {
     "a million rows declared, too many there": (
         "rows.xlsx", lambda: declared_rows(1_000_000, 500), "more than 200 rows ([import] max_rows)"),
     "too big": ("big.csv", lambda: b"name\n" + b"x\n" * 600_000, "the file is 1.2 MB; the limit is 1.0 MB"),
-    "PNG renamed .xlsx": ("photo.xlsx", lambda: b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, "it is a PNG image"),
+    "PNG renamed .xlsx": ("photo.xlsx", lambda: b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, "it is a PNG file"),
     "128 KiB field": (
         "field.csv", lambda: b"name,star\n" + b"x" * 131_072 + b",3\n", "line 2: a cell of 131,072 characters"),
     "unbalanced quote": (
@@ -95,7 +95,7 @@ async def test_hostile_upload_in_chat_gets_one_line(services):
     request = Request("telegram", "42", "42", attachment=Attachment("bomb.xlsx", zip_bomb(5_000_000)))
     (reply,) = await Router(services).handle(request)
     assert reply.text == (
-        "Không nhập tệp bomb.xlsx: the workbook unpacks to 5.0 MB; the limit is 1.0 MB ([import] max_unpacked_bytes)"
+        "Không nhập tệp bomb.xlsx: bảng tính giải nén ra 5.0 MB; giới hạn là 1.0 MB ([import] max_unpacked_bytes)"
     )
 
 
@@ -104,4 +104,4 @@ def test_cli_names_the_reason_in_one_line(tmp_path):
     path.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 100)
     result = run_cli("import", str(path), db=tmp_path / "ocop.sqlite3")
     assert result.returncode == 2
-    assert result.stderr == f"ocop-bot: {path}: not imported: not a CSV or Excel (.xlsx) file: it is a PNG image\n"
+    assert result.stderr == f"ocop-bot: {path}: not imported: not a CSV or Excel (.xlsx) file: it is a PNG file\n"

@@ -118,14 +118,14 @@ async def test_bad_xlsx_upload_names_rows_and_changes_nothing(staff_services):
     )
     (reply,) = await router.handle(req(attachment=Attachment("danh_sach.xlsx", content)))
     assert "2 dòng lỗi" in reply.text
-    assert "dòng 3: missing name" in reply.text and "dòng 4: star '7' outside 3-5" in reply.text
+    assert "dòng 3: thiếu tên" in reply.text and "dòng 4: hạng sao '7' không thuộc 3-5" in reply.text
     assert await staff_services.repo.counts() == before
 
 
 async def test_bad_csv_upload_from_file(staff_services):
     content = (REPO / "tests" / "data" / "bad_products.csv").read_bytes()
     (reply,) = await Router(staff_services).handle(req(attachment=Attachment("bad.csv", content)))
-    assert "6 dòng lỗi" in reply.text and "duplicate of line 2" in reply.text
+    assert "6 dòng lỗi" in reply.text and "dòng 7: trùng với dòng 2" in reply.text
 
 
 async def test_good_upload_shows_changes_and_applies_only_on_confirm(staff_services):
@@ -152,7 +152,7 @@ async def test_upload_by_non_admin_is_refused(staff_services):
 
 async def test_unreadable_upload(staff_services):
     (reply,) = await Router(staff_services).handle(req(attachment=Attachment("x.xlsx", b"not a zip file")))
-    assert reply.text == "Không nhập tệp x.xlsx: not an Excel file (an .xlsx file is a zip archive; this one is not)"
+    assert reply.text == "Không nhập tệp x.xlsx: không phải tệp Excel (tệp .xlsx là một tệp nén zip; tệp này thì không)"
 
 
 async def test_stats_show_top_and_empty_queries_without_user_ids(staff_services):

@@ -20,27 +20,18 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 
+from bot.catalogue_io.reasons import FileRefused
 from bot.config import ImportSection
 
 ZIP_MAGIC = b"PK\x03\x04"
-_MAGICS = (
-    (b"\x89PNG", "a PNG image"),
-    (b"\xff\xd8\xff", "a JPEG image"),
-    (b"%PDF", "a PDF document"),
-    (b"GIF8", "a GIF image"),
-    (b"\xd0\xcf\x11\xe0", "an old Excel 97-2003 (.xls) or Word file: save it as .xlsx or CSV"),
-    (b"Rar!", "a RAR archive"),
-)
+_MAGICS = ((b"\x89PNG", "PNG"), (b"\xff\xd8\xff", "JPEG"), (b"%PDF", "PDF"), (b"GIF8", "GIF"), (b"Rar!", "RAR"))
+OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # Excel 97-2003 (.xls), old Word
 # Tried in this order, each strictly; the first that decodes the whole file wins. UTF-16 only
 # with its BOM (without one, any even-length bytes "decode"). Windows-1258 last: it is what
 # Excel on a Vietnamese Windows saves as "CSV", with tone marks as combining characters.
 ENCODINGS = ("utf-8-sig", "cp1258")
 DELIMITERS = (",", ";", "\t")
 SNIFF_LINES = 20
-
-
-class FileRefused(ValueError):
-    """A file that is not read: the message is one line, for the person who sent it."""
 
 
 @dataclass
@@ -60,12 +51,12 @@ def read_path(path: Path, limits: ImportSection, sheet: str | None = None) -> Gr
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise FileRefused(f"cannot read it ({exc.strerror})") from None
+        raise FileRefused("unreadable", error=exc.strerror) from None
     _check_size(size, limits)
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise FileRefused(f"cannot read it ({exc.strerror})") from None
+        raise FileRefused("unreadable", error=exc.strerror) from None
     return read_bytes(path.name, data, limits, sheet)
 
 
@@ -77,19 +68,19 @@ def read_bytes(name: str, data: bytes, limits: ImportSection, sheet: str | None 
         return _read_xlsx(data, limits, sheet)
     for magic, what in _MAGICS:
         if data.startswith(magic):
-            raise FileRefused(f"not a CSV or Excel (.xlsx) file: it is {what}")
+            raise FileRefused("other_format", what=what)
+    if data.startswith(OLE_MAGIC):
+        raise FileRefused("old_excel")
     if suffix in (".xlsx", ".xlsm"):
-        raise FileRefused("not an Excel file (an .xlsx file is a zip archive; this one is not)")
+        raise FileRefused("not_zip")
     if sheet:
-        raise FileRefused("a CSV file has no sheets (--sheet is for .xlsx files)")
+        raise FileRefused("csv_sheet")
     return _read_csv(data, limits)
 
 
 def _check_size(size: int, limits: ImportSection) -> None:
     if size > limits.max_file_bytes:
-        raise FileRefused(
-            f"the file is {_mb(size)}; the limit is {_mb(limits.max_file_bytes)} ([import] max_file_bytes)"
-        )
+        raise FileRefused("too_big", size=_mb(size), limit=_mb(limits.max_file_bytes))
 
 
 def _mb(n: int) -> str:
@@ -111,11 +102,11 @@ def decode(data: bytes) -> tuple[str, str]:
         except UnicodeDecodeError:
             continue
         if "\x00" in text:
-            raise FileRefused("binary data, not a CSV file")
+            raise FileRefused("binary")
         return unicodedata.normalize("NFC", text), encoding
     if candidates == ("utf-16",):
-        raise FileRefused("starts like UTF-16 text but does not decode as UTF-16")
-    raise FileRefused("not text in UTF-8, UTF-16 (with BOM) or Windows-1258")
+        raise FileRefused("bad_utf16")
+    raise FileRefused("not_text")
 
 
 def sniff_delimiter(text: str) -> str:
@@ -152,9 +143,9 @@ def _read_csv(data: bytes, limits: ImportSection) -> Grid:
         except StopIteration:
             break
         except csv.Error as exc:
-            raise FileRefused(f"line {line}: not valid CSV ({exc}; an unbalanced quote?)") from None
+            raise FileRefused("bad_csv", line=line, error=str(exc)) from None
         if len(rows) >= limits.max_rows:
-            raise FileRefused(f"more than {limits.max_rows:,} rows ([import] max_rows)")
+            raise FileRefused("too_many_rows", limit=f"{limits.max_rows:,}")
         for cell in record:
             _check_cell(cell, line, limits, csv_cell=True)
         rows.append((line, _columns(record, line, limits)))
@@ -163,15 +154,9 @@ def _read_csv(data: bytes, limits: ImportSection) -> Grid:
 
 def _check_cell(cell: str, line: int, limits: ImportSection, *, csv_cell: bool = False) -> None:
     if csv_cell and cell.count("\n") > limits.max_cell_lines:
-        raise FileRefused(
-            f"line {line}: a quoted cell runs over {cell.count(chr(10)) + 1} lines "
-            f"(an unbalanced quote?; [import] max_cell_lines is {limits.max_cell_lines})"
-        )
+        raise FileRefused("long_cell_lines", line=line, lines=cell.count("\n") + 1, limit=limits.max_cell_lines)
     if len(cell) > limits.max_cell_chars:
-        raise FileRefused(
-            f"line {line}: a cell of {len(cell):,} characters (the limit is {limits.max_cell_chars:,}, "
-            "[import] max_cell_chars)"
-        )
+        raise FileRefused("long_cell", line=line, length=f"{len(cell):,}", limit=f"{limits.max_cell_chars:,}")
 
 
 def _columns(cells: list[str], line: int, limits: ImportSection) -> list[str]:
@@ -179,9 +164,7 @@ def _columns(cells: list[str], line: int, limits: ImportSection) -> list[str]:
         while cells and not cells[-1].strip():
             cells = cells[:-1]
         if len(cells) > limits.max_columns:
-            raise FileRefused(
-                f"line {line}: {len(cells)} columns (the limit is {limits.max_columns}, [import] max_columns)"
-            )
+            raise FileRefused("too_many_columns", line=line, count=len(cells), limit=limits.max_columns)
     return cells
 
 
@@ -194,34 +177,31 @@ def _read_xlsx(data: bytes, limits: ImportSection, sheet: str | None) -> Grid:
             parts = archive.infolist()
             names = {info.filename for info in parts}
     except (zipfile.BadZipFile, OSError, ValueError):
-        raise FileRefused("not an Excel file (a damaged zip archive)") from None
+        raise FileRefused("damaged_zip") from None
     if "xl/workbook.xml" not in names:
-        raise FileRefused("not an Excel file (a zip archive without a workbook)")
+        raise FileRefused("no_workbook")
     unpacked = sum(info.file_size for info in parts)
     if unpacked > limits.max_unpacked_bytes:
-        raise FileRefused(
-            f"the workbook unpacks to {_mb(unpacked)}; the limit is {_mb(limits.max_unpacked_bytes)} "
-            "([import] max_unpacked_bytes)"
-        )
+        raise FileRefused("unpacked", size=_mb(unpacked), limit=_mb(limits.max_unpacked_bytes))
     from openpyxl import load_workbook
 
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds on a broken workbook
-        raise FileRefused(f"not a readable Excel workbook ({exc.__class__.__name__})") from None
+        raise FileRefused("unreadable_workbook", error=exc.__class__.__name__) from None
     try:
         sheets = list(book.sheetnames)
         if sheet is not None and sheet not in sheets:
-            raise FileRefused(f"no sheet named {sheet!r} (sheets: {', '.join(sheets)})")
+            raise FileRefused("no_sheet", name=repr(sheet), sheets=", ".join(sheets))
         worksheet = book[sheet] if sheet else book.worksheets[0]
         if not hasattr(worksheet, "reset_dimensions"):
-            raise FileRefused(f"sheet {worksheet.title!r} is a chart, not a table")
+            raise FileRefused("chart_sheet", name=repr(worksheet.title))
         worksheet.reset_dimensions()  # the declared size may lie: read the rows that are there
         rows: list[tuple[int, list[str]]] = []
         try:
             for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1):
                 if number > limits.max_rows:
-                    raise FileRefused(f"more than {limits.max_rows:,} rows ([import] max_rows)")
+                    raise FileRefused("too_many_rows", limit=f"{limits.max_rows:,}")
                 cells = [_text(v) for v in values]
                 for cell in cells:
                     _check_cell(cell, number, limits)
@@ -229,7 +209,7 @@ def _read_xlsx(data: bytes, limits: ImportSection, sheet: str | None) -> Grid:
         except FileRefused:
             raise
         except Exception as exc:
-            raise FileRefused(f"row {len(rows) + 1}: not a readable Excel sheet ({exc.__class__.__name__})") from None
+            raise FileRefused("bad_row", line=len(rows) + 1, error=exc.__class__.__name__) from None
         return Grid(rows, "xlsx", sheet=worksheet.title, sheets=sheets)
     finally:
         book.close()

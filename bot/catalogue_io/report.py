@@ -38,7 +38,7 @@ def line_ranges(lines: list[int]) -> str:
 def error_lines(plan: ImportPlan, t: Translate, limit: int | None) -> list[str]:
     lines = [t("staff.upload_bad", n=len({e.line for e in plan.errors}))]
     shown = plan.errors if limit is None else plan.errors[:limit]
-    lines += [t("staff.upload_row", line=e.line, reason=e.reason) for e in shown]
+    lines += [t("staff.upload_row", line=e.line, reason=e.reason.text(t)) for e in shown]
     if len(plan.errors) > len(shown):
         lines.append(t("staff.upload_more", n=len(plan.errors) - len(shown)))
     return lines
@@ -70,7 +70,7 @@ def report_lines(plan: ImportPlan, t: Translate, *, limit: int | None = None, li
     lines += _capped([t("staff.import_added", line=line, name=name) for line, name in plan.added], t, few)
     lines += _capped(_skipped(plan, t), t, limit)
     lines += _capped([t("staff.import_missing", name=name) for name in plan.missing], t, few)
-    lines += _capped([t("staff.import_warning", line=w.line, reason=w.reason) for w in plan.warnings], t, limit)
+    lines += _capped([t("staff.import_warning", line=w.line, reason=w.reason.text(t)) for w in plan.warnings], t, limit)
     if not plan.added and not plan.updated:
         lines.append(t("staff.import_nothing"))
     return lines

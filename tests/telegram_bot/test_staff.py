@@ -96,7 +96,7 @@ async def test_bad_xlsx_upload_names_rows_and_changes_nothing(fake, tmp_path):
         fake.push_document(USER, "file-1", "danh_sach.xlsx", mime, content=sheet())
         await fake.wait_for(lambda: any("dòng lỗi" in (c.text or "") for c in fake.messages_to(USER)), 10)
         reply = next(c.text for c in fake.messages_to(USER) if "dòng lỗi" in (c.text or ""))
-        assert "dòng 2: star '9' outside 3-5" in reply
+        assert "dòng 2: hạng sao '9' không thuộc 3-5" in reply
         assert await services.repo.counts() == before
         # Someone else's sheet is not even downloaded.
         downloads_before = len(fake.calls_for("getFile"))
