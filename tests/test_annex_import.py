@@ -266,3 +266,45 @@ async def test_export_then_import_changes_nothing(services, tmp_path, suffix):
         formulas = [c for row in sheet.iter_rows() for c in row if c.data_type == "f"]
         assert not formulas
         assert any(c.value == "=1+1;-5" for row in sheet.iter_rows() for c in row)
+
+
+async def test_the_first_sheet_or_the_named_one(services, tmp_path):
+    from openpyxl import Workbook
+
+    from bot.importer import FileRefused
+
+    book = Workbook()
+    book.active.title = "Ghi chú"
+    book.active.append(["Trang ghi chú thử nghiệm, không phải danh sách"])
+    annex = book.create_sheet("Phụ lục 2")
+    annex.append(["Tên sản phẩm", "Tên chủ thể", "Hạng sao"])
+    annex.append(["Sản phẩm thử nghiệm S", "HTX Thử nghiệm S", "4"])
+    path = tmp_path / "two_sheets.xlsx"
+    book.save(path)
+    plan, _ = await import_file(services.repo, path, dry_run=True)
+    assert [e.reason.key for e in plan.errors] == ["no_name_column"]  # the first sheet is a note
+    plan, _ = await import_file(services.repo, path, dry_run=True, sheet="Phụ lục 2")
+    assert plan.added == [(2, "Sản phẩm thử nghiệm S")]
+    with pytest.raises(FileRefused, match=r"^no sheet named 'Phụ lục 9' \(sheets: Ghi chú, Phụ lục 2\)$"):
+        await import_file(services.repo, path, dry_run=True, sheet="Phụ lục 9")
+
+
+async def test_chat_upload_reads_the_same_annex_and_reports_in_the_staff_language(services):
+    import dataclasses
+
+    from bot.config import AdminsSection
+    from bot.replies import Attachment, Request
+    from handlers.router import Router
+
+    services.config = dataclasses.replace(services.config, admins=AdminsSection(telegram=(42,)))
+    router = Router(services)
+    upload = Request("telegram", "42", "42", attachment=Attachment("phu_luc.xlsx", annex_xlsx(ROWS)))
+    (preview,) = await router.handle(upload)
+    assert preview.text.startswith("sản phẩm: 8 thêm mới, 0 cập nhật, 0 không đổi, 9 dòng bỏ qua; 164 mục hiện có")
+    assert "Quyết định 9999/QĐ-TEST (ở dòng tiêu đề)" in preview.text
+    assert "dòng 1-3: tiêu đề" in preview.text and "dòng nhóm (HUYỆN SA PA)" in preview.text
+    assert (await services.repo.counts())["products"] == 164  # nothing before the confirmation
+    apply = next(c.action for c in preview.choices if c.action.startswith("imp:ok"))
+    (done,) = await router.handle(Request("telegram", "42", "42", action=apply))
+    assert "8 thêm mới, 0 cập nhật, 0 xoá" in done.text
+    assert (await services.repo.counts())["products"] == 172

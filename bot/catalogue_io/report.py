@@ -52,7 +52,7 @@ def report_lines(plan: ImportPlan, t: Translate, *, limit: int | None = None, li
         return error_lines(plan, t, limit)
     skipped_rows = len({line for line, reason, _ in plan.skipped if reason != "blank"})
     lines = [
-        t("staff.import_summary", table=plan.table, added=len(plan.added), updated=len(plan.updated),
+        t("staff.import_summary", table=t(f"staff.table_{plan.table}"), added=len(plan.added), updated=len(plan.updated),
           unchanged=len(plan.unchanged), skipped=skipped_rows, missing=len(plan.missing))
     ]  # fmt: skip
     if plan.decision_from_title:
