@@ -79,7 +79,7 @@ def annex_grid(rows: list[Row], *, two_row: bool = True, points_only: bool = Fal
     number = 0
     for g, (district, members) in enumerate(by_district.items()):
         if groups:
-            grid.append([ROMAN[g % len(ROMAN)], f"HUYỆN {district.upper()}"])
+            grid.append([ROMAN[g % len(ROMAN)], f"HUYỆN {district.upper()} ({len(members):02d} sản phẩm)"])
         for row in members:
             number += 1
             if points_only:
@@ -90,6 +90,7 @@ def annex_grid(rows: list[Row], *, two_row: bool = True, points_only: bool = Fal
                 result = [f"{row.star}*"]
             grid.append([number, row.name, row.producer, row.address, *result])
     grid.append(["Tổng cộng", f"{number} sản phẩm"])
+    grid += [[], [None, "KT. CHỦ TỊCH (THỬ NGHIỆM)"], [None, "PHÓ CHỦ TỊCH"]]
     return grid, merges
 
 

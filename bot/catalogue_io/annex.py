@@ -40,6 +40,7 @@ _ROMAN_RE = re.compile(r"^(?=[IVXLC])(C{0,3})(XC|XL|L?X{0,3})(IX|IV|V?I{0,3})\.?
 _INDEX_RE = re.compile(r"^(?:[A-Z]|[a-z])[.)]?$")
 _COLUMN_NUMBER_RE = re.compile(r"^\(?\d{1,2}\)?$")
 _TOTAL_RE = re.compile(r"^(?:tong cong|tong so|tong|cong|total)\b")
+_NOTE_WORDS = ("ghi chu", "kt ", "tm ", "chu tich", "pho chu tich", "nguoi lap", "noi nhan", "note")
 _GROUP_WORDS = ("huyen ", "thi xa ", "thanh pho ", "tp ", "nhom ", "bo san pham", "phan nhom", "nganh ", "linh vuc")
 _DECISION_RE = re.compile(r"(?:quyết\s*định|QĐ)\s*(?:số)?\s*:?\s*(\d+\s*/\s*[^\s,;)]+)", re.IGNORECASE)
 _DATE_RE = re.compile(r"ngày\s*(\d{1,2})\s*(?:[/\-.]|tháng)\s*(\d{1,2})\s*(?:[/\-.]|năm)\s*(\d{4})", re.IGNORECASE)
@@ -153,6 +154,9 @@ def find_layout(grid: Grid, area_of: Callable[[str], str | None]) -> Layout:
             layout.skipped.append((line, "numbers", ""))
             continue
         facts = {c for c in values if c in _ROW_FACTS}
+        if not facts and len(filled) <= 2 and fold(filled[-1][1]).startswith(_NOTE_WORDS):
+            layout.skipped.append((line, "note", filled[-1][1][:60]))  # a signature block, a note
+            continue
         if not facts and len(filled) <= 2:
             group = _group(filled, values, area_of, names)
             if group is not None:
@@ -261,7 +265,7 @@ def _group(filled, values, area_of, names: ColumnNames) -> tuple[str, str | None
     text = next((t for t in texts if t != index), index)
     label = " ".join(text.split())
     stripped = re.sub(r"^(?:[IVXLC]+|[A-Za-z])[.)]\s+", "", label)
-    area = area_of(stripped) or ""
+    area = area_of(_PARENS_RE.sub(" ", stripped).strip()) or ""
     category = names.category(stripped)
     marked = bool(index) and (_ROMAN_RE.match(index) or _INDEX_RE.match(index))
     loud = stripped.isupper() and len(stripped) > 3
