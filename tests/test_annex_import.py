@@ -93,6 +93,12 @@ def test_a_result_column_holding_points_gives_stars():
     assert not plan.errors and [r["star"] for r in plan.records] == [4, 4]
 
 
+def test_a_line_break_in_an_address_is_not_an_unbalanced_quote():
+    csv = 'name,address,kind\nCửa hàng thử nghiệm,"Số 1, phố Thử,\nphường Thử, Lào Cai",shop\n'
+    plan = plan_of("places.csv", csv.encode())
+    assert not plan.errors and plan.records[0]["address"] == "Số 1, phố Thử, phường Thử, Lào Cai"
+
+
 def test_bad_points_and_stars_are_named():
     csv = "Tên sản phẩm,Tên chủ thể,Số điểm\nSP thử 1,HTX thử,45\nSP thử 2,HTX thử,abc\nSP thử 3,HTX thử,120\n"
     plan = plan_of("a.csv", csv.encode())

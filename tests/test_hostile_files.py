@@ -50,6 +50,11 @@ HOSTILE = {
         lambda: b'name,star\nSP 1,3\n"SP 2,3\n' + b"SP,3\n" * 40 + b'SP",3\n',
         "line 3: a quoted cell runs over 42 lines (an unbalanced quote?",
     ),
+    "unbalanced quote closed two rows later": (
+        "quote3.csv",
+        lambda: b'name,producer,star,year\nSP 1,HTX,3,2021\n"SP 2,HTX,3,2021\nSP 3,HTX,3,2021\nSP 4",HTX,3,2021\n',
+        "line 3: a quoted cell holds 1 line(s) that look like rows of the file (an unbalanced quote?)",
+    ),
     "not text": ("bin.csv", lambda: bytes(range(256)) * 4, "not text in UTF-8, UTF-16 (with BOM) or Windows-1258"),
     "old xls": ("old.xls", lambda: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512, "old Excel 97-2003"),
 }  # fmt: skip

@@ -136,6 +136,7 @@ def _read_csv(data: bytes, limits: ImportSection) -> Grid:
     delimiter = sniff_delimiter(text)
     reader = csv.reader(io.StringIO(text), delimiter=delimiter, strict=True)
     rows: list[tuple[int, list[str]]] = []
+    width = 0  # the widest row so far
     while True:
         line = reader.line_num + 1
         try:
@@ -146,10 +147,22 @@ def _read_csv(data: bytes, limits: ImportSection) -> Grid:
             raise FileRefused("bad_csv", line=line, error=str(exc)) from None
         if len(rows) >= limits.max_rows:
             raise FileRefused("too_many_rows", limit=f"{limits.max_rows:,}")
+        width = max(width, len(record))
         for cell in record:
             _check_cell(cell, line, limits, csv_cell=True)
+            if "\n" in cell:
+                _check_swallowed(cell, line, delimiter, width)
         rows.append((line, _columns(record, line, limits)))
     return Grid(rows, "csv", encoding=encoding, delimiter=delimiter)
+
+
+def _check_swallowed(cell: str, line: int, delimiter: str, width: int) -> None:
+    """A quoted cell whose inner lines look like rows of the file (as many delimiters as a row
+    has): a quote left open swallowed them. A line break in an address has a comma or two."""
+    lines = cell.split("\n")[1:]
+    looks_like_rows = sum(1 for text in lines if text.count(delimiter) >= max(3, width - 1))
+    if looks_like_rows:
+        raise FileRefused("swallowed_rows", line=line, rows=looks_like_rows)
 
 
 def _check_cell(cell: str, line: int, limits: ImportSection, *, csv_cell: bool = False) -> None:
