@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, get_type_hints
 
+from bot.passwords import well_formed
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = REPO_ROOT / "data"
+
+_URL_RE = re.compile(r"https?://[^\s/?#]+(/[^\s?#]*)?")
 
 SECRET_VARIABLES = ("TELEGRAM_BOT_TOKEN", "ZALO_BOT_TOKEN", "OCOP_WEBHOOK_SECRET")
 
@@ -43,12 +48,18 @@ class TelegramSection:
     # Per-user messages allowed in `flood_window_seconds` before "slow down".
     flood_messages: int = 8
     flood_window_seconds: int = 10
+    # The bot's @username (without @) for "ask the bot" links on the web pages; "": the one
+    # Telegram gives (getMe) once it has answered, no link before that.
+    username: str = ""
 
 
 @dataclass(frozen=True)
 class ZaloSection:
     base_url: str = "https://bot-api.zaloplatforms.com"
     poll_timeout: int = 30
+    # A link that opens a chat with the bot in Zalo (e.g. https://zalo.me/<id>), shown on the
+    # web pages as "ask the bot on Zalo"; "": no such button.
+    chat_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -82,9 +93,14 @@ class WebSection:
     max_connections: int = 0  # open connections at once; 0: from the descriptor limit
     request_seconds: float = 5.0  # a request (headers and body) must arrive whole within this
     keep_alive_seconds: int = 5  # an idle keep-alive connection is closed after this
-    # Where the web pages are reached from outside, e.g. "https://ocop.example.vn" (QR labels
-    # and links point here); "" : not published.
+    # The address people reach the server at (https://ocop.example.vn): links in the bot's
+    # replies, QR labels (`ocop-bot labels`), absolute URLs in pages. "": no links in replies.
     public_url: str = ""
+    # Map tiles of the /places page ({z}/{x}/{y}); its host is allowed in the pages' CSP.
+    tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    # Staff pages (/staff): a hash from `ocop-bot hash-password`; "": staff pages refuse every login.
+    staff_password_hash: str = ""
+    staff_session_minutes: int = 120
 
 
 @dataclass(frozen=True)
@@ -142,6 +158,7 @@ BOUNDS: dict[tuple[str, str], tuple[float, float | None]] = {
     ("web", "max_connections"): (0, 1_000_000),  # 0: from the descriptor limit
     ("web", "request_seconds"): (0.1, 600),
     ("web", "keep_alive_seconds"): (1, 3600),
+    ("web", "staff_session_minutes"): (1, 7 * 24 * 60),
     ("import", "max_file_bytes"): (1_000, 1_000_000_000),
     ("import", "max_unpacked_bytes"): (1_000, 4_000_000_000),
     ("import", "max_rows"): (10, 10_000_000),
@@ -228,8 +245,25 @@ def _validate(config: Config) -> None:
         (config.zalo.base_url.startswith(("http://", "https://")), "[zalo] base_url: must be an http(s) URL"),
         (bool(config.database.path.strip()), "[database] path: must not be empty"),
         (
-            not config.web.public_url or config.web.public_url.startswith(("http://", "https://")),
+            config.web.public_url == "" or _URL_RE.fullmatch(config.web.public_url) is not None,
             "[web] public_url: must be an http(s) URL, e.g. 'https://ocop.example.vn', or empty",
+        ),
+        (
+            all(f"{{{k}}}" in config.web.tile_url for k in "zxy")
+            and config.web.tile_url.startswith(("https://", "http://", "/")),
+            "[web] tile_url: must be an http(s) URL or a /path with {z}, {x} and {y}",
+        ),
+        (
+            re.fullmatch(r"[A-Za-z0-9_]{0,64}", config.telegram.username) is not None,
+            "[telegram] username: the bot's username without @ (letters, digits, _)",
+        ),
+        (
+            config.zalo.chat_url == "" or config.zalo.chat_url.startswith("https://"),
+            "[zalo] chat_url: must be an https URL, or empty",
+        ),
+        (
+            config.web.staff_password_hash == "" or well_formed(config.web.staff_password_hash),
+            "[web] staff_password_hash: not a hash from `ocop-bot hash-password` (scrypt$...)",
         ),
     ]
     for ok, message in checks:

@@ -96,3 +96,6 @@ class Reply:
     # products it presents as answers, best first: adapters ignore both; quality suites read them.
     kind: str = ""
     product_ids: tuple[int, ...] = ()
+    # The web page about this answer (product page, map of places) when `[web] public_url` is
+    # set, else "": Zalo adds it as a link line, Telegram as a URL button.
+    web_url: str = ""

@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
+from bot.models import Event
 from bot.replies import Reply
 from handlers import render
 from handlers.context import Context
 
 
 async def events(ctx: Context) -> list[Reply]:
+    now, upcoming, past = split(ctx)
+    lines = []
+    if now:
+        lines.append(ctx.t("events.now"))
+        lines += [render.event_lines(ctx, e) for e in now]
+    lines.append(ctx.t("events.upcoming") if upcoming else ctx.t("events.no_upcoming"))
+    lines += [render.event_lines(ctx, e) for e in upcoming]
+    if past:
+        lines.append(ctx.t("events.recent"))
+        lines += [render.event_lines(ctx, e) for e in past[:3]]
+    lines.append(ctx.t("events.subscribe_hint"))
+    return [Reply("\n".join(lines), language=ctx.lang, web_url=render.web_link(ctx, "/events"))]
+
+
+def split(ctx: Context) -> tuple[list[Event], list[Event], list[Event]]:
+    """(on now, upcoming soonest first, past latest first); events without dates are left out."""
     today = ctx.services.today()
     now, upcoming, past = [], [], []
     for event in ctx.snapshot.catalogue.events:
@@ -23,14 +40,4 @@ async def events(ctx: Context) -> list[Reply]:
             past.append(event)
     upcoming.sort(key=lambda e: e.start_date or e.end_date)
     past.sort(key=lambda e: e.end_date or e.start_date, reverse=True)
-    lines = []
-    if now:
-        lines.append(ctx.t("events.now"))
-        lines += [render.event_lines(ctx, e) for e in now]
-    lines.append(ctx.t("events.upcoming") if upcoming else ctx.t("events.no_upcoming"))
-    lines += [render.event_lines(ctx, e) for e in upcoming]
-    if past:
-        lines.append(ctx.t("events.recent"))
-        lines += [render.event_lines(ctx, e) for e in past[:3]]
-    lines.append(ctx.t("events.subscribe_hint"))
-    return [Reply("\n".join(lines), language=ctx.lang)]
+    return now, upcoming, past

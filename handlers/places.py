@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Sequence
+from urllib.parse import urlencode
 
 from bot.geo import Position, distance_km, map_url
 from bot.models import Place, Product
@@ -99,7 +100,8 @@ async def for_products(ctx: Context, found: list[Product]) -> list[Reply]:
     block, _ = render.places_block(ctx, rank_places(ctx, local, None))
     lines = [ctx.t("places.for_products", areas=", ".join(areas)), *block]
     choices = tuple(Choice(render.short_line(ctx, p), WhereToBuy(p.id).pack()) for p in found[:5])
-    return [Reply("\n".join(lines), choices, language=ctx.lang, kind="places", product_ids=ids)]
+    link = render.web_link(ctx, f"/places?product={found[0].id}")
+    return [Reply("\n".join(lines), choices, language=ctx.lang, kind="places", product_ids=ids, web_url=link)]
 
 
 def place_info(ctx: Context, named: list[Place]) -> Reply:
@@ -112,7 +114,8 @@ def place_info(ctx: Context, named: list[Place]) -> Reply:
         position = ctx.snapshot.gazetteer.position(place)
         pin = render.place_pin(ctx, place, position, None)
         lines.append("   " + ctx.t("place.map_search", url=pin.map_url if pin else map_url(place, None)))
-    return Reply("\n".join(lines), language=ctx.lang, kind="place_info")
+    link = render.web_link(ctx, f"/places/{named[0].id}") if len(named) == 1 else ""
+    return Reply("\n".join(lines), language=ctx.lang, kind="place_info", web_url=link)
 
 
 async def by_area(ctx: Context, area_key: str, page: int) -> list[Reply]:
@@ -135,7 +138,10 @@ async def nearest(ctx: Context, origin: Location, page: int = 1, *, near: str | 
     heading = ctx.t("places.nearest_far" if far else "places.nearest", km=f"{ranked[0][2]:.0f}")
     if near is not None:
         heading = ctx.t("places.near_named", place=near)
-    return [_page_ranked(ctx, ranked, heading, page, pins=True, base=NearestPlaces(origin.lat, origin.lon, page))]
+    reply = _page_ranked(ctx, ranked, heading, page, pins=True, base=NearestPlaces(origin.lat, origin.lon, page))
+    centre = {"lat": f"{origin.lat:.5f}", "lon": f"{origin.lon:.5f}", **({"near": near} if near else {})}
+    link = render.web_link(ctx, "/places?" + urlencode(centre))
+    return [dataclasses.replace(reply, web_url=link)]
 
 
 async def near_named(ctx: Context, place_text: str) -> list[Reply] | None:

@@ -77,11 +77,12 @@ async def search(
     if len(result.hits) == 1 and not result.listing and not result.relaxed:
         return await card(ctx, result.hits[0].product.id)
     query_id = await ctx.services.repo.save_query(text[:300])
-    heading = ctx.t(heading_key, n=len(result.hits)) if heading_key else _heading(ctx, echo, result)
+    heading = ctx.t(heading_key, n=len(result.hits)) if heading_key else results_heading(ctx, echo, result)
     return [results_page(ctx, result, SearchPage(query_id, page), page, heading=heading)]
 
 
-def _heading(ctx: Context, text: str, result: SearchResult) -> str:
+def results_heading(ctx: Context, text: str, result: SearchResult) -> str:
+    """What a list of results is titled: notes on what was relaxed, then the title."""
     notes = []
     query = result.query
     if "star" in result.relaxed:
@@ -252,7 +253,10 @@ async def where_to_buy(ctx: Context, product_id: int, *, pins: bool) -> list[Rep
         lines = [ctx.t("buy.none", name=name, area=product.area or ctx.t("card.unknown")), *online]
         lines += [producer] if producer else []
         choices = (Choice(ctx.t("button.card"), ProductCard(product.id).pack()),)
-        return [Reply("\n".join(lines), choices, language=ctx.lang, kind="places", product_ids=(product.id,))]
+        return [
+            Reply("\n".join(lines), choices, language=ctx.lang, kind="places", product_ids=(product.id,),
+                  web_url=render.web_link(ctx, f"/p/{product.id}"))
+        ]  # fmt: skip
     ranked = rank_places(ctx, places, origin=None)
     shown = ranked[:MAX_PLACES]
     block, reply_pins = render.places_block(ctx, shown)
@@ -270,5 +274,6 @@ async def where_to_buy(ctx: Context, product_id: int, *, pins: bool) -> list[Rep
             language=ctx.lang,
             kind="places",
             product_ids=(product.id,),
+            web_url=render.web_link(ctx, f"/places?product={product.id}"),
         )
     ]

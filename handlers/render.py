@@ -82,73 +82,104 @@ def history_text(history, product: Product) -> str:
     return " → ".join([*steps, step(product.star, product.decision_date, product.year)])
 
 
+def card_lines(
+    ctx: Context, product: Product, places: Sequence[Place], events_now: Sequence[Event], shop_links: Sequence
+) -> list[tuple[str, str]]:
+    """The card's lines as (what, text) pairs, in order: the chat joins the texts, the web page
+    lays them out by `what` (name, qualifier, gloss, stars, decision, validity, producer, category,
+    area, places, shop, event, source; history: earlier certificates)."""
+    lines = [("name", f"🏷 {product.name}")]
+    if product.qualifier:
+        lines.append(("qualifier", ctx.t("card.qualifier", qualifier=product.qualifier)))
+    translated = gloss(ctx, product)
+    if translated:
+        lines.append(("gloss", f"   ({translated})"))
+    lines.append(("stars", stars_text(ctx, product.star)))
+    lines.append(("decision", "📜 " + decision_text(ctx, product)))
+    history = ctx.snapshot.catalogue.certificates.get(product.id)
+    if history:
+        lines.append(("history", ctx.t("card.history", steps=history_text(history, product))))
+    if product.star is not None:
+        lines.append(("validity", "⏳ " + certificate_text(ctx, product)))
+    producer = product.producer or ctx.t("card.unknown")
+    kind = ctx.t(f"producer_type.{product.producer_type or 'unknown'}")
+    lines.append(("producer", ctx.t("card.producer", producer=producer, kind=kind)))
+    category = ctx.t(f"category.{product.category}") if product.category else ctx.t("card.unknown")
+    lines.append(("category", ctx.t("card.category", category=category)))
+    area = product.area or ctx.t("card.unknown")
+    province = ctx.t("card.former_province", province=product.former_province) if product.former_province else ""
+    lines.append(("area", ctx.t("card.area", area=area, province=province)))
+    if places:
+        lines.append(("places", ctx.t("card.places_count", n=len(places), area=product.area)))
+    else:
+        lines.append(("places", ctx.t("card.no_places")))
+    for link in shop_links:
+        lines.append(("shop", ctx.t("card.shop_link", platform=link.platform, url=link.url)))
+    for event in events_now:
+        lines.append(("event", ctx.t("card.event_now", name=event.title(ctx.lang), place=event.place)))
+    lines.append(("source", ctx.t("card.source", url=product.source_url or ctx.t("card.unknown"))))
+    return lines
+
+
 def product_card(
     ctx: Context, product: Product, places: Sequence[Place], events_now: Sequence[Event], shop_links: Sequence
 ) -> Reply:
-    lines = [f"🏷 {product.name}"]
-    if product.qualifier:
-        lines.append(ctx.t("card.qualifier", qualifier=product.qualifier))
-    translated = gloss(ctx, product)
-    if translated:
-        lines.append(f"   ({translated})")
-    lines.append(stars_text(ctx, product.star))
-    lines.append("📜 " + decision_text(ctx, product))
-    history = ctx.snapshot.catalogue.certificates.get(product.id)
-    if history:
-        lines.append(ctx.t("card.history", steps=history_text(history, product)))
-    if product.star is not None:
-        lines.append("⏳ " + certificate_text(ctx, product))
-    producer = product.producer or ctx.t("card.unknown")
-    kind = ctx.t(f"producer_type.{product.producer_type or 'unknown'}")
-    lines.append(ctx.t("card.producer", producer=producer, kind=kind))
-    category = ctx.t(f"category.{product.category}") if product.category else ctx.t("card.unknown")
-    lines.append(ctx.t("card.category", category=category))
-    area = product.area or ctx.t("card.unknown")
-    province = ctx.t("card.former_province", province=product.former_province) if product.former_province else ""
-    lines.append(ctx.t("card.area", area=area, province=province))
-    if places:
-        lines.append(ctx.t("card.places_count", n=len(places), area=product.area))
-    else:
-        lines.append(ctx.t("card.no_places"))
-    for link in shop_links:
-        lines.append(ctx.t("card.shop_link", platform=link.platform, url=link.url))
-    for event in events_now:
-        lines.append(ctx.t("card.event_now", name=event.title(ctx.lang), place=event.place))
-    lines.append(ctx.t("card.source", url=product.source_url or ctx.t("card.unknown")))
     choices = []
     if places:
         choices.append(Choice(ctx.t("button.where_to_buy"), WhereToBuy(product.id).pack()))
         choices.append(Choice(ctx.t("button.map"), MapPins(product.id).pack()))
-    text = "\n".join(lines)
+    text = "\n".join(line for _, line in card_lines(ctx, product, places, events_now, shop_links))
     share = ShareCard(
         product_id=product.id,
         title=product.display_name,
         description=f"{stars_text(ctx, product.star)} · {product.area or ''}".strip(" ·"),
         text=text,
     )
-    return Reply(text, tuple(choices), share=share, language=ctx.lang, kind="card", product_ids=(product.id,))
+    return Reply(
+        text, tuple(choices), share=share, language=ctx.lang, kind="card", product_ids=(product.id,),
+        web_url=web_link(ctx, f"/p/{product.id}"),
+    )  # fmt: skip
+
+
+def web_link(ctx: Context, path: str) -> str:
+    """The web page for `path` when `[web] public_url` is set, else "" (no link)."""
+    base = ctx.services.config.web.public_url.rstrip("/")
+    return base + path if base else ""
 
 
 def place_lines(ctx: Context, place: Place, distance: float | None, approximate: bool) -> str:
-    lines = [f"📍 {place.name}"]
-    if place.address:
-        lines.append("   " + place.address)
+    return _place_text(place, place_facts(ctx, place, distance, approximate))
+
+
+def _place_text(place: Place, facts) -> str:
+    lines = [f"📍 {place.name}"] + (["   " + place.address] if place.address else [])
     if place.phone:
         lines.append("   ☎ " + place.phone)
+    return "\n".join(lines + ["   " + fact for fact in facts])
+
+
+def place_facts(
+    ctx: Context, place: Place, distance: float | None, approximate: bool, *, sells_limit: int | None = 160
+) -> list[str]:
+    """Hours, what it sells and how far, as the chat says them (the web shows all it sells)."""
+    lines = []
     hours = place.hours(ctx.lang)
     if hours:
-        lines.append("   " + ctx.t("place.hours", hours=hours))
+        lines.append(ctx.t("place.hours", hours=hours))
     sells = place.sells(ctx.lang)
     if sells:
-        lines.append("   " + ctx.t("place.sells", hint=shorten(sells, 160)))
+        lines.append(ctx.t("place.sells", hint=shorten(sells, sells_limit) if sells_limit else sells))
     if distance is not None:
-        if approximate and distance < 1:
-            # The pin is the centre of the place's whole area: the place itself may be far out.
-            lines.append("   " + ctx.t("place.distance_within_area", area=place.area))
-        else:
-            key = "place.distance_approx" if approximate else "place.distance"
-            lines.append("   " + ctx.t(key, km=f"{distance:.1f}"))
-    return "\n".join(lines)
+        lines.append(distance_text(ctx, place, distance, approximate))
+    return lines
+
+
+def distance_text(ctx: Context, place: Place, distance: float, approximate: bool) -> str:
+    if approximate and distance < 1:
+        # The pin is the centre of the place's whole area: the place itself may be far out.
+        return ctx.t("place.distance_within_area", area=place.area)
+    key = "place.distance_approx" if approximate else "place.distance"
+    return ctx.t(key, km=f"{distance:.1f}")
 
 
 def shorten(text: str, limit: int) -> str:
@@ -159,19 +190,38 @@ def shorten(text: str, limit: int) -> str:
     return cut + "…"
 
 
+@dataclasses.dataclass(frozen=True)
+class PlaceRow:
+    """One place as a list shows it: its facts as the chat says them, and its pin if it has one."""
+
+    place: Place
+    facts: tuple[str, ...]  # hours, what it sells, distance
+    pin: Pin | None
+    distance: float | None
+
+
+def place_rows(ctx: Context, ranked, *, sells_limit: int | None = 160) -> list[PlaceRow]:
+    """(place, position, distance) rows, as shown in lists."""
+    rows = []
+    for place, position, distance in ranked:
+        approximate = bool(position and position.approximate)
+        facts = place_facts(ctx, place, distance, approximate, sells_limit=sells_limit)
+        rows.append(PlaceRow(place, tuple(facts), place_pin(ctx, place, position, distance), distance))
+    return rows
+
+
 def places_block(ctx: Context, ranked) -> tuple[list[str], list[Pin]]:
     """Lines for (place, position, distance) rows, their pins, and the approximation note."""
     lines: list[str] = []
     pins: list[Pin] = []
-    for place, position, distance in ranked:
-        lines.append(place_lines(ctx, place, distance, bool(position and position.approximate)))
-        pin = place_pin(ctx, place, position, distance)
-        if pin is None:
+    for row in place_rows(ctx, ranked):
+        lines.append(_place_text(row.place, row.facts))
+        if row.pin is None:
             lines.append("   " + ctx.t("place.no_position"))
             continue
-        pins.append(pin)
-        if pin.approximate:
-            lines.append("   " + ctx.t("place.map_search", url=pin.map_url))
+        pins.append(row.pin)
+        if row.pin.approximate:
+            lines.append("   " + ctx.t("place.map_search", url=row.pin.map_url))
     if any(pin.approximate for pin in pins):
         lines.append(ctx.t("place.approx_note"))
     return lines, pins
@@ -194,16 +244,18 @@ def place_pin(ctx: Context, place: Place, position, distance: float | None) -> P
     )
 
 
-def event_lines(ctx: Context, event: Event) -> str:
+def event_when(ctx: Context, event: Event) -> str:
     if event.start_date and event.end_date:
-        when = f"{_fmt_date(event.start_date)} – {_fmt_date(event.end_date)}"
-    elif event.start_date:
-        when = ctx.t("event.from", date=_fmt_date(event.start_date))
-    elif event.end_date:
-        when = ctx.t("event.until", date=_fmt_date(event.end_date))
-    else:
-        when = ctx.t("card.unknown")
-    return f"🎪 {event.title(ctx.lang)}\n   🗓 {when}\n   📍 {event.place}\n   🔗 {event.source_url}"
+        return f"{_fmt_date(event.start_date)} – {_fmt_date(event.end_date)}"
+    if event.start_date:
+        return ctx.t("event.from", date=_fmt_date(event.start_date))
+    if event.end_date:
+        return ctx.t("event.until", date=_fmt_date(event.end_date))
+    return ctx.t("card.unknown")
+
+
+def event_lines(ctx: Context, event: Event) -> str:
+    return f"🎪 {event.title(ctx.lang)}\n   🗓 {event_when(ctx, event)}\n   📍 {event.place}\n   🔗 {event.source_url}"
 
 
 def paging_choices(ctx: Context, base: Action, page: int, pages: int) -> list[Choice]:

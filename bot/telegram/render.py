@@ -78,6 +78,8 @@ def inline_keyboard(reply: Reply, i18n: I18n) -> InlineKeyboardMarkup | None:
         # Opens the chat picker with "@bot <name>" typed in: inline mode offers the card.
         label = i18n.t(reply.language, "button.share")
         buttons.append(InlineKeyboardButton(label, switch_inline_query=reply.share.title[:200]))
+    if reply.web_url:
+        buttons.append(InlineKeyboardButton(i18n.t(reply.language, "button.web_page"), url=reply.web_url))
     rows = _pair_short(buttons)
     if paging:
         rows.append(paging)

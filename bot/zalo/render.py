@@ -38,7 +38,9 @@ def render_reply(reply: Reply, i18n: I18n) -> Rendered:
     # Pins go with the text, before the numbered list, so "type a number" stays last. A pin
     # whose map link the text already gives (approximate places) would only repeat it.
     blocks = [pin_text(pin, i18n, reply.language) for pin in reply.pins if pin.map_url not in reply.text]
-    if reply.pins:
+    if reply.web_url:  # Zalo shows no map and no buttons: the web page does
+        blocks.append(i18n.t(reply.language, "zalo.web_link", url=reply.web_url))
+    if blocks:
         reply = replace(reply, text="\n\n".join([reply.text, *blocks]), pins=())
     text, actions = render_plain(reply, i18n)
     return Rendered(tuple(split_text(text)), tuple(actions))
