@@ -44,7 +44,10 @@ def build_parser() -> argparse.ArgumentParser:
     from bot.cli_labels import add_labels_command
 
     add_labels_command(sub)
-    serve = sub.add_parser("serve", help="webhooks for Telegram and Zalo, and /healthz")
+    sub.add_parser(
+        "hash-password", help="print a hash for [web] staff_password_hash (password read from the terminal or stdin)"
+    )
+    serve = sub.add_parser("serve", help="webhooks for Telegram and Zalo, the web pages and /healthz")
     serve.add_argument("--set-webhook", metavar="URL", help="register both webhooks under this public URL first")
     return parser
 
@@ -53,7 +56,28 @@ def main(argv: list[str] | None = None) -> int:
     from bot import runtime
 
     args = build_parser().parse_args(argv)
+    if args.command == "hash-password":  # no config, no database: a password in, a hash out
+        return _hash_password()
     return runtime.main(args, _command(args.command))
+
+
+def _hash_password() -> int:
+    import getpass
+
+    from bot.passwords import MAX_PASSWORD, hash_password
+
+    if sys.stdin.isatty():
+        password = getpass.getpass("Staff password: ")
+        if getpass.getpass("Again: ") != password:
+            print("ocop-bot: the two passwords differ", file=sys.stderr)
+            return EXIT_USAGE
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    if not 8 <= len(password) <= MAX_PASSWORD:
+        print(f"ocop-bot: the password must be 8 to {MAX_PASSWORD} characters", file=sys.stderr)
+        return EXIT_USAGE
+    print(hash_password(password))
+    return 0
 
 
 def _command(name: str):

@@ -286,6 +286,9 @@ class Runtime:
         if telegram is not None:
             state.telegram = telegram  # type: ignore[assignment]
             state.telegram_inbox = telegram.inbox_workers(max_pending=limit)  # type: ignore[attr-defined]
+        from bot.web.pages import build_pages
+
+        state.pages = build_pages(self.services, bot_username=self._bot_username)
         web = WebService(
             state, host=host or section.host, port=section.port if port is None else port,
             max_connections=section.max_connections, request_seconds=section.request_seconds,
@@ -293,6 +296,16 @@ class Runtime:
         )  # fmt: skip
         self.web = await self.stack.enter_async_context(web)
         return web
+
+    def _bot_username(self) -> str:
+        """For "ask the bot" links: `[telegram] username`, else what getMe told, else ""."""
+        if self.config.telegram.username:
+            return self.config.telegram.username
+        telegram = self.platforms.get("telegram")
+        try:
+            return telegram.bot.username if telegram is not None else ""  # type: ignore[attr-defined]
+        except Exception:  # not initialised yet (Telegram not reached)
+            return ""
 
     def start_senders(self) -> None:
         """One announcement sender per platform; each waits while its platform is down."""

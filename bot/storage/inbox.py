@@ -113,3 +113,14 @@ class InboxRepository:
             tuples=True,
         )
         return [(q, n) for q, n in rows]
+
+    async def searches_by(self, what: str, days: int) -> list[tuple[str, int, int]]:
+        """(week's Monday or language, searches, of them found nothing) over the last `days` days."""
+        column = {"week": "date(at, '-6 days', 'weekday 1')", "language": "language"}[what]
+        rows = await self.db.fetchall(
+            f"SELECT {column} AS k, count(*), sum(results = 0) FROM search_log "  # noqa: S608 - fixed columns
+            "WHERE at >= datetime('now', ?) GROUP BY k ORDER BY " + ("k" if what == "week" else "2 DESC, k"),
+            (f"-{int(days)} days",),
+            tuples=True,
+        )
+        return [(str(k), int(n), int(empty or 0)) for k, n, empty in rows]

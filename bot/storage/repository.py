@@ -155,3 +155,4 @@ class Repository:
     claim_update = _Forward("inbox")
     log_search = _Forward("inbox")
     top_queries = _Forward("inbox")
+    searches_by = _Forward("inbox")

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 
 from bot.health import DatabaseProbe, PlatformHealth, SenderStatus, describe_error
 from bot.services import Services
@@ -51,6 +51,7 @@ class WebState:
     senders: dict[str, SenderStatus] = field(default_factory=dict)
     database: DatabaseProbe | None = None
     database_problem: str | None = None
+    pages: Any = None  # the web catalogue's ASGI app (bot.web.pages), mounted after the webhooks
 
 
 def _ok(**extra: Any) -> JSONResponse:
@@ -97,6 +98,14 @@ def build_app(state: WebState) -> Starlette:
     if state.telegram is not None:
         routes.append(Route(TELEGRAM_PATH, telegram_webhook, methods=["POST"]))
     # No route for a disabled platform: its webhook path answers 404.
+    if state.pages is not None:
+        # The pages answer every other path; a webhook path keeps answering other methods 405.
+        async def not_allowed(request: Request) -> Response:
+            return JSONResponse({"ok": False, "error": "method not allowed"}, status_code=405, headers={"Allow": "POST"})
+
+        others = ["GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"]
+        routes += [Route(route.path, not_allowed, methods=others) for route in routes if route.path != "/healthz"]
+        routes.append(Mount("/", app=state.pages))
     return Starlette(routes=routes)
 
 
