@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
-import gzip
 import random
 import sys
 import tempfile

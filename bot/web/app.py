@@ -101,7 +101,9 @@ def build_app(state: WebState) -> Starlette:
     if state.pages is not None:
         # The pages answer every other path; a webhook path keeps answering other methods 405.
         async def not_allowed(request: Request) -> Response:
-            return JSONResponse({"ok": False, "error": "method not allowed"}, status_code=405, headers={"Allow": "POST"})
+            return JSONResponse(
+                {"ok": False, "error": "method not allowed"}, status_code=405, headers={"Allow": "POST"}
+            )
 
         others = ["GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"]
         routes += [Route(route.path, not_allowed, methods=others) for route in routes if route.path != "/healthz"]

@@ -1,8 +1,8 @@
-"""What the pages serve besides HTML: static files, /sitemap.xml, /robots.txt, product QR codes."""
+"""What the pages serve besides HTML: static files, /sitemap.xml, /robots.txt, product QR codes
+(`/p/<id>/qr.svg`, drawn by bot.labels as on the printed labels)."""
 
 from __future__ import annotations
 
-import io
 from xml.sax.saxutils import escape
 
 from starlette.requests import Request
@@ -13,15 +13,6 @@ from bot.web.pages.site import Site
 
 STATIC_MAX_AGE = 3600  # without the ?v= of the current file: an hour
 IMMUTABLE = "public, max-age=31536000, immutable"
-
-
-def qr_svg(url: str) -> str:
-    """A QR code of `url` as SVG (the labels' own `bot.labels.qr_svg` when it exists)."""
-    import segno
-
-    buffer = io.BytesIO()
-    segno.make(url, error="m").save(buffer, kind="svg", scale=4, border=2, xmldecl=False, svgns=True)
-    return buffer.getvalue().decode("utf-8")
 
 
 def routes_for(site: Site):
@@ -60,7 +51,11 @@ def routes_for(site: Site):
             return Response("not found", status_code=404, media_type="text/plain", headers=site.headers)
         url = f"{site.base_url(request)}/p/{product_id}"
         key = ("qr", url)
-        body = site.cached(key) or site.remember(key, Body.of(qr_svg(url).encode(), "image/svg+xml"))
+        body = site.cached(key)
+        if body is None:
+            from bot.labels import qr_svg  # the labels' own code: the same QR on paper and on screen
+
+            body = site.remember(key, Body.of(qr_svg(url).encode(), "image/svg+xml"))
         return site.respond(request, body, cache="public, max-age=86400")
 
     return static, sitemap, robots, qr

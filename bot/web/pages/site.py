@@ -66,7 +66,7 @@ class Site:
     def __init__(self, services: Services, *, bot_username: Callable[[], str] | None = None) -> None:
         self.services = services
         self.config = services.config.web
-        self.public_url = self.config.public_url
+        self.public_url = self.config.public_url.rstrip("/")
         self.bot_username = bot_username or (lambda: services.config.telegram.username)
         self.assets = Assets()
         self.env = jinja2.Environment(
