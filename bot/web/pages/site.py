@@ -26,6 +26,7 @@ from handlers.context import Context
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 LANG_COOKIE = "lang"
 PAGE_CACHE_ENTRIES = 4096
+PAGE_CACHE_BYTES = 32 * 1024 * 1024  # any query string makes an entry: the cache is bounded in bytes too
 PAGE_MAX_AGE = 300  # seconds: the catalogue changes by staff imports, rarely
 WEB_REQUEST = ChatRequest(platform="web", chat_id="web", user_id="web")
 _URL_RE = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:!?)]")
@@ -81,6 +82,7 @@ class Site:
         for name in self.env.list_templates(extensions=["html"]):
             self.env.get_template(name)  # compiled at start, not by the first reader (~30 ms each)
         self._cache: OrderedDict[tuple, Body] = OrderedDict()
+        self._cached_bytes = 0
         self.staff_sessions: Any = None  # bot.web.pages.staff.Sessions, once its routes are built
         tiles = urlsplit(self.config.tile_url)
         tile_host = f"{tiles.scheme}://{tiles.netloc}" if tiles.netloc else ""
@@ -128,9 +130,12 @@ class Site:
         return body
 
     def remember(self, key: tuple, body: Body) -> Body:
+        old = self._cache.pop(key, None)
+        self._cached_bytes += _size(body) - (_size(old) if old else 0)
         self._cache[key] = body
-        while len(self._cache) > PAGE_CACHE_ENTRIES:
-            self._cache.popitem(last=False)
+        while len(self._cache) > PAGE_CACHE_ENTRIES or self._cached_bytes > PAGE_CACHE_BYTES:
+            _, dropped = self._cache.popitem(last=False)
+            self._cached_bytes -= _size(dropped)
         return body
 
     def render(self, request: Request, template: str, ctx: Context, *, meta: tuple = (), **values: Any) -> Body:
@@ -179,6 +184,10 @@ class Site:
     @property
     def secure(self) -> bool:
         return self.public_url.startswith("https://")
+
+
+def _size(body: Body) -> int:
+    return len(body.raw) + len(body.gz or b"")
 
 
 def _matches(if_none_match: str, etag: str) -> bool:

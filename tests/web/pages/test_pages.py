@@ -155,3 +155,13 @@ async def test_the_webhooks_and_healthz_are_untouched(web: Web) -> None:
 async def test_html_is_escaped(web: Web) -> None:
     page = await web.http.get("/", params={"q": '<script>alert("x")</script>'})
     assert "<script>alert" not in page.text and "&lt;script&gt;" in page.text
+
+
+async def test_the_page_cache_is_bounded(web: Web, monkeypatch) -> None:
+    from bot.web.pages import site as site_module
+
+    monkeypatch.setattr(site_module, "PAGE_CACHE_BYTES", 200_000)
+    for n in range(40):  # any query string is a page of its own: ~50 KB each
+        assert (await web.http.get("/places", params={"lat": 22 + n / 100, "lon": 104})).status_code == 200
+    assert web.site._cached_bytes <= 200_000 and len(web.site._cache) < 40
+    assert web.site._cached_bytes == sum(len(b.raw) + len(b.gz or b"") for b in web.site._cache.values())

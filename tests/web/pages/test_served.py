@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.fakes.telegram_api import BOT_USERNAME, FakeTelegram
 from tests.fakes.zalo_api import FakeZalo
 from tests.web.conftest import ZALO_HEADER, serving, zalo_event
 
@@ -21,3 +22,9 @@ async def test_serve_answers_pages_and_webhooks_on_one_port(tmp_path: Path, fake
         [answer] = await fake_zalo.wait_for_messages("s1", 1)
         assert "🌐" not in answer  # no [web] public_url: no links
         assert (await served.http.get("/healthz")).json()["status"] == "ok"
+
+
+async def test_ask_the_bot_links_use_the_username_telegram_gives(tmp_path: Path, fake_telegram: FakeTelegram) -> None:
+    async with serving(tmp_path, telegram=fake_telegram) as served:
+        page = await served.http.get("/p/36")
+        assert f"https://t.me/{BOT_USERNAME}?start=p_36" in page.text
