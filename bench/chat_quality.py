@@ -28,6 +28,7 @@ from handlers.router import Router  # noqa: E402
 SUITES = (
     ("tuning suite", ROOT / "tests/chat/chat_suite.csv"),
     ("tuning suite 2", ROOT / "tests/chat/chat_suite2.csv"),
+    ("suite 3", ROOT / "tests/chat/chat_suite3.csv"),
     ("holdout suite", ROOT / "tests/chat/chat_holdout.csv"),
 )
 TODAY = date(2026, 11, 30)
@@ -60,6 +61,6 @@ async def main(show_failures: bool, only: str | None) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--failures", action="store_true", help="list every message answered wrong")
-    parser.add_argument("--only", choices=("tuning", "holdout"), help="one suite (tune on 'tuning' only)")
+    parser.add_argument("--only", choices=("tuning", "suite", "holdout"), help="one suite (tune on 'tuning' only)")
     args = parser.parse_args()
     asyncio.run(main(args.failures, args.only))

@@ -373,7 +373,9 @@ def run(args: argparse.Namespace, workdir: Path) -> None:
             f'[web]\nhost = "{HOST}"\nport = {port}\n'
             f'[telegram]\nbase_url = "{fakes.telegram_url}"\nbase_file_url = "{fakes.telegram_file_url}"\n'
             f'[zalo]\nbase_url = "{fakes.zalo_url}"\n'
-            f"[broadcast]\ntelegram_rate = {args.telegram_rate}\nzalo_rate = {args.zalo_rate}\n",
+            f"[broadcast]\ntelegram_rate = {args.telegram_rate}\nzalo_rate = {args.zalo_rate}\n"
+            # The province's lists are ~600 rows (default limit 20,000); this sheet is a stress test.
+            f"[import]\nmax_rows = {args.rows + 100}\nmax_file_bytes = 200000000\n",
             encoding="utf-8",
         )
         serve = children.start("serve", "serve")
