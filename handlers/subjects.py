@@ -142,6 +142,8 @@ class Subjects:
             again = products.find(self.ctx, shorter, ignore_stars=True)
             if not again.hits or again.listing:
                 continue
+            if all(term.typed in self.ctx.fillers for term in again.query.required):
+                continue  # only a chat word left ("bot mấy tuổi" without "tuổi" is "bột"): no rescue
             likely = [h.product for h in again.hits[:3] if plausible(result.query, h.product)]
             if not likely:
                 continue

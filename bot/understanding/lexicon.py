@@ -55,6 +55,7 @@ class Lexicon:
     pointers: frozenset[tuple[str, ...]] = frozenset()  # "sp đó", "it": about the thing named before
     openers: frozenset[str] = frozenset()  # one-word openers and particles around a command word
     follow_up: tuple[frozenset[tuple[str, ...]], frozenset[tuple[str, ...]]] = (frozenset(), frozenset())
+    claim_ends: frozenset[str] = frozenset()  # "5 sao à?": the particle that makes a star a claim
 
     @property
     def max_phrase(self) -> int:
@@ -127,6 +128,7 @@ class Lexicon:
             filler_marks={word: frozenset(keys) for word, keys in marks.items()},
             filler_plain=frozenset(plain),
             pointers=pointers,
+            claim_ends=frozenset(nfc(item).lower() for item in intents.get("claim", {}).get("ends", [])),
             follow_up=tuple(
                 frozenset(
                     tuple(fold(item).split()) or (nfc(item),) for item in intents.get("follow_up", {}).get(key, [])

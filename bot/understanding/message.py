@@ -85,6 +85,7 @@ class Understander:
             self._cjk_by_first.setdefault(word.text[0], []).append(word)
         self._phrases = dict(lexicon.phrases)
         self._max = lexicon.max_phrase
+        self._claim_ends_folded = frozenset(fold(word) for word in lexicon.claim_ends)
 
     # -- entry point --------------------------------------------------------------------
 
@@ -249,6 +250,7 @@ class Understander:
 
     def _clause(self, text: str, index, asked: bool, kept: set[str]) -> _Clause:
         accented, folded = tokenize(text)
+        ends_in_claim = self._ends_in_claim(accented, folded)  # as typed: "mn" is one word here
         accented, folded = self._expand_teencode(*drop_repeats(accented, folded), index)
         protected = self._protected(accented, folded, index)
         for j in range(len(folded) - 1):  # "4 sao", "4*": a star level, whatever "sao" means alone
@@ -302,9 +304,11 @@ class Understander:
         filters_only = not query.required and query.has_filters
         exact = query.has_filters or any(t.typed in index.postings for t in query.required)
         stars = query.star or query.star_min
-        claim = folded[0] in CLAIM_OPENERS or asked
-        if query.required and not intents and claim and (stars or "ocop" in folded):
-            intents.append((0, "stars"))  # "Is Múc pomelo 4 stars?", "Van Yen cassava starch OCOP?"
+        claim = folded[0] in CLAIM_OPENERS or asked or ends_in_claim
+        # The particle may have read as small talk too ("à" is also "ok"): then it is the claim's.
+        particle_only = ends_in_claim and all(x[1] in self.lexicon.smalltalk for x in intents)
+        if query.required and (not intents or particle_only) and claim and (stars or "ocop" in folded):
+            intents = [(0, "stars")]  # "Is Múc pomelo 4 stars?", "Van Yen cassava starch OCOP?"
         return _Clause(
             intents, subject if has_content else "", has_content, filters_only=filters_only, exact=exact, points=points
         )
@@ -340,6 +344,19 @@ class Understander:
                 ):
                     protected.update((i, i + 1))
         return protected
+
+    def _ends_in_claim(self, accented: list[str], folded: list[str]) -> bool:
+        """The clause ends with a claim particle, openers after it aside ("… 5 sao à ad"). Typed
+        without marks a particle may be any of them ("ha" for "hả"), but only in a message with
+        no marks at all: where marks are typed, a bare "ha" is "ha"."""
+        plain_ends = self._claim_ends_folded if not self._marked else frozenset()
+        for typed, plain in zip(reversed(accented), reversed(folded), strict=True):
+            word = typed.lower()
+            if word in self.lexicon.claim_ends or (plain == word and plain in plain_ends):
+                return True
+            if plain not in self.lexicon.openers:
+                return False
+        return False
 
     def _filler_agrees(self, typed: str, folded: str) -> bool:
         """A word typed with marks is a filler only with a filler's marks: "bố" yes, "bò" no."""
