@@ -3,6 +3,7 @@ long 429 wait, a sender that lost its lease sends nothing more, a revoked token 
 instead of failing everyone, and the progress reporter cannot stop the sender."""
 
 import asyncio
+import math
 import itertools
 import sqlite3
 
@@ -282,15 +283,18 @@ async def test_in_flight_follows_rate_times_latency(services, fake_telegram, mon
     await services.repo.confirm_broadcast(draft)
     bot = await _telegram_bot(fake_telegram)
     in_flight = {"now": 0, "most": 0}
+    latencies: list[float] = []
     transport = TelegramTransport(bot)
     send = transport.send
 
     async def counting_send(chat_id, text):
         in_flight["now"] += 1
         in_flight["most"] = max(in_flight["most"], in_flight["now"])
+        began = asyncio.get_running_loop().time()
         try:
             return await send(chat_id, text)
         finally:
+            latencies.append(asyncio.get_running_loop().time() - began)
             in_flight["now"] -= 1
 
     transport.send = counting_send
@@ -302,7 +306,10 @@ async def test_in_flight_follows_rate_times_latency(services, fake_telegram, mon
     finally:
         await bot.shutdown()
     assert set(delivered(fake_telegram, tg).values()) == {1}
-    assert in_flight["most"] <= 2, in_flight
+    # 30/s x 30 ms is 1 in flight (2 with rounding); a loaded machine answers slower, and the
+    # bound follows the latency the sender observed, as it should.
+    observed = sorted(latencies)[len(latencies) // 2]
+    assert in_flight["most"] <= max(2, math.ceil(30 * observed) + 1), (in_flight, observed)
     assert 45 / took >= 0.7 * 30, f"{45 / took:.1f}/s"
 
 
