@@ -3,8 +3,8 @@ long 429 wait, a sender that lost its lease sends nothing more, a revoked token 
 instead of failing everyone, and the progress reporter cannot stop the sender."""
 
 import asyncio
-import math
 import itertools
+import math
 import sqlite3
 
 import pytest
