@@ -96,7 +96,8 @@ async def measure(label: str, db: Path, rounds: int) -> dict:
         state.pages = build_pages(services, bot_username=lambda: "ocop_bot")
         app = build_app(state)
         snapshot = await services.catalogue.get()
-        css = state.pages.state.site.assets.url("site.css")
+        assets = state.pages.state.site.assets
+        css = assets.url("site.css")
         ids = sorted(snapshot.index.products)
         rng = random.Random(SEED)
         sample = rng.sample(ids, min(len(ids), rounds))
@@ -130,7 +131,8 @@ async def measure(label: str, db: Path, rounds: int) -> dict:
         for kind, path in (
             ("/", "/"), ("/p/<id>", f"/p/{sample[0]}"), ("/places", "/places"), ("/events", "/events"),
             ("/?q=mật ong", "/?q=" + quote("mật ong")), ("/?star=3 (a page of 20)", "/?star=3"),
-            ("site.css", css),
+            ("site.css", css), ("map: leaflet.js", assets.url("leaflet/leaflet.js")),
+            ("map: leaflet.css", assets.url("leaflet/leaflet.css")), ("map: places.js", assets.url("places.js")),
         ):  # fmt: skip
             _, _, raw = await call(app, path, gzip_ok=False)
             _, _, packed = await call(app, path)
