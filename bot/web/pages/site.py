@@ -174,6 +174,8 @@ class Site:
             response = Response(status_code=304, headers=headers)
         elif body.gz is not None and "gzip" in request.headers.get("accept-encoding", ""):
             headers["Content-Encoding"] = "gzip"
+            if status == 200:
+                headers["ETag"] = _gzip_tag(body.etag)  # another representation, another strong tag
             response = Response(body.gz, status_code=status, headers=headers, media_type=body.media_type)
         else:
             response = Response(body.raw, status_code=status, headers=headers, media_type=body.media_type)
@@ -194,4 +196,8 @@ def _matches(if_none_match: str, etag: str) -> bool:
     if not if_none_match:
         return False
     tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
-    return etag in tags or "*" in tags
+    return etag in tags or _gzip_tag(etag) in tags or "*" in tags
+
+
+def _gzip_tag(etag: str) -> str:
+    return etag[:-1] + '-gz"'

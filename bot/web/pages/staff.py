@@ -96,7 +96,7 @@ def routes_for(site: Site):
         return await page(request)
 
     async def login(request: Request) -> Response:
-        client = request.client.host if request.client else "?"
+        client = _client(request)
         if sessions.limited(client):
             return await page(request, 429, error="web.staff_too_many")
         password = await _password(request)
@@ -119,6 +119,17 @@ def routes_for(site: Site):
         return response
 
     return staff, login, logout
+
+
+def _client(request: Request) -> str:
+    """Who is guessing: the peer's address, or behind a reverse proxy on this host (the README's
+    set-up: TLS there) the first X-Forwarded-For address. A forged header only escapes the
+    per-client limit, not the overall one."""
+    peer = request.client.host if request.client else "?"
+    forwarded = request.headers.get("x-forwarded-for", "")
+    if peer in ("127.0.0.1", "::1") and forwarded:
+        return forwarded.split(",")[0].strip()[:64] or peer
+    return peer
 
 
 async def _password(request: Request) -> str:

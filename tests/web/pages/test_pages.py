@@ -51,8 +51,11 @@ async def test_every_page_is_small_described_and_locked_down(web: Web, path: str
 
 
 async def test_etags_answer_304_and_static_files_are_cached_for_a_year(web: Web) -> None:
-    first = await web.http.get("/p/36")
+    first = await web.http.get("/p/36", headers={"Accept-Encoding": "identity"})
     etag = first.headers["etag"]
+    packed = await web.http.get("/p/36", headers={"Accept-Encoding": "gzip"})
+    assert packed.headers["etag"] != etag  # another representation, another tag
+    assert (await web.http.get("/p/36", headers={"If-None-Match": packed.headers["etag"]})).status_code == 304
     assert "max-age" in first.headers["cache-control"]
     again = await web.http.get("/p/36", headers={"If-None-Match": etag})
     assert again.status_code == 304 and again.content == b""
@@ -89,6 +92,10 @@ async def test_the_search_box_understands_as_the_chat_does(web: Web) -> None:
     assert said.kind == "not_found" and said.text.splitlines()[0] in text_of(missing.text)
     logged = await web.services.repo.db.fetchall("SELECT query, platform, results FROM search_log", tuples=True)
     logged = [tuple(row) for row in logged]
+    again = await web.http.get("/", params={"q": "kẹo dừa Bến Tre"})  # from the cache, still a search
+    assert again.text == missing.text
+    twice = await web.services.repo.db.fetchall("SELECT count(*) FROM search_log WHERE platform = 'web'", tuples=True)
+    assert twice[0][0] == len([row for row in logged if row[1] == "web"]) + 1
     assert ("kẹo dừa bến tre", "web", 0) in logged and any(p == "web" and n > 0 for _, p, n in logged)
 
 

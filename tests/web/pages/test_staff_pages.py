@@ -58,6 +58,9 @@ async def test_login_refused_then_limited_then_signed_in(web: Web) -> None:
         await web.http.post("/staff/login", data={"password": "wrong"})
     limited = await web.http.post("/staff/login", data={"password": PASSWORD})  # even the right one, for now
     assert limited.status_code == 429
+    # Behind a proxy on this host, each forwarded address is limited on its own.
+    other = await web.http.post("/staff/login", data={"password": "wrong"}, headers={"X-Forwarded-For": "203.0.113.9"})
+    assert other.status_code == 403
     web.site.staff_sessions.failures.clear()  # the window has passed
     signed = await web.http.post("/staff/login", data={"password": PASSWORD})
     assert signed.status_code == 303 and signed.headers["location"] == "/staff"
