@@ -3,6 +3,7 @@ language, small, cacheable and with strict headers."""
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import html
 import re
@@ -172,3 +173,18 @@ async def test_the_page_cache_is_bounded(web: Web, monkeypatch) -> None:
         assert (await web.http.get("/places", params={"lat": 22 + n / 100, "lon": 104})).status_code == 200
     assert web.site._cached_bytes <= 200_000 and len(web.site._cache) < 40
     assert web.site._cached_bytes == sum(len(b.raw) + len(b.gz or b"") for b in web.site._cache.values())
+
+
+async def test_zalo_button_only_with_a_chat_link_and_near_a_named_town(services) -> None:
+    from bot.config import ZaloSection
+    from tests.web.pages.conftest import client
+
+    async with client(services) as web:
+        assert "zalo.me" not in (await web.http.get("/p/36")).text
+        near = await web.http.get("/places", params={"lat": "22.336", "lon": "103.844", "near": "Sa Pa", "lang": "en"})
+        assert "Places to buy near Sa Pa" in text_of(near.text)
+        odd = await web.http.get("/places", params={"lat": "22.336", "lon": "103.844", "near": "<b>x</b>"})
+        assert "<b>x</b>" not in odd.text and "&lt;b&gt;" not in odd.text  # an unknown town is not echoed
+    services.config = dataclasses.replace(services.config, zalo=ZaloSection(chat_url="https://zalo.me/123456"))
+    async with client(services) as web:
+        assert 'href="https://zalo.me/123456"' in (await web.http.get("/p/36")).text
