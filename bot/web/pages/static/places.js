@@ -55,9 +55,10 @@
     bounds.push([group.lat, group.lon]);
   });
   if (box.dataset.lat) {
+    // Nearest first: the view holds the reader and the nearest few places, not the province.
     var here = [+box.dataset.lat, +box.dataset.lon];
     L.circleMarker(here, { radius: 7 }).addTo(map);
-    bounds.push(here);
+    bounds = [here].concat(bounds.slice(0, 5));
   }
   if (bounds.length) { map.fitBounds(bounds, { padding: [24, 24], maxZoom: 13 }); } else { map.setView([22.33, 104.0], 8); }
 }());
