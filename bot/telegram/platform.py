@@ -81,7 +81,7 @@ class TelegramPlatform(SupervisedPlatform):
         await workers.start()
         first, longest = self.retry_delays
         poller = InboxPoller(
-            self.bot, workers, self.stop, health=self.health, ready=self._can_answer,
+            self.bot, workers, self.stop, health=self.health, ready=self._started,
             on_token_rejected=lambda: self.health.reject(TOKEN_REJECTED), poll_timeout=self.poll_timeout,
             allowed_updates=ALLOWED_UPDATES, backoff=Backoff(first, longest),
         )  # fmt: skip
@@ -149,6 +149,10 @@ class TelegramPlatform(SupervisedPlatform):
             concurrency=concurrency, max_pending=max_pending,
             expire_after=self.services.config.web.inbox_answer_hours * 3600,
         )  # fmt: skip
+
+    def _started(self) -> bool:
+        # Polling goes on while answers fail: getUpdates is what tells that Telegram is back.
+        return self.application is not None and self._initialized and self.application.running
 
     def _can_answer(self) -> bool:
         return self.application is not None and self.health.ok and self._initialized and self.application.running
