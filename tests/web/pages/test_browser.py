@@ -146,6 +146,9 @@ def test_search_open_a_product_and_read_it_in_chinese(browser, base_url: str, sh
 def test_near_me_near_sa_pa_lists_sa_pa_first_on_the_map(browser, base_url: str, shots: Path) -> None:
     context = phone(browser, geolocation=SA_PA, permissions=["geolocation"], locale="en-US")
     page = context.new_page()
+    errors: list[str] = []  # a CSP violation, a missing file or a script error shows up here
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto(base_url + "/places?lang=en")
     page.wait_for_selector(".leaflet-marker-icon")  # the map, from this server's Leaflet
     page.click("#near-me")
@@ -158,6 +161,7 @@ def test_near_me_near_sa_pa_lists_sa_pa_first_on_the_map(browser, base_url: str,
     snap(page, shots, "places-near-sa-pa")
     page.goto(base_url + "/events")
     snap(page, shots, "events")
+    assert not errors, errors
     context.close()
 
 
