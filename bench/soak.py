@@ -420,13 +420,19 @@ def run(args: argparse.Namespace, workdir: Path) -> None:
 
             async def sample_rss() -> None:
                 while time.monotonic() < until:
-                    rss.append(rss_mb(serve.pid))
+                    rss.append((time.monotonic(), rss_mb(serve.pid)))
                     await asyncio.sleep(1)
 
-            rss: list[float] = []
+            rss: list[tuple[float, float]] = []
             base = f"http://{HOST}:{port}"
             await asyncio.gather(chat(base, args.users, args.rate, until, sent), watch_import(), outage(), sample_rss())
-            timeline.notes.append(f"RSS of serve during the run: max {max(rss):.0f} MB")
+            timeline.notes.append(f"RSS of serve during the run: max {max(mb for _, mb in rss):.0f} MB")
+            # The catalogue grew by the import: "flat" is judged from once it is loaded.
+            loaded = [mb for t, mb in rss if timeline.import_end and t >= timeline.import_end + 10]
+            if loaded:
+                timeline.notes.append(
+                    f"RSS of serve 10 s after the import: {loaded[0]:.0f} MB; at the end of the run {loaded[-1]:.0f} MB"
+                )
 
         asyncio.run(director())
         ended = time.monotonic()

@@ -2,7 +2,8 @@
 
 chat_suite.csv (433 messages) was written before tuning; chat_suite2.csv (220) by a second author
 later, measured once and then tuned on; chat_holdout.csv (149) by a third author who never saw
-the bot's code or answers, and was never tuned on (its failures are not read).
+the bot's code or answers, and was never tuned on (its failures are not read); chat_suite3.csv
+(263) by a fourth author, measured once before tuning (0.673) and then tuned on a little.
 `python bench/chat_quality.py --failures` lists what fails.
 
 The tuning suite is held to issue 9's targets (≥ 0.95 right, 0 false "not in our catalogue",
@@ -22,6 +23,7 @@ HERE = Path(__file__).resolve().parent
 FLOORS = {  # suite: (share right, false "not in our catalogue", negatives shown a product)
     "chat_suite.csv": (0.95, 0, 0),  # issue 9's targets, reached on the suite tuned on
     "chat_suite2.csv": (0.90, 1, 1),  # a second author's suite: 0.786 / 12 / 3 before tuning on it
+    "chat_suite3.csv": (0.71, 5, 7),  # a fourth author's: 0.673 / 6 / 8 on first contact
     "chat_holdout.csv": (0.79, 1, 2),  # never tuned on: today's figures, below the targets
 }
 
