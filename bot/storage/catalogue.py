@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from sys import intern
 
@@ -77,45 +78,21 @@ class CatalogueRepository:
 
     async def load_catalogue(self) -> Catalogue:
         # One snapshot, so the version matches the rows; on a connection of its own, so a
-        # large catalogue neither waits for nor holds up anyone else.
+        # large catalogue neither waits for nor holds up anyone else. The rows become objects
+        # in a worker thread: at 40,000 products that took the loop ~300 ms.
         async with self.db.snapshot() as snap:
             version = await self.catalogue_version(snap)
-            products = await self._products(snap)
-            localities = tuple(_locality(r) for r in await snap.fetchall("SELECT * FROM localities ORDER BY rowid"))
-            places = tuple(_place(r) for r in await snap.fetchall("SELECT * FROM places ORDER BY id"))
-            events = tuple(_event(r) for r in await snap.fetchall("SELECT * FROM events ORDER BY id"))
-            links = tuple(
-                ShopLink(r["product_id"], r["platform"], r["url"], r["source_url"])
-                for r in await snap.fetchall("SELECT * FROM shop_links ORDER BY id")
+            rows = _CatalogueRows(
+                products=await _in_pages(snap),
+                localities=await snap.fetchall("SELECT * FROM localities ORDER BY rowid"),
+                places=await snap.fetchall("SELECT * FROM places ORDER BY id"),
+                events=await snap.fetchall("SELECT * FROM events ORDER BY id"),
+                links=await snap.fetchall("SELECT * FROM shop_links ORDER BY id"),
+                certificates=await snap.fetchall(
+                    "SELECT * FROM certifications ORDER BY product_id, ifnull(decision_date, year), year, id"
+                ),
             )
-            history: dict[int, list[Certificate]] = {}
-            for r in await snap.fetchall(
-                "SELECT * FROM certifications ORDER BY product_id, ifnull(decision_date, year), year, id"
-            ):
-                history.setdefault(r["product_id"], []).append(
-                    Certificate(r["star"], r["decision"], _date(r["decision_date"]), r["year"])
-                )
-        certificates = {pid: tuple(found) for pid, found in history.items()}
-        return Catalogue(version, products, localities, places, events, links, certificates)
-
-    @staticmethod
-    async def _products(reads: Reads) -> tuple[Product, ...]:
-        # The hot path of every (re)load: plain tuples, one pass, no per-column name lookups.
-        sql = (
-            "SELECT id, name, qualifier, star, producer, producer_type, area, former_province, category, year, "
-            "decision, decision_date, english_name, aliases, source_url, name_zh, name_ko FROM products ORDER BY id"
-        )
-        rows = await reads.fetchall(sql, tuples=True)
-        return tuple(
-            Product(
-                pid, name, qualifier, star, intern(producer), intern(ptype), intern(area), intern(province),
-                intern(category), year, intern(decision), _date(ddate), english,
-                tuple(intern(a.strip()) for a in aliases.split(";") if a.strip()) if aliases else (), url,
-                name_zh, name_ko,
-            )  # fmt: skip
-            for (pid, name, qualifier, star, producer, ptype, area, province, category, year, decision, ddate,
-                 english, aliases, url, name_zh, name_ko) in rows
-        )  # fmt: skip
+        return await asyncio.to_thread(rows.catalogue, version)
 
     async def product(self, product_id: int) -> Product | None:
         row = await self.db.fetchone("SELECT * FROM products WHERE id = ?", (product_id,))
@@ -339,3 +316,60 @@ def _event(r: aiosqlite.Row) -> Event:
         place=r["place"], area=r["area"], organiser=r["organiser"], source_url=r["source_url"],
         name_en=r["name_en"],
     )  # fmt: skip
+
+
+# The hot path of every (re)load: plain tuples, one pass, no per-column name lookups. Read in
+# pages: sqlite3 builds a fetch's rows holding the GIL, 40,000 at once held the loop ~90 ms.
+PRODUCT_PAGE = (
+    "SELECT id, name, qualifier, star, producer, producer_type, area, former_province, category, year, "
+    "decision, decision_date, english_name, aliases, source_url, name_zh, name_ko FROM products "
+    "WHERE id > ? ORDER BY id LIMIT ?"
+)
+PAGE_ROWS = 2_000
+
+
+async def _in_pages(snap: Reads) -> list:
+    rows: list = []
+    while True:
+        page = await snap.fetchall(PRODUCT_PAGE, (rows[-1][0] if rows else -1, PAGE_ROWS), tuples=True)
+        rows += page
+        if len(page) < PAGE_ROWS:
+            return rows
+
+
+@dataclass(frozen=True)
+class _CatalogueRows:
+    """What `load_catalogue` read, turned into the catalogue's objects off the loop."""
+
+    products: list
+    localities: list
+    places: list
+    events: list
+    links: list
+    certificates: list
+
+    def catalogue(self, version: int) -> Catalogue:
+        products = tuple(
+            Product(
+                pid, name, qualifier, star, intern(producer), intern(ptype), intern(area), intern(province),
+                intern(category), year, intern(decision), _date(ddate), english,
+                tuple(intern(a.strip()) for a in aliases.split(";") if a.strip()) if aliases else (), url,
+                name_zh, name_ko,
+            )  # fmt: skip
+            for (pid, name, qualifier, star, producer, ptype, area, province, category, year, decision, ddate,
+                 english, aliases, url, name_zh, name_ko) in self.products
+        )  # fmt: skip
+        history: dict[int, list[Certificate]] = {}
+        for r in self.certificates:
+            history.setdefault(r["product_id"], []).append(
+                Certificate(r["star"], r["decision"], _date(r["decision_date"]), r["year"])
+            )
+        return Catalogue(
+            version,
+            products,
+            tuple(_locality(r) for r in self.localities),
+            tuple(_place(r) for r in self.places),
+            tuple(_event(r) for r in self.events),
+            tuple(ShopLink(r["product_id"], r["platform"], r["url"], r["source_url"]) for r in self.links),
+            {pid: tuple(found) for pid, found in history.items()},
+        )
