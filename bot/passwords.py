@@ -1,4 +1,5 @@
-"""Staff password hashes (`ocop-bot hash-password`): scrypt from hashlib, compared in constant time.
+"""Staff password hashes (`ocop-bot hash-password`): scrypt from hashlib, compared in constant time;
+and the stored form of one-time sign-in tokens.
 
 Format: `scrypt$<n>$<r>$<p>$<salt, base64>$<hash, base64>`; only this string goes in
 `[web] staff_password_hash`, never the password.
@@ -13,6 +14,11 @@ import secrets
 
 N, R, P = 2**14, 8, 1  # about 50 ms and 16 MB per check on this machine
 MAX_PASSWORD = 1024
+
+
+def token_hash(token: str) -> str:
+    """What is stored of a one-time sign-in token (random, so a plain SHA-256 is enough)."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def hash_password(password: str, *, salt: bytes | None = None) -> str:

@@ -124,6 +124,8 @@ class Router:
             return await staff.announce(ctx, args)
         if command == "stats":
             return await staff.stats(ctx, args)
+        if command == "web":
+            return await staff.web_link(ctx)
         return [Reply(ctx.t("command.unknown", command=command[:32]), language=ctx.lang)]
 
     def changes_the_group(self, request: Request) -> bool:

@@ -6,6 +6,7 @@ import asyncio
 import dataclasses
 import logging
 import re
+import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -13,6 +14,7 @@ from zoneinfo import ZoneInfo
 from bot.catalogue_io.reasons import Reason
 from bot.catalogue_io.report import error_lines, report_lines
 from bot.importer import AreaResolver, FileRefused, compare, read_plan
+from bot.passwords import token_hash
 from bot.replies import Choice, Reply
 from bot.text import fold
 from handlers.actions import Action, action
@@ -162,6 +164,27 @@ async def cancel(ctx: Context, broadcast_id: int) -> list[Reply]:
         return refuse(ctx, "announce cancel")
     done = await ctx.services.repo.cancel_broadcast(broadcast_id)
     return [Reply(ctx.t("staff.cancelled" if done else "staff.already_handled", id=broadcast_id), language=ctx.lang)]
+
+
+WEB_LINK_MINUTES = 10
+
+
+async def web_link(ctx: Context) -> list[Reply]:
+    """/web: a one-time link to the staff web pages, valid ten minutes, in a private chat only."""
+    if not is_staff(ctx):
+        return refuse(ctx, "web")
+    if ctx.request.is_group:
+        return [Reply(ctx.t("staff.web_private"), language=ctx.lang)]
+    base = ctx.services.config.web.public_url.rstrip("/")
+    if not base:
+        return [Reply(ctx.t("staff.web_no_url"), language=ctx.lang)]
+    token = secrets.token_urlsafe(24)
+    seconds = WEB_LINK_MINUTES * 60
+    await ctx.services.repo.staff.create_login_link(
+        token_hash(token), ctx.request.platform, ctx.request.user_id, seconds
+    )
+    url = f"{base}/staff/login?token={token}"
+    return [Reply(ctx.t("staff.web_link", url=url, minutes=WEB_LINK_MINUTES), language=ctx.lang, kind="staff")]
 
 
 async def stats(ctx: Context, args: str) -> list[Reply]:

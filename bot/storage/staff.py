@@ -1,4 +1,5 @@
-"""Staff uploads waiting for "apply": validated rows kept until confirmed or replaced."""
+"""Staff uploads waiting for "apply": validated rows kept until confirmed or replaced; one-time
+sign-in links to the staff web pages."""
 
 from __future__ import annotations
 
@@ -31,6 +32,28 @@ class StaffRepository:
         return (rows[0]["table_name"], json.loads(rows[0]["records"])) if rows else None
 
     async def forget_user(self, platform: str, user_id: str) -> int:
-        return await self.db.execute(
+        removed = await self.db.execute(
             "DELETE FROM pending_imports WHERE platform = ? AND user_id = ?", (platform, user_id)
         )
+        return removed + await self.db.execute(
+            "DELETE FROM staff_links WHERE platform = ? AND user_id = ?", (platform, user_id)
+        )
+
+    async def create_login_link(self, token_hash: str, platform: str, user_id: str, seconds: float) -> None:
+        """A sign-in link valid for `seconds`; links a day past their end are dropped."""
+        now = time.time()
+        async with self.db.transaction():
+            await self.db.execute("DELETE FROM staff_links WHERE expires_at < ?", (now - 86_400,))
+            await self.db.execute(
+                "INSERT INTO staff_links (token_hash, platform, user_id, expires_at) VALUES (?, ?, ?, ?)",
+                (token_hash, platform, user_id, now + seconds),
+            )
+
+    async def use_login_link(self, token_hash: str) -> bool:
+        """True once for a link still within its time; never again."""
+        now = time.time()
+        changed = await self.db.execute(
+            "UPDATE staff_links SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?",
+            (now, token_hash, now),
+        )
+        return changed == 1

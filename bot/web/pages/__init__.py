@@ -21,7 +21,7 @@ def build_pages(services: Services, *, bot_username: Callable[[], str] | None = 
     """The pages as an ASGI app of their own (mounted at / after the webhook routes)."""
     site = Site(services, bot_username=bot_username)
     static, sitemap, robots, qr = files.routes_for(site)
-    staff_page, login, logout = staff.routes_for(site)
+    staff_page, link, login, logout = staff.routes_for(site)
     routes = [
         Route("/", views.page(site, views.home)),
         Route("/p/{id:int}", views.page(site, views.product)),
@@ -33,6 +33,7 @@ def build_pages(services: Services, *, bot_username: Callable[[], str] | None = 
         Route("/robots.txt", robots),
         Route("/static/{path:path}", static),
         Route("/staff", staff_page),
+        Route("/staff/login", link, methods=["GET"]),
         Route("/staff/login", login, methods=["POST"]),
         Route("/staff/logout", logout, methods=["POST"]),
     ]

@@ -2,7 +2,8 @@
 charts, announcements with their delivery progress, and the catalogue's health.
 
 Sessions are random tokens held in this process (a restart signs everyone out); the cookie is
-HttpOnly, SameSite=Strict, limited to /staff, and Secure when `public_url` is https. Failed
+HttpOnly, SameSite=Strict, limited to /staff, and Secure when `public_url` is https. Or an
+admin asks the bot (/web) for a one-time link, valid ten minutes (handlers/staff.py). Failed
 logins are limited per client address and overall, so guessing is slow.
 """
 
@@ -20,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from bot.certificates import Validity, certificate_status
-from bot.passwords import verify_password
+from bot.passwords import token_hash, verify_password
 from bot.web.pages.charts import bar_chart
 from bot.web.pages.site import Site
 from handlers import render
@@ -95,16 +96,27 @@ def routes_for(site: Site):
     async def staff(request: Request) -> Response:
         return await page(request)
 
+    async def link(request: Request) -> Response:
+        """GET of a link the bot sent: a button that signs in (POST), so a link preview that
+        fetches the address does not use the link up."""
+        token = request.query_params.get("token", "")[:100]
+        return await page(request, token=token, configured=bool(site.config.staff_password_hash))
+
     async def login(request: Request) -> Response:
         client = _client(request)
         if sessions.limited(client):
             return await page(request, 429, error="web.staff_too_many")
-        password = await _password(request)
-        stored = site.config.staff_password_hash
-        ok = bool(stored) and await asyncio.to_thread(verify_password, password, stored)
+        form = await _form(request)
+        if form.get("token"):
+            ok = await site.services.repo.staff.use_login_link(token_hash(form["token"][:100]))
+            refusal = "web.staff_link_expired"
+        else:
+            stored = site.config.staff_password_hash
+            ok = bool(stored) and await asyncio.to_thread(verify_password, form.get("password", ""), stored)
+            refusal = "web.staff_refused"
         if not ok:
             sessions.failed(client)
-            return await page(request, 403, error="web.staff_refused")
+            return await page(request, 403, error=refusal)
         response = RedirectResponse("/staff", status_code=303, headers=site.headers)
         response.set_cookie(
             COOKIE, sessions.open(), max_age=int(sessions.lifetime), path="/staff", httponly=True,
@@ -118,7 +130,7 @@ def routes_for(site: Site):
         response.delete_cookie(COOKIE, path="/staff", httponly=True, samesite="strict", secure=site.secure)
         return response
 
-    return staff, login, logout
+    return staff, link, login, logout
 
 
 def _client(request: Request) -> str:
@@ -132,14 +144,14 @@ def _client(request: Request) -> str:
     return peer
 
 
-async def _password(request: Request) -> str:
+async def _form(request: Request) -> dict[str, str]:
     body = b""
     async for chunk in request.stream():
         body += chunk
         if len(body) > MAX_FORM:
-            return ""
+            return {}
     values = parse_qs(body.decode("utf-8", "replace"), max_num_fields=10)
-    return (values.get("password") or [""])[0]
+    return {key: found[0] for key, found in values.items() if found}
 
 
 async def dashboard(ctx: Context) -> dict[str, Any]:

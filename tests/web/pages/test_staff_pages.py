@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from bot.config import ConfigError, load_config
-from bot.passwords import hash_password, verify_password
+from bot.passwords import hash_password, token_hash, verify_password
 from bot.web.pages.staff import MAX_FAILURES_PER_CLIENT
 from tests.web.pages.conftest import ADMIN_ID, PASSWORD, PASSWORD_HASH, Web, client
 
@@ -88,3 +88,35 @@ async def test_dashboard_shows_searches_announcements_and_health(web: Web) -> No
     out = await web.http.post("/staff/logout")
     assert out.status_code == 303
     assert 'name="password"' in (await web.http.get("/staff")).text
+
+
+async def test_a_one_time_link_from_the_bot_signs_an_admin_in_once(web: Web) -> None:
+    from bot.replies import Request
+    from handlers.router import Router
+
+    router = Router(web.services)
+    refused = await router.handle(Request("telegram", "55", "55", text="/web"))
+    assert "/staff/login" not in refused[0].text  # not an admin
+    in_group = await router.handle(Request("telegram", "-100", str(ADMIN_ID), text="/web", is_group=True))
+    assert "/staff/login" not in in_group[0].text and "/web" in in_group[0].text
+    [reply] = await router.handle(Request("telegram", str(ADMIN_ID), str(ADMIN_ID), text="/web"))
+    url = next(word for word in reply.text.split() if word.startswith("https://"))
+    path = url.removeprefix("https://ocop.example.vn")
+    token = path.split("token=")[1]
+    stored = await web.services.repo.db.fetchall("SELECT token_hash FROM staff_links", tuples=True)
+    assert token not in str([tuple(r) for r in stored])  # only its hash is kept
+    landing = await web.http.get(path)  # what a link preview would fetch: nothing is used up
+    assert landing.status_code == 200 and f'value="{token}"' in landing.text and "set-cookie" not in landing.headers
+    signed = await web.http.post("/staff/login", data={"token": token})
+    assert signed.status_code == 303 and "ocop_staff=" in signed.headers["set-cookie"]
+    assert "Tình trạng danh mục" in (await web.http.get("/staff")).text  # the dashboard
+    web.http.cookies.clear()
+    again = await web.http.post("/staff/login", data={"token": token})
+    assert again.status_code == 403 and "set-cookie" not in again.headers
+    assert (await web.http.post("/staff/login", data={"token": "made-up"})).status_code == 403
+    # Expired: a link past its ten minutes signs nobody in.
+    await web.services.repo.staff.create_login_link(token_hash("old"), "telegram", str(ADMIN_ID), -1)
+    assert (await web.http.post("/staff/login", data={"token": "old"})).status_code == 403
+    # Forgetting the admin removes the links made for them.
+    await web.services.repo.forget("telegram", str(ADMIN_ID), str(ADMIN_ID))
+    assert not await web.services.repo.db.fetchall("SELECT 1 FROM staff_links", tuples=True)
