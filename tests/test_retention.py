@@ -67,8 +67,10 @@ async def test_old_search_history_is_pruned_and_its_buttons_expire(services):
     db = services.config.database_path
     (old_list,) = await ask(services, "trà")
     next_page = next(c.action for c in old_list.choices if c.action.startswith("q:"))
+    await services.repo.flush_search_log()  # written behind the reply
     _age(db, 200)
     (recent,) = await ask(services, "chè")
+    await services.repo.flush_search_log()
     assert _count(db, "search_log") == 2 and _count(db, "saved_queries") == 2
     assert await services.repo.prune_history(180) == (1, 1)
     assert _count(db, "search_log") == 1 and _count(db, "saved_queries") == 1

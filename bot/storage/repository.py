@@ -12,7 +12,7 @@ from pathlib import Path
 
 from bot.storage.catalogue import TRANSLATIONS_VERSION, CatalogueRepository
 from bot.storage.connection import Database
-from bot.storage.inbox import InboxRepository
+from bot.storage.inbox import InboxRepository, open_inbox
 from bot.storage.migrations import LATEST, migrate, schema_version
 from bot.storage.outbox import OutboxRepository
 from bot.storage.people import PeopleRepository
@@ -35,13 +35,14 @@ class _Forward:
 
 
 class Repository:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, queue: Database | None = None) -> None:
         self.db = db
+        self.queue = queue or db  # the inbox's own file (see bot.storage.inbox)
         self.catalogue = CatalogueRepository(db)
         self.people = PeopleRepository(db)
         self.outbox = OutboxRepository(db)
         self.staff = StaffRepository(db)
-        self.inbox = InboxRepository(db)
+        self.inbox = InboxRepository(db, self.queue)
 
     @property
     def path(self) -> Path:
@@ -60,6 +61,7 @@ class Repository:
         try:
             repo = cls(db)
             await repo._prepare(seed_dir)
+            repo.queue = repo.inbox.queue = await open_inbox(db)
         except BaseException:
             await db.close()
             raise
@@ -85,7 +87,12 @@ class Repository:
             await self.catalogue.catalogue_version()
 
     async def close(self) -> None:
-        await self.db.close()
+        try:
+            await self.inbox.close()  # the queued search log
+        finally:
+            if self.queue is not self.db:
+                await self.queue.close()
+            await self.db.close()
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[None]:
@@ -154,5 +161,6 @@ class Repository:
     # inbox
     claim_update = _Forward("inbox")
     log_search = _Forward("inbox")
+    flush_search_log = _Forward("inbox")
     top_queries = _Forward("inbox")
     searches_by = _Forward("inbox")

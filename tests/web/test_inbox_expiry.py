@@ -9,6 +9,7 @@ import sqlite3
 
 import pytest
 
+from bot.storage.inbox import inbox_path
 from bot.web import workers as workers_module
 from bot.web.workers import InboxWorkers
 
@@ -39,7 +40,7 @@ async def test_an_update_never_answered_is_given_up_after_the_window(services, m
         assert await workers.submit("m2", "chat-2", '{"x": 2}')  # a new update is taken as usual
     finally:
         await workers.stop()
-    with sqlite3.connect(services.config.database_path) as conn:
+    with sqlite3.connect(inbox_path(services.config.database_path)) as conn:
         states = dict(conn.execute("SELECT update_key, state FROM inbox WHERE platform = 'zalo'").fetchall())
     assert states["m1"] == "expired"
 

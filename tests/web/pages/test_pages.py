@@ -91,10 +91,12 @@ async def test_the_search_box_understands_as_the_chat_does(web: Web) -> None:
     assert not re.findall(r'<li><a href="/p/(\d+)"', missing.text)
     [said] = await Router(web.services).handle(Request("console", "c2", "c2", text="kẹo dừa Bến Tre"))
     assert said.kind == "not_found" and said.text.splitlines()[0] in text_of(missing.text)
+    await web.services.repo.flush_search_log()  # written behind the reply
     logged = await web.services.repo.db.fetchall("SELECT query, platform, results FROM search_log", tuples=True)
     logged = [tuple(row) for row in logged]
     again = await web.http.get("/", params={"q": "kẹo dừa Bến Tre"})  # from the cache, still a search
     assert again.text == missing.text
+    await web.services.repo.flush_search_log()
     twice = await web.services.repo.db.fetchall("SELECT count(*) FROM search_log WHERE platform = 'web'", tuples=True)
     assert twice[0][0] == len([row for row in logged if row[1] == "web"]) + 1
     assert ("kẹo dừa bến tre", "web", 0) in logged and any(p == "web" and n > 0 for _, p, n in logged)
