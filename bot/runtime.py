@@ -268,6 +268,7 @@ class Runtime:
     async def start_web(
         self, secret: str, *, host: str | None = None, port: int | None = None, max_pending: int | None = None,
     ) -> WebService:  # fmt: skip
+        from bot.storage.inbox import inbox_path
         from bot.web.app import WebState
         from bot.web.serve import WebService
         from bot.zalo.inbox import ZaloInbox
@@ -277,6 +278,7 @@ class Runtime:
         state = WebState(
             self.services, secret, section.max_body_bytes, health=self.health, senders=self.senders,
             database=DatabaseProbe(self.config.database_path),
+            inbox=DatabaseProbe(inbox_path(self.config.database_path)),
         )  # fmt: skip
         limit = section.inbox_max_pending if max_pending is None else max_pending
         zalo = self.platforms.get("zalo")

@@ -41,6 +41,7 @@ CREATE TABLE IF NOT EXISTS inbox (
     UNIQUE (platform, update_key)
 );
 CREATE INDEX IF NOT EXISTS inbox_pending ON inbox (platform, state, chat_key, id);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);  -- /healthz's heartbeat
 """
 INBOX_COLUMNS = "platform, update_key, chat_key, payload, state, attempts, next_at, received_at, done_at"
 

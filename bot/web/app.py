@@ -50,6 +50,7 @@ class WebState:
     health: dict[str, PlatformHealth] = field(default_factory=dict)
     senders: dict[str, SenderStatus] = field(default_factory=dict)
     database: DatabaseProbe | None = None
+    inbox: DatabaseProbe | None = None  # the inbox's own file
     database_problem: str | None = None
     pages: Any = None  # the web catalogue's ASGI app (bot.web.pages), mounted after the webhooks
 
@@ -179,6 +180,9 @@ async def _health(state: WebState) -> JSONResponse:
         body["database"] = {"ok": True, "schema_version": await repo.schema_version()}
         body["catalogue_version"] = await repo.catalogue_version()
         problem = await state.database.check() if state.database is not None else None
+        if problem is None and state.inbox is not None:
+            inbox_problem = await state.inbox.check()
+            problem = f"inbox file: {inbox_problem}" if inbox_problem else None
     except Exception as exc:  # any failure here means "not healthy", whatever its kind
         problem = f"cannot read: {describe_error(exc)}"
     if problem != state.database_problem:  # logged when it changes, not on every request

@@ -19,6 +19,7 @@ import pytest
 
 from bot.config import BroadcastSection
 from bot.health import DatabaseProbe
+from bot.storage.inbox import inbox_path
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.zalo_api import FakeZalo
 from tests.outbox.conftest import add_subscribers, delivered
@@ -212,6 +213,15 @@ async def test_healthz_is_503_with_the_reason_when_the_database_cannot_be_writte
             release.set()
             await asyncio.to_thread(holder.join)
         assert (await served.http.get("/healthz")).status_code == 200
+
+        # The inbox's own file (bot.storage.inbox) is checked too: updates are stored there.
+        inbox_file = inbox_path(served.services.config.database_path)
+        state.inbox = DatabaseProbe(inbox_file, timeout=0.3, cache_seconds=0)
+        assert (await served.http.get("/healthz")).status_code == 200
+        inbox_file.rename(inbox_file.with_suffix(".moved"))
+        response = await served.http.get("/healthz")
+        assert response.status_code == 503 and response.json()["reason"].startswith("database: inbox file:")
+        inbox_file.with_suffix(".moved").rename(inbox_file)
 
         served.services.config.database_path.rename(served.services.config.database_path.with_suffix(".moved"))
         response = await served.http.get("/healthz")
