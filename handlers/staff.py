@@ -272,6 +272,7 @@ async def apply_upload(ctx: Context, import_id: int, *, remove_missing: bool, ca
     for record in records:
         record.pop("id", None)
     added, updated, removed = await ctx.services.repo.apply_import(table, records, remove_missing=remove_missing)
+    await ctx.services.catalogue.fresh()  # the staff member's next question sees it; others meanwhile the old one
     log.info(
         "staff %s applied an upload: %d added, %d updated, %d removed", ctx.request.user_id, added, updated, removed
     )

@@ -190,7 +190,7 @@ async def test_recertification_keeps_the_earlier_certificate_as_history(services
     product = next(p for p in catalogue.products if p.name == "Mật ong thử nghiệm H")
     assert product.star == 4 and product.decision == "2/QĐ-TEST"
     assert history_text(catalogue.certificates[product.id], product) == "3★ 2019 → 3★ 2021 → 4★ 2024"
-    services.catalogue._check_interval = 0
+    await services.catalogue.fresh()  # as the staff upload's apply does
     (card,) = await Router(services).handle(Request("console", "u", "u", command="start", text=f"p_{product.id}"))
     assert "Lịch sử chứng nhận: 3★ 2019 → 3★ 2021 → 4★ 2024" in card.text
 

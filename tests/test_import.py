@@ -76,6 +76,10 @@ async def test_good_import_reaches_a_running_bot_without_restart(tmp_path):
         result = run_cli("import", str(DATA / "good_products.csv"), db=tmp_path / "ocop.sqlite3")
         assert result.returncode == 0, result.stderr
         assert "1 added, 0 updated" in result.stdout
+        # The next message notices the new version; the index is rebuilt in the background,
+        # and messages meanwhile answer from the current one.
+        await router.handle(Request("console", "u", "u", text="mật ong rừng Y Tý thử nghiệm"))
+        await services.catalogue.settled()
         (after,) = await router.handle(Request("console", "u", "u", text="mật ong rừng Y Tý thử nghiệm"))
         assert "Mật ong rừng Y Tý" in after.text and "4 sao" in after.text
         assert "123/QĐ-TEST" in after.text and "15/03/2028" in after.text  # 36 months from the decision

@@ -33,8 +33,7 @@ def _rebuild_with(services, monkeypatch, make_index) -> asyncio.Future:
     monkeypatch.setattr(bot.services, "SearchIndex", make_index)
     with sqlite3.connect(services.config.database_path) as conn:
         conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'catalogue_version'")
-    services.catalogue._checked_at = 0.0
-    return asyncio.ensure_future(services.catalogue.get())
+    return asyncio.ensure_future(services.catalogue.fresh())
 
 
 async def test_index_rebuild_after_an_import_does_not_hold_the_loop(services, monkeypatch):
@@ -108,3 +107,29 @@ async def test_upload_the_adapter_did_not_download_is_called_too_large(staff_ser
     request = Request("telegram", ADMIN, ADMIN, attachment=Attachment("big.xlsx", b"", too_large=True))
     (reply,) = await Router(staff_services).handle(request)
     assert "quá lớn" in reply.text and "big.xlsx" in reply.text
+
+
+async def test_the_message_that_notices_an_import_is_answered_without_waiting_for_the_rebuild(services, monkeypatch):
+    # Reproduced in the soak: the one message that noticed the new version waited for the
+    # whole rebuild (2 s at 40,000 products).
+    real = bot.services.SearchIndex
+    building, release = threading.Event(), threading.Event()
+
+    def held_index(*args, **kwargs):
+        building.set()
+        release.wait(10)
+        return real(*args, **kwargs)
+
+    old = await services.catalogue.get()
+    monkeypatch.setattr(bot.services, "SearchIndex", held_index)
+    with sqlite3.connect(services.config.database_path) as conn:
+        conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'catalogue_version'")
+    services.catalogue._checked_at = 0.0
+    try:
+        assert await asyncio.wait_for(services.catalogue.get(), 5) is old  # while the new index is held
+        assert await asyncio.to_thread(building.wait, 5)
+    finally:
+        release.set()
+    await services.catalogue.settled()
+    new = await services.catalogue.get()
+    assert new is not old and new.catalogue.version == old.catalogue.version + 1
