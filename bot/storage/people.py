@@ -95,6 +95,13 @@ class PeopleRepository:
         return json.loads(row["actions"])
 
     async def save_query(self, text: str) -> int:
+        # A search saved before is only read (its last use is kept to the day, for retention):
+        # a reply needs no write, so it never waits for a staff import's write lock.
+        found = await self.db.fetchall(
+            "SELECT id, used_at >= datetime('now', '-1 day') FROM saved_queries WHERE text = ?", (text,), tuples=True
+        )
+        if found and found[0][1]:
+            return int(found[0][0])
         (row,) = await self.db.returning(
             "INSERT INTO saved_queries (text, used_at) VALUES (?, datetime('now')) "
             "ON CONFLICT (text) DO UPDATE SET used_at = excluded.used_at RETURNING id",

@@ -108,14 +108,16 @@ class ZaloBot:
     async def send_replies(self, chat_id: str, replies: list[Reply]) -> None:
         rendered = [render_reply(reply, self.services.i18n) for reply in replies]
         with_choices = next((reply for reply in reversed(replies) if reply.choices), None)
-        if with_choices is not None:
-            # Saved before sending: the user can only type "2" after seeing the list.
-            entries = [_pack(choice.action, choice.label) for choice in with_choices.choices]
-            await self.services.repo.save_choices(PLATFORM, chat_id, entries)
         for item in rendered:
             for text in item.messages:
                 if not await self.send(chat_id, text):
                     return
+        if with_choices is not None:
+            # Saved once the list is out, so the reply never waits on a write (a staff import
+            # holds the write lock for its whole transaction). The chat's next message, the
+            # "2", is handled only after this one is done (one update per chat at a time).
+            entries = [_pack(choice.action, choice.label) for choice in with_choices.choices]
+            await self.services.repo.save_choices(PLATFORM, chat_id, entries)
 
     async def send(self, chat_id: str, text: str) -> bool:
         """Send one message; False when the chat refuses us (the rest of the answer is skipped)."""

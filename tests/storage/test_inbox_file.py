@@ -75,3 +75,22 @@ async def test_searches_queued_at_close_are_written(tmp_path) -> None:
     await repo.close()
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT count(*) FROM search_log").fetchone()[0] == 3
+
+
+async def test_a_list_asked_again_is_answered_while_the_catalogue_is_locked(services) -> None:
+    from bot.replies import Request
+    from handlers.router import Router
+
+    router = Router(services)
+    (first,) = await router.handle(Request("zalo", "u1", "u1", text="mật ong"))
+    assert first.choices  # a list: its search is saved for paging
+    held, release = threading.Event(), threading.Event()
+    locker = threading.Thread(target=_hold_write_lock, args=(services.config.database_path, held, release))
+    locker.start()
+    try:
+        assert await asyncio.to_thread(held.wait, 10)
+        (again,) = await asyncio.wait_for(router.handle(Request("zalo", "u2", "u2", text="mật ong")), 5)
+        assert again.text == first.text and locker.is_alive()  # answered while the lock is held
+    finally:
+        release.set()
+        await asyncio.to_thread(locker.join, 10)
