@@ -428,13 +428,18 @@ async def serve_command(runtime: Runtime, args: argparse.Namespace) -> int:
     from bot.web.serve import SECRET_RE
 
     async with runtime.starting():
-        secret = runtime.require("OCOP_WEBHOOK_SECRET")
-        if not SECRET_RE.fullmatch(secret):
-            raise ConfigError("OCOP_WEBHOOK_SECRET must be 8-256 characters of A-Z, a-z, 0-9, _ and -")
         tokens = _tokens(runtime)
-        if not any(tokens.values()):
-            raise ConfigError("TELEGRAM_BOT_TOKEN and ZALO_BOT_TOKEN are both unset: serve needs at least one")
         public_url = args.set_webhook
+        if any(tokens.values()):
+            secret = runtime.require("OCOP_WEBHOOK_SECRET")
+            if not SECRET_RE.fullmatch(secret):
+                raise ConfigError("OCOP_WEBHOOK_SECRET must be 8-256 characters of A-Z, a-z, 0-9, _ and -")
+        elif public_url:
+            raise ConfigError("--set-webhook: TELEGRAM_BOT_TOKEN and ZALO_BOT_TOKEN are both unset")
+        else:
+            # The web catalogue alone (QR labels, links shared by hand): no webhook to guard.
+            secret = ""
+            log.warning("serve: TELEGRAM_BOT_TOKEN and ZALO_BOT_TOKEN are unset: the web catalogue only")
         if public_url and not public_url.startswith(("https://", "http://")):
             raise ConfigError(f"--set-webhook: {public_url!r} is not an http(s) URL")
         await runtime.open_services()
