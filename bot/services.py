@@ -77,7 +77,7 @@ class CatalogueState:
         return self._snapshot
 
     async def settled(self) -> None:
-        """Wait for a rebuild under way, if any (tests; shutdown)."""
+        """Wait for a rebuild under way, if any (for tests: the bot never needs to)."""
         if self._rebuild is not None:
             with contextlib.suppress(asyncio.CancelledError):
                 await asyncio.shield(self._rebuild)

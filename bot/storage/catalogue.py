@@ -83,7 +83,7 @@ class CatalogueRepository:
         async with self.db.snapshot() as snap:
             version = await self.catalogue_version(snap)
             rows = _CatalogueRows(
-                products=await _in_pages(snap),
+                products=await snap.fetchall(PRODUCT_COLUMNS, tuples=True),
                 localities=await snap.fetchall("SELECT * FROM localities ORDER BY rowid"),
                 places=await snap.fetchall("SELECT * FROM places ORDER BY id"),
                 events=await snap.fetchall("SELECT * FROM events ORDER BY id"),
@@ -318,23 +318,11 @@ def _event(r: aiosqlite.Row) -> Event:
     )  # fmt: skip
 
 
-# The hot path of every (re)load: plain tuples, one pass, no per-column name lookups. Read in
-# pages: sqlite3 builds a fetch's rows holding the GIL, 40,000 at once held the loop ~90 ms.
-PRODUCT_PAGE = (
+# The hot path of every (re)load: plain tuples, one pass, no per-column name lookups.
+PRODUCT_COLUMNS = (
     "SELECT id, name, qualifier, star, producer, producer_type, area, former_province, category, year, "
-    "decision, decision_date, english_name, aliases, source_url, name_zh, name_ko FROM products "
-    "WHERE id > ? ORDER BY id LIMIT ?"
+    "decision, decision_date, english_name, aliases, source_url, name_zh, name_ko FROM products ORDER BY id"
 )
-PAGE_ROWS = 2_000
-
-
-async def _in_pages(snap: Reads) -> list:
-    rows: list = []
-    while True:
-        page = await snap.fetchall(PRODUCT_PAGE, (rows[-1][0] if rows else -1, PAGE_ROWS), tuples=True)
-        rows += page
-        if len(page) < PAGE_ROWS:
-            return rows
 
 
 @dataclass(frozen=True)

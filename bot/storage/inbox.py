@@ -1,4 +1,4 @@
-"""What comes in: the durable inbox of updates, deliveries already taken, and what people searched for.
+"""What comes in: the durable inbox of updates, and what people searched for.
 
 The inbox lives in a database file of its own (`inbox_path`): an update is stored there
 before the platform gets its 200, and a staff import holds the catalogue's write lock for
@@ -85,19 +85,6 @@ class InboxRepository:
         self._claims = 0
         self._searches: list[tuple[str, str, str, int]] = []
         self._flusher: asyncio.Task[None] | None = None
-
-    async def claim_update(self, platform: str, key: str) -> bool:
-        """True the first time a delivery is seen; False for a redelivery."""
-        now = time.time()
-        changed = await self.db.execute(
-            "INSERT INTO processed_updates (platform, update_key, at) VALUES (?, ?, ?) "
-            "ON CONFLICT (platform, update_key) DO NOTHING",
-            (platform, key, now),
-        )
-        self._claims += 1
-        if self._claims % PRUNE_EVERY == 0:
-            await self.db.execute("DELETE FROM processed_updates WHERE at < ?", (now - PROCESSED_KEEP_SECONDS,))
-        return changed > 0
 
     # -- the durable inbox (webhook updates; see bot.web.workers.InboxWorkers) --------------
 

@@ -35,14 +35,13 @@ class _Forward:
 
 
 class Repository:
-    def __init__(self, db: Database, queue: Database | None = None) -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
-        self.queue = queue or db  # the inbox's own file (see bot.storage.inbox)
         self.catalogue = CatalogueRepository(db)
         self.people = PeopleRepository(db)
         self.outbox = OutboxRepository(db)
         self.staff = StaffRepository(db)
-        self.inbox = InboxRepository(db, self.queue)
+        self.inbox = InboxRepository(db)
 
     @property
     def path(self) -> Path:
@@ -61,7 +60,7 @@ class Repository:
         try:
             repo = cls(db)
             await repo._prepare(seed_dir)
-            repo.queue = repo.inbox.queue = await open_inbox(db)
+            repo.inbox.queue = await open_inbox(db)  # the inbox's own file
         except BaseException:
             await db.close()
             raise
@@ -90,8 +89,8 @@ class Repository:
         try:
             await self.inbox.close()  # the queued search log
         finally:
-            if self.queue is not self.db:
-                await self.queue.close()
+            if self.inbox.queue is not self.db:
+                await self.inbox.queue.close()
             await self.db.close()
 
     @contextlib.asynccontextmanager
@@ -159,7 +158,6 @@ class Repository:
     save_pending_import = _Forward("staff")
     take_pending_import = _Forward("staff")
     # inbox
-    claim_update = _Forward("inbox")
     log_search = _Forward("inbox")
     flush_search_log = _Forward("inbox")
     top_queries = _Forward("inbox")

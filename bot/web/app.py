@@ -87,8 +87,9 @@ def build_app(state: WebState) -> Starlette:
             log.warning("telegram: cannot take updates now (%s); answered 503", state.telegram.health.describe())
             return JSONResponse({"ok": False, "error": "busy"}, status_code=503, headers={"Retry-After": "5"})
         assert state.telegram_inbox is not None
-        chat = update.effective_chat.id if update.effective_chat is not None else f"u{update.update_id}"
-        return await _take(state.telegram_inbox, str(update.update_id), str(chat), data)
+        from bot.telegram.poller import update_chat_key  # telegram is imported only when served
+
+        return await _take(state.telegram_inbox, str(update.update_id), update_chat_key(update), data)
 
     async def healthz(request: Request) -> Response:
         return await _health(state)

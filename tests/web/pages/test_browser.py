@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright import sync_api as playwright  # a test dependency: missing is an error, not a skip
 
 from bot.config import Config, DatabaseSection
 from bot.services import build_services
@@ -24,8 +25,6 @@ from bot.web.pages import build_pages
 from bot.web.serve import WebService
 from tests.conftest import TODAY, seeded_db
 from tests.web.pages.conftest import PASSWORD_HASH, web_config
-
-playwright = pytest.importorskip("playwright.sync_api")
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
