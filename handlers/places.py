@@ -45,9 +45,13 @@ def places_for_area(ctx: Context, area: str, *, product: Product | None = None) 
         return []
     places = [p for p in ctx.snapshot.catalogue.places if p.area == area]
     if product is not None:
-        # Places whose own description names the product come first.
+        # Places whose own description names the product come first. Another producer's shop
+        # is not a place to buy this product ("where to buy the honey" listed a cinnamon-oil
+        # cooperative); markets and shops may well sell it, so they stay.
         name = fold(product.name)
-        places.sort(key=lambda p: (name not in fold(p.products_hint + " " + p.name), KIND_ORDER.get(p.kind, 9)))
+        names = [p for p in places if name in fold(p.products_hint + " " + p.name)]
+        places = names + [p for p in places if p not in names and p.kind != "producer_shop"]
+        places.sort(key=lambda p: (p not in names, KIND_ORDER.get(p.kind, 9)))
     else:
         places.sort(key=lambda p: KIND_ORDER.get(p.kind, 9))
     return places

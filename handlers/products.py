@@ -182,7 +182,9 @@ def several_stars(ctx: Context, found: list[Product], claimed: int | None) -> Re
     lines = [ctx.t("stars.several", n=len(found))]
     for product in found:
         star = render.stars_text(ctx, product.star)
-        lines.append(f"• {render.name_with_gloss(ctx, product)} – {product.producer or ctx.t('card.unknown')}: {star}")
+        who = product.producer or product.area  # "– chưa rõ" told the reader nothing
+        name = render.name_with_gloss(ctx, product)
+        lines.append(f"• {name} – {who}: {star}" if who else f"• {name}: {star}")
     if claimed is not None:
         lines.append(ctx.t("stars.several_claim", claimed=claimed))
     lines.append(ctx.t("stars.per_product"))
