@@ -4,6 +4,9 @@ import dataclasses
 
 from bot.config import AdminsSection
 from bot.replies import Location, Request
+from bot.text import fold
+from handlers.context import Context
+from handlers.places import places_for_area
 from handlers.router import Router
 
 
@@ -211,3 +214,27 @@ async def test_group_needs_an_admin_to_unsubscribe_or_forget(services):
     services.config = dataclasses.replace(services.config, admins=AdminsSection(zalo=("staff1",)))
     (done,) = await router.handle(Request("zalo", "g1", "staff1", command="unsubscribe", is_group=True))
     assert "Đã huỷ đăng ký" in done.text
+
+
+async def test_where_to_buy_one_product_lists_no_other_producers_shop(services):
+    # Found by using the bot as a stranger: the Bảo Yên honey's places listed a cinnamon-oil
+    # cooperative and a tea company, producers of other things.
+    snapshot = await services.catalogue.get()
+    honey = next(p for p in snapshot.catalogue.products if p.name == "Mật ong" and p.area == "Bảo Yên")
+    ctx = Context(services, Request("console", "u", "u", text=""), "vi", snapshot)
+    shown = places_for_area(ctx, honey.area, product=honey)
+    producers = [p for p in shown if p.kind == "producer_shop"]
+    assert producers and all("mat ong" in fold(p.products_hint) for p in producers)
+    assert any(p.kind != "producer_shop" for p in shown)  # markets may sell it: they stay
+
+
+async def test_english_asking_which_ocop_products_to_buy_in_a_town_gets_the_products(services):
+    (reply,) = await ask(services, "What OCOP products can I buy in Sa Pa?")
+    assert reply.kind in ("list", "results") and reply.product_ids
+    snapshot = await services.catalogue.get()
+    assert all(snapshot.index.products[i].area == "Sa Pa" for i in reply.product_ids)
+
+
+async def test_a_comparison_names_the_area_when_the_producer_is_unknown(services):
+    (reply,) = await ask(services, "gạo séng cù vs gạo nếp tú lệ cái nào nhiều sao hơn")
+    assert "chưa rõ:" not in reply.text and "– Bát Xát:" in reply.text
