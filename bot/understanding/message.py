@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from bot.search.query import STAR_WORDS, drop_repeats, tokenize
+from bot.search.telex import decode_telex
 from bot.text import accent_key, fold, nfc, words
 from bot.understanding.language import detect_language
 from bot.understanding.lexicon import Lexicon, cjk_token, intent_token
@@ -28,6 +29,7 @@ _CJK_STARS_RE = re.compile(r"([1-5])\s*(?:颗星|星级|星|성급|성|스타|�
 _OCOP_WHAT_RE = re.compile(r"ocop\s*(?:是什么|是啥|什么意思|是什么意思|[이가]?\s*뭐|[이가]?\s*무엇)", re.IGNORECASE)
 POINTING = {"này", "đó", "ấy", "kia"}
 JOIN_WORDS = {"va", "voi", "hay", "hoac", "and", "or", "vs", "versus"}
+_LATIN_WORD_RE = re.compile(r"(?<![^\W\d_])[A-Za-z]{2,}(?![^\W\d_])")
 _AMOUNT_RE = re.compile(r"\d+(?:kg|g|gr|gam|ml|l|lit|lo|hop|goi|chai|tui|k|tr|d|vnd|usd)")
 CLAIM_OPENERS = {"is", "are", "does", "do", "co", "phai", "dung", "that"}
 
@@ -86,6 +88,20 @@ class Understander:
         self._phrases = dict(lexicon.phrases)
         self._max = lexicon.max_phrase
         self._claim_ends_folded = frozenset(fold(word) for word in lexicon.claim_ends)
+        # Words our phrases know, beside the catalogue's: what a Telex-typed word may decode to.
+        self._known = (
+            frozenset(
+                word
+                for key in (
+                    *lexicon.phrases,
+                    *lexicon.fillers,
+                    *(tuple(fold(f).split()) for _, f in lexicon.teencode.values()),
+                )
+                for word in key
+            )
+            | frozenset(lexicon.teencode)
+            | lexicon.openers
+        )
 
     # -- entry point --------------------------------------------------------------------
 
@@ -93,6 +109,7 @@ class Understander:
         """`index` is the SearchIndex: it knows the catalogue words and place names."""
         result = Understanding(original=text)
         text = _LETTER_RUN_RE.sub(r"\1", nfc(text))
+        text = self._untelex(text, index)
         whole = self.whole_message(text)  # before Chinese/Korean reading: "中文" switches language
         if whole:
             result.whole = whole
@@ -159,6 +176,25 @@ class Understander:
         return result
 
     # -- steps --------------------------------------------------------------------------
+
+    def _untelex(self, text: str, index) -> str:
+        """ "maatj ong luowng thinhj": Telex typed with the Vietnamese keyboard off. A word is
+        read as Telex only when it is no word we know as typed and its decoding is one."""
+        postings = index.postings
+
+        def known(word: str) -> bool:
+            return word in postings or word in self._known
+
+        def one(match: re.Match) -> str:
+            typed = match.group()
+            if known(typed.lower()):
+                return typed
+            decoded = decode_telex(typed)
+            return decoded if decoded and known(fold(decoded)) else typed
+
+        if not _LATIN_WORD_RE.search(text) or detect_language(text) == "en":
+            return text
+        return _LATIN_WORD_RE.sub(one, text)
 
     def _follow_ups(self, clauses: list[_Clause], parts: list[tuple[str, bool]]) -> None:
         """ "Lạc đỏ Nàn Sín mấy sao? Còn lạc ri đỏ Minh Tiến thì sao?": the second clause names a
