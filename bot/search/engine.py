@@ -271,7 +271,17 @@ class SearchIndex:
         understanding tells "bán liền" for "Bản Liền" from "có bán" with them). Built with the
         snapshot, in its thread: at 20,000 products it takes ~0.5 s, once on the loop it was
         the first reply after every import."""
+        return self._name_pairs[0]
+
+    @property
+    def name_pair_areas(self) -> dict[tuple[str, str], set[str]]:
+        """Folded word pairs of product names -> the areas of the products so named."""
+        return self._name_pairs[1]
+
+    @cached_property
+    def _name_pairs(self) -> tuple[dict[tuple[str, str], set[tuple[str, str]]], dict[tuple[str, str], set[str]]]:
         pairs: dict[tuple[str, str], set[tuple[str, str]]] = {}
+        areas: dict[tuple[str, str], set[str]] = {}
         seen: dict[str, tuple[str, str]] = {}  # names share their words: each is read once
 
         def read(word: str) -> tuple[str, str]:
@@ -284,7 +294,8 @@ class SearchIndex:
             typed = [read(w) for w in words(product.name)]
             for (fa, ka), (fb, kb) in zip(typed, typed[1:], strict=False):
                 pairs.setdefault((fa, fb), set()).add((ka, kb))
-        return pairs
+                areas.setdefault((fa, fb), set()).add(product.area or "")
+        return pairs, areas
 
     def parse(self, raw: str, fillers: frozenset[str] = frozenset()) -> ParsedQuery:
         """`fillers`: more words to drop, as a chat's; a catalogue word among them stays a bonus."""
@@ -301,9 +312,11 @@ class SearchIndex:
                     optional.add(j)
                 consumed.add(j)
             legal_ends.add(start + length)
-        for start, length, place in find_phrases(folded, consumed, self.places):
-            if start in legal_ends:
-                continue  # "HTX Gia Phú" names a producer, not the commune Gia Phú
+        named_places = [p for p in find_phrases(folded, consumed, self.places) if p[0] not in legal_ends]
+        # "HTX Gia Phú" names a producer, not the commune Gia Phú (legal_ends).
+        for start, length, place in named_places:
+            if self._inside_a_name(folded, start, length, consumed, place, several=len(named_places) > 1):
+                continue  # words of the name, searched as such
             if query.place is None:
                 query.place = place
             optional.update(range(start, start + length))
@@ -360,6 +373,24 @@ class SearchIndex:
             known = [sum(self.idf.get(t, self.max_idf) for t in alt) / len(alt) for alt in exact]
             term.weight = max(known, default=self.max_idf)
         return query
+
+    def _inside_a_name(
+        self, folded: list[str], start: int, length: int, consumed: set[int], place: PlacePhrase, several: bool
+    ) -> bool:
+        """ "Việt Hồng trà": the commune Việt Hồng (Trấn Yên) is the first words of a tea's name
+        from Mường Khương. A place glued to a word it forms a product's name with is that name's
+        part when another place is named too, or when no product so named comes from it
+        ("chè Shan Mường Khương" is from Mường Khương: there the place stays a place)."""
+        end = start + length
+        glued = []
+        if start > 0 and start - 1 not in consumed:
+            glued.append((folded[start - 1], folded[start]))
+        if end < len(folded) and end not in consumed:
+            glued.append((folded[end - 1], folded[end]))
+        areas = [self.name_pair_areas[pair] for pair in glued if pair in self.name_pair_areas]
+        if not areas:
+            return False
+        return several or (place.district is not None and all(place.district not in found for found in areas))
 
     def _expand(
         self, token: str, *, prefix: bool, budget: _FuzzyBudget | None = None
