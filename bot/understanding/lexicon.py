@@ -56,6 +56,7 @@ class Lexicon:
     openers: frozenset[str] = frozenset()  # one-word openers and particles around a command word
     follow_up: tuple[frozenset[tuple[str, ...]], frozenset[tuple[str, ...]]] = (frozenset(), frozenset())
     claim_ends: frozenset[str] = frozenset()  # "5 sao à?": the particle that makes a star a claim
+    units: frozenset[str] = frozenset()  # folded: "1 hũ", "2 kg" are amounts
 
     @property
     def max_phrase(self) -> int:
@@ -129,6 +130,7 @@ class Lexicon:
             filler_plain=frozenset(plain),
             pointers=pointers,
             claim_ends=frozenset(nfc(item).lower() for item in intents.get("claim", {}).get("ends", [])),
+            units=frozenset(fold(item) for item in intents.get("amount", {}).get("units", [])),
             follow_up=tuple(
                 frozenset(
                     tuple(fold(item).split()) or (nfc(item),) for item in intents.get("follow_up", {}).get(key, [])

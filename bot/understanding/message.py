@@ -321,10 +321,16 @@ class Understander:
                 kept.add(folded[i])
                 soft.add(i)
             i += size
+        amounts = False
         for j, word in enumerate(folded):  # "1 lít", "500kg", "100 hộp": amounts, not names
             star_level = word.isdigit() and j + 1 < n and folded[j + 1] in STAR_WORDS
             if (word.isdigit() and not star_level) or _AMOUNT_RE.fullmatch(word):
                 consumed.add(j)
+                amounts = True
+                if j + 1 < n and folded[j + 1] in self.lexicon.units and j + 1 not in protected:
+                    consumed.add(j + 1)
+        if amounts and "price" not in {i for _, i in intents} and _has(folded, ("bao", "nhieu")):
+            intents.append((folded.index("bao"), "price"))  # "măng ớt bn 1 hũ"
         points = any(tuple(folded[j : j + len(p)]) == p for p in self.lexicon.pointers for j in range(n)) or any(
             accented[j] in POINTING and j
             for j in range(n)  # "gạo này", "chè đó", "loại ấy"
@@ -407,8 +413,10 @@ class Understander:
         for a, f in zip(accented, folded, strict=True):
             entry = teencode.get(f)
             # "hong" is "không" in chat but also "hồng" (Việt Hồng trà): catalogue words stay,
-            # unless typed with the short form's own accents.
-            if entry and (f not in index.postings or a == entry[0] and a != f):
+            # unless typed with the short form's own accents, or no syllable at all ("tt" is
+            # "thông tin", whatever a producer's "TT." abbreviates).
+            syllable = any(c in "aeiouy" for c in f)
+            if entry and (f not in index.postings or a == entry[0] and a != f or not syllable):
                 full_a, full_f = tokenize(entry[1])
                 out_a += full_a
                 out_f += full_f
@@ -430,6 +438,10 @@ def _clauses(text: str) -> list[tuple[str, bool]]:
     if text[start:].strip():
         out.append((text[start:], False))
     return out
+
+
+def _has(folded: list[str], phrase: tuple[str, ...]) -> bool:
+    return any(tuple(folded[j : j + len(phrase)]) == phrase for j in range(len(folded)))
 
 
 def _is_number(word: str) -> bool:
