@@ -32,6 +32,9 @@ PRODUCT_JOBS = {"stars", "where_to_buy", "price", "shipping", "wholesale", "paym
 async def answer(ctx: Context, understood: Understanding, last_product: int | None = None) -> list[Reply]:
     ctx.fillers = understood.fillers
     asks = understood.asks
+    if understood.unread and understood.asks_available and not any(a.subject for a in asks):
+        # "有芒果干吗？", "말린 망고 있어요?": asked whether we have a thing no word of ours names.
+        return [products.not_found(ctx, understood.original, SearchResult(ParsedQuery(raw="")))]
     if understood.unread and not any(a.subject for a in asks):
         return [smalltalk.unread(ctx)]
     if not asks:

@@ -57,6 +57,7 @@ class Lexicon:
     follow_up: tuple[frozenset[tuple[str, ...]], frozenset[tuple[str, ...]]] = (frozenset(), frozenset())
     claim_ends: frozenset[str] = frozenset()  # "5 sao à?": the particle that makes a star a claim
     units: frozenset[str] = frozenset()  # folded: "1 hũ", "2 kg" are amounts
+    emoji: dict[str, str] = field(default_factory=dict)  # "👍" -> "ok", "🙏" -> "thanks"
 
     @property
     def max_phrase(self) -> int:
@@ -119,6 +120,10 @@ class Lexicon:
                     if text:
                         cjk.append(CjkWord(text, row["lang"].strip(), row["kind"].strip(), nfc(row["meaning"]).strip()))
         cjk.sort(key=lambda w: -len(w.text))
+        emoji: dict[str, str] = {}
+        with (folder / "emoji.csv").open(encoding="utf-8", newline="") as fh:
+            for row in csv.DictReader(fh):
+                emoji[row["emoji"].strip()] = row["intent"].strip()
         return cls(
             phrases=phrases,
             smalltalk=frozenset(intents["kinds"]["smalltalk"]),
@@ -130,6 +135,7 @@ class Lexicon:
             filler_plain=frozenset(plain),
             pointers=pointers,
             claim_ends=frozenset(nfc(item).lower() for item in intents.get("claim", {}).get("ends", [])),
+            emoji=emoji,
             units=frozenset(fold(item) for item in intents.get("amount", {}).get("units", [])),
             follow_up=tuple(
                 frozenset(

@@ -29,6 +29,7 @@ _CJK_STARS_RE = re.compile(r"([1-5])\s*(?:颗星|星级|星|성급|성|스타|�
 _OCOP_WHAT_RE = re.compile(r"ocop\s*(?:是什么|是啥|什么意思|是什么意思|[이가]?\s*뭐|[이가]?\s*무엇)", re.IGNORECASE)
 POINTING = {"này", "đó", "ấy", "kia"}
 JOIN_WORDS = {"va", "voi", "hay", "hoac", "and", "or", "vs", "versus"}
+_EMOJI_MODIFIERS = set("\ufe0f\u200d") | {chr(c) for c in range(0x1F3FB, 0x1F400)}  # variation, joiner, skin tones
 _LATIN_WORD_RE = re.compile(r"(?<![^\W\d_])[A-Za-z]{2,}(?![^\W\d_])")
 _AMOUNT_RE = re.compile(r"\d+(?:kg|g|gr|gam|ml|l|lit|lo|hop|goi|chai|tui|k|tr|d|vnd|usd)")
 CLAIM_OPENERS = {"is", "are", "does", "do", "co", "phai", "dung", "that"}
@@ -62,6 +63,7 @@ class Understanding:
     fillers: frozenset[str] = frozenset()
     mentions: list[str] = field(default_factory=list)  # what clauses named without asking, in order
     only_openers: bool = False  # nothing but openers and particles ("ad ơi")
+    asks_available: bool = False  # "有…吗", "…있어요?": whether we have something
 
     @property
     def intents(self) -> list[str]:
@@ -110,14 +112,20 @@ class Understander:
         result = Understanding(original=text)
         text = _LETTER_RUN_RE.sub(r"\1", nfc(text))
         text = self._untelex(text, index)
+        if not words(text):  # "👍", "🙏🙏": a reaction, answered as the words it stands for
+            said = [self.lexicon.emoji.get(ch) for ch in text if not ch.isspace() and ch not in _EMOJI_MODIFIERS]
+            if said and all(said):
+                result.smalltalk = sorted(set(said))
+                return result
         whole = self.whole_message(text)  # before Chinese/Korean reading: "中文" switches language
         if whole:
             result.whole = whole
             return result
         folded_words = fold(text).split()
         result.only_openers = bool(folded_words) and all(w in self.lexicon.openers for w in folded_words)
-        text, unread, some_unread, modifier = self._read_cjk(text)
+        text, unread, some_unread, modifier, available = self._read_cjk(text)
         result.unread, result.unread_words, result.unread_modifier = unread, some_unread, modifier
+        result.asks_available = available
         kept: set[str] = set()
         parts = _clauses(text)
         latin = words(text)
@@ -235,18 +243,18 @@ class Understander:
                     return found
         return None
 
-    def _read_cjk(self, text: str) -> tuple[str, bool, bool, bool]:
+    def _read_cjk(self, text: str) -> tuple[str, bool, bool, bool, bool]:
         """Chinese and Korean words -> placeholders, place names, intents. Also returns: nothing
         read but something unread; some words unread; an unread word right before a product word
-        ("普洱茶", "제주 감귤": a kind of it we may not have)."""
+        ("普洱茶", "제주 감귤": a kind of it we may not have); a "do you have" ending (吗, 있어요)."""
         if not _CJK_RE.search(text):
-            return text, False, False, False
+            return text, False, False, False, False
         text = _CJK_STARS_RE.sub(r" \1 sao ", text)
         text, asked_what = _OCOP_WHAT_RE.subn(f" {intent_token('what_is_ocop')} ", text)
         out: list[str] = []
         unread = 0
         run = 0  # unread characters just before this point (a space between does not break it)
-        modifier = False
+        modifier = available = False
         understood = asked_what
         i = 0
         while i < len(text):
@@ -259,7 +267,8 @@ class Understander:
             for word in self._cjk_by_first.get(ch, ()):
                 if text.startswith(word.text, i):
                     out.append(f" {self._cjk_replacement(word)} ")
-                    understood += word.kind != "filler"
+                    understood += word.kind not in ("filler", "available")
+                    available = available or word.kind == "available"
                     modifier = modifier or (word.kind == "product" and run >= 2)
                     run = 0
                     i += len(word.text)
@@ -270,7 +279,7 @@ class Understander:
                     run += 1
                 out.append(" ")
                 i += 1
-        return "".join(out), unread >= 2 and not understood, unread >= 2, modifier
+        return "".join(out), unread >= 2 and not understood, unread >= 2, modifier, available
 
     @staticmethod
     def _cjk_replacement(word) -> str:
