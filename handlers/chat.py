@@ -108,7 +108,7 @@ async def _answer_one(ctx: Context, ask: Ask, subjects: Subjects, original: str,
     if named and intent in ("product", "list", "near", "where_to_buy", "hours"):
         return [places.place_info(ctx, named)]
     if subject.state == "suggest":
-        return [products.did_you_mean(ctx, original, list(subject.suggestions))]
+        return [products.unsure(ctx, original, subject.result.query, list(subject.suggestions))]
     if unsure and subject.state in ("product", "several") and intent in ("stars", "product", "info"):
         # "普洱茶是老街的OCOP产品吗": 茶 is read, 普洱 is not: the tea asked about may not be ours.
         return [products.did_you_mean(ctx, original, subject.hits[:3])]

@@ -11,7 +11,8 @@ from dataclasses import replace
 from bot.models import Product
 from bot.replies import Choice, Reply
 from bot.search import SearchResult
-from bot.search.plausible import matched_share, plausible
+from bot.search.plausible import carries_head, matched_share, plausible
+from bot.search.query import ParsedQuery
 from bot.text import fold
 from handlers import render
 from handlers.actions import Action, ProductCard, WhereToBuy, action
@@ -127,10 +128,28 @@ def not_found(ctx: Context, text: str, result: SearchResult, *, key: str = "sear
     that are not ("phở bò" ~ "Bộ trang trí") are not offered at all."""
     likely = [p for p in result.suggestions if plausible(result.query, p)]
     if likely:
-        return did_you_mean(ctx, text, likely)
+        return unsure(ctx, text, result.query, likely)
     total = len(ctx.snapshot.catalogue.products)
     lines = [ctx.t(key, query=text[:80], total=total), ctx.t("search.try_instead")]
     return Reply("\n".join(lines), language=ctx.lang, kind="not_found")
+
+
+# A longer query or message is a story: its first words need not be the thing asked about.
+HEAD_WORDS_MAX = 5
+HEAD_MESSAGE_MAX = 10
+
+
+def unsure(ctx: Context, text: str, query: ParsedQuery, candidates: list[Product]) -> Reply:
+    """Candidates that are the kind of thing asked about are a "did you mean"; ones that only
+    share other words ("Sữa ong chúa" for "sữa chua Mộc Châu") are shown as what we have
+    instead, after an honest "not in our catalogue"."""
+    story = len(query.required) > HEAD_WORDS_MAX or len(text.split()) > HEAD_MESSAGE_MAX
+    if story or any(carries_head(query, p) for p in candidates):
+        return did_you_mean(ctx, text, candidates)
+    total = len(ctx.snapshot.catalogue.products)
+    lines = [ctx.t("search.not_found", query=text[:80], total=total), ctx.t("search.related")]
+    choices = tuple(Choice(render.short_line(ctx, p), ProductCard(p.id).pack()) for p in candidates)
+    return Reply("\n".join(lines), choices, language=ctx.lang, kind="not_found")
 
 
 def did_you_mean(ctx: Context, text: str, candidates: list[Product]) -> Reply:

@@ -21,23 +21,50 @@ def plausible(query: ParsedQuery, product: Product) -> bool:
 
 def matched_share(query: ParsedQuery, product: Product) -> float:
     """The share of the query's weight that the product's names carry, marks respected."""
-    texts = [product.display_name, product.english_name, product.producer, *product.aliases]
-    typed = [w for text in texts for w in words(text)]
-    keys = {accent_key(w) for w in typed}
-    folded = {fold(w) for w in typed}
+    keys, folded = _names(product)
     total = matched = 0.0
     for term in query.required:
         total += term.weight
-        marked = fold(term.accented) != term.accented
-        if (accent_key(term.accented) in keys) if marked else (term.typed in folded):
-            matched += term.weight
-        elif marked and term.typed in folded:
-            matched += term.weight * 0.75  # the right letters, other marks: "mât" for "mật"
-        elif not marked and any(p < 1.0 and alt[0] in folded for alt, p in term.alternatives if len(alt) == 1):
-            matched += term.weight / 2  # a typo of a word the product has (marks typed are meant)
-        elif any(all(t in folded for t in alt) for alt, p in term.alternatives if p == 1.0 and alt != (term.typed,)):
-            matched += term.weight  # a synonym ("honey" for "mật ong")
+        matched += term.weight * _credit(term, keys, folded)
     return matched / total if total else 0.0
+
+
+def carries_head(query: ParsedQuery, product: Product) -> bool:
+    """The product carries the first two words asked about, what kind of thing it is: "Sữa ong
+    chúa" is no answer to "sữa chua Mộc Châu", nor "Cá hồi cắt khúc" to "nước mắm Cát Hải". In a
+    message typed with marks a bare word is meant bare ("chua" is not "chúa")."""
+    keys, folded = _names(product)
+    marked = any(fold(t.accented) != t.accented for t in query.required)
+    for term in query.required[:2]:
+        bare = fold(term.accented) == term.accented
+        if marked and bare and term.typed.isalpha() and accent_key(term.accented) not in keys:
+            if not any(p == 1.0 and alt != (term.typed,) and all(t in folded for t in alt)
+                       for alt, p in term.alternatives):  # fmt: skip
+                return False
+        elif not _credit(term, keys, folded):
+            return False
+    return True
+
+
+def _names(product: Product) -> tuple[set[str], set[str]]:
+    texts = [product.display_name, product.english_name, product.producer, *product.aliases]
+    typed = [w for text in texts for w in words(text)]
+    return {accent_key(w) for w in typed}, {fold(w) for w in typed}
+
+
+def _credit(term, keys: set[str], folded: set[str]) -> float:
+    """How much of a typed word the product's names carry: 1 with its marks, 0.75 with other
+    marks (a slip: "mât"), 0.5 as a typo of an unmarked word, 1 as a synonym ("honey")."""
+    marked = fold(term.accented) != term.accented
+    if (accent_key(term.accented) in keys) if marked else (term.typed in folded):
+        return 1.0
+    if marked and term.typed in folded:
+        return 0.75
+    if not marked and any(p < 1.0 and alt[0] in folded for alt, p in term.alternatives if len(alt) == 1):
+        return 0.5
+    if any(all(t in folded for t in alt) for alt, p in term.alternatives if p == 1.0 and alt != (term.typed,)):
+        return 1.0
+    return 0.0
 
 
 def leave_out(raw: str, query: ParsedQuery, most: int = 3) -> list[str]:
