@@ -18,6 +18,8 @@ from handlers.subjects import Subject, Subjects
 
 NAMES_A_PRODUCT = {"stars", "where_to_buy", "price", "info", "producer"}  # questions that need a thing named
 MAX_ANSWERS = 4  # a pasted paragraph does not get a wall of replies
+STORY_WORDS = 20  # a message longer than this tells a story around its question
+UNANSWERED = {"not_found", "did_you_mean", "smalltalk", "help"}
 FACT_TOPICS = {
     "what_is_ocop": "count",
     "stars_meaning": "stars",
@@ -70,6 +72,10 @@ async def answer(ctx: Context, understood: Understanding, last_product: int | No
             said = any(reply.text == r.text or reply.kind == r.kind == "not_found" for r in replies)
             if not said:
                 replies.append(reply)
+    if len(understood.original.split()) > STORY_WORDS and any(r.kind not in UNANSWERED for r in replies):
+        # A story's scenery ("em là sinh viên ở Hà Nội") found nothing, its question found its
+        # answer: "not in our catalogue" about the scenery would read as about the product.
+        replies = [r for r in replies if r.kind != "not_found"]
     return replies
 
 
@@ -105,7 +111,11 @@ async def _answer_one(ctx: Context, ask: Ask, subjects: Subjects, original: str,
     # when nothing else is asked about; "tinh dầu quế Nậm Đét mua ở đâu" is about the oil.
     strict = intent in ("product", "list") or subject.state in ("product", "several")
     named = ctx.snapshot.place_names.find(ask.clause, kind_said=strict) if ask.clause else []
-    if named and intent in ("product", "list", "near", "where_to_buy", "hours"):
+    # "HTX Mản Thẩn có sp nào": the producer's products, though it is also a place that sells them.
+    listed = (
+        intent == "list" and subject.state in ("product", "several") and all(p.kind == "producer_shop" for p in named)
+    )
+    if named and not listed and intent in ("product", "list", "near", "where_to_buy", "hours"):
         return [places.place_info(ctx, named)]
     if subject.state == "suggest":
         return [products.unsure(ctx, original, subject.result.query, list(subject.suggestions))]
