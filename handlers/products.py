@@ -146,6 +146,11 @@ def unsure(ctx: Context, text: str, query: ParsedQuery, candidates: list[Product
     story = len(query.required) > HEAD_WORDS_MAX or len(text.split()) > HEAD_MESSAGE_MAX
     if story or any(carries_head(query, p) for p in candidates):
         return did_you_mean(ctx, text, candidates)
+    return absent_but(ctx, text, candidates)
+
+
+def absent_but(ctx: Context, text: str, candidates: list[Product]) -> Reply:
+    """ "Not in our catalogue", then what we have that is close: not an answer to the question."""
     total = len(ctx.snapshot.catalogue.products)
     lines = [ctx.t("search.not_found", query=text[:80], total=total), ctx.t("search.related")]
     choices = tuple(Choice(render.short_line(ctx, p), ProductCard(p.id).pack()) for p in candidates)
@@ -180,6 +185,9 @@ async def star_question(ctx: Context, text: str, *, echo: str | None = None) -> 
         return [Reply(ctx.t("stars.which_product"), language=ctx.lang, kind="help")]
     if not result.hits:
         return [not_found(ctx, echo, result, key="stars.not_in_list")]
+    if "place" in result.relaxed:
+        # "su su Lao Chải Mù Cang Chải mấy sao": ours comes from Sa Pa; its stars are not the answer.
+        return [absent_but(ctx, echo, [hit.product for hit in result.hits[:3]])]
     many = not clearly_one(result) and len(result.hits) > MAX_STAR_ANSWERS
     if result.hits[0].coverage < 0.99 or (not many and not confident(ctx, result)):
         # Only typo-near or very common words matched ("nhung hươu" ~ "tỳ hưu"): never a claim;

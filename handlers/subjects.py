@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from bot.models import Product
 from bot.search import SearchResult
 from bot.search.plausible import leave_out, matched_share, plausible
-from bot.text import fold
+from bot.text import accent_key, fold
 from handlers import products
 from handlers.context import Context
 
@@ -116,7 +116,10 @@ class Subjects:
         typed = text.split()
         runs: list[list[str]] = [[]]
         for word in typed:
+            # Marks typed are meant: "gái đãi" are not words of "gai leo" or "Đại".
+            marked = fold(word) != word.lower()
             known = fold(word) in index.postings and fold(word) not in self.ctx.fillers
+            known = known and (not marked or accent_key(word) in index.word_keys)
             if known:
                 runs[-1].append(word)
             elif runs[-1]:
@@ -130,7 +133,8 @@ class Subjects:
             return text, result, ()
         run, again = found[0]
         whole = len(run.split()) >= 3 and products.clearly_one(again)
-        if whole and matched_share(again.query, again.hits[0].product) >= 0.9:
+        there = _from_there(result.query.place, again.hits[0].product)
+        if whole and there and matched_share(again.query, again.hits[0].product) >= 0.9:
             return run, again, ()
         return text, result, tuple(dict.fromkeys(h.product for _, r in found for h in r.hits[:2]))[:3]
 
@@ -147,7 +151,18 @@ class Subjects:
             likely = [h.product for h in again.hits[:3] if plausible(result.query, h.product)]
             if not likely:
                 continue
-            if matched_share(result.query, again.hits[0].product) >= RESCUE_SHARE:
+            if matched_share(result.query, again.hits[0].product) >= RESCUE_SHARE and _from_there(
+                result.query.place, again.hits[0].product
+            ):  # "trứng vịt cổ nhung xanh Văn Bàn" is not the Si Ma Cai eggs, only like them
                 return shorter, again, ()
             return text, result, tuple(likely)
         return text, result, ()
+
+
+def _from_there(place, product: Product) -> bool:
+    """The product comes from the place the words name, or they name none."""
+    if place is None:
+        return True
+    if place.district:
+        return product.area == place.district
+    return not place.province or product.former_province == place.province

@@ -278,10 +278,18 @@ class SearchIndex:
         """Folded word pairs of product names -> the areas of the products so named."""
         return self._name_pairs[1]
 
+    @property
+    def word_keys(self) -> set[str]:
+        """The accent keys of every word of product names, qualifiers and producers."""
+        return self._name_pairs[2]
+
     @cached_property
-    def _name_pairs(self) -> tuple[dict[tuple[str, str], set[tuple[str, str]]], dict[tuple[str, str], set[str]]]:
+    def _name_pairs(
+        self,
+    ) -> tuple[dict[tuple[str, str], set[tuple[str, str]]], dict[tuple[str, str], set[str]], set[str]]:
         pairs: dict[tuple[str, str], set[tuple[str, str]]] = {}
         areas: dict[tuple[str, str], set[str]] = {}
+        keys: set[str] = set()
         seen: dict[str, tuple[str, str]] = {}  # names share their words: each is read once
 
         def read(word: str) -> tuple[str, str]:
@@ -295,11 +303,13 @@ class SearchIndex:
             for (fa, ka), (fb, kb) in zip(typed, typed[1:], strict=False):
                 pairs.setdefault((fa, fb), set()).add((ka, kb))
                 areas.setdefault((fa, fb), set()).add(product.area or "")
-        return pairs, areas
+            keys.update(k for _, k in typed)
+            keys.update(read(w)[1] for w in words(f"{product.qualifier or ''} {product.producer or ''}"))
+        return pairs, areas, keys
 
     def parse(self, raw: str, fillers: frozenset[str] = frozenset()) -> ParsedQuery:
         """`fillers`: more words to drop, as a chat's; a catalogue word among them stays a bonus."""
-        accented, folded = drop_repeats(*tokenize(raw))
+        accented, folded = drop_repeats(*tokenize(raw), self.name_pairs)
         query = ParsedQuery(raw=raw)
         consumed: set[int] = set()
         query.star, query.star_min = extract_stars(folded, consumed)

@@ -8,6 +8,9 @@ other marks (a slip: "mât"); a typo of an unmarked word counts half.
 
 from __future__ import annotations
 
+import unicodedata
+from collections import Counter
+
 from bot.models import Product
 from bot.search.engine import ParsedQuery
 from bot.text import accent_key, fold, words
@@ -46,19 +49,33 @@ def carries_head(query: ParsedQuery, product: Product) -> bool:
     return True
 
 
-def _names(product: Product) -> tuple[set[str], set[str]]:
+def _names(product: Product) -> tuple[set[str], dict[str, list[str]]]:
+    """The accent keys of the product's words, and its words by their folded form."""
     texts = [product.display_name, product.english_name, product.producer, *product.aliases]
     typed = [w for text in texts for w in words(text)]
-    return {accent_key(w) for w in typed}, {fold(w) for w in typed}
+    by_fold: dict[str, list[str]] = {}
+    for word in typed:
+        by_fold.setdefault(fold(word), []).append(word)
+    return {accent_key(w) for w in typed}, by_fold
 
 
-def _credit(term, keys: set[str], folded: set[str]) -> float:
+def _marks(word: str) -> Counter:
+    return Counter(c for c in unicodedata.normalize("NFD", word.lower()) if unicodedata.combining(c))
+
+
+def _slip(typed: str, written: list[str]) -> bool:
+    """Marks left out, none wrong: "mât" for "mật" yes; "tuổi" for "tươi" no (ổ is not ơ)."""
+    marks = _marks(typed)
+    return any(not (marks - _marks(word)) for word in written)
+
+
+def _credit(term, keys: set[str], folded: dict[str, list[str]]) -> float:
     """How much of a typed word the product's names carry: 1 with its marks, 0.75 with other
     marks (a slip: "mât"), 0.5 as a typo of an unmarked word, 1 as a synonym ("honey")."""
     marked = fold(term.accented) != term.accented
     if (accent_key(term.accented) in keys) if marked else (term.typed in folded):
         return 1.0
-    if marked and term.typed in folded:
+    if marked and term.typed in folded and _slip(term.accented, folded[term.typed]):
         return 0.75
     if not marked and any(p < 1.0 and alt[0] in folded for alt, p in term.alternatives if len(alt) == 1):
         return 0.5

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Container
 from dataclasses import dataclass, field
 
 from bot.text import fold_word, nfc, words
@@ -86,15 +87,25 @@ def tokenize(raw: str) -> tuple[list[str], list[str]]:
 MAX_REPEAT_PHRASE = 6  # words: "mật ong rừng Y Tý mật ong rừng Y Tý" is one phrase said twice
 
 
-def drop_repeats(accented: list[str], folded: list[str]) -> tuple[list[str], list[str]]:
+def drop_repeats(
+    accented: list[str], folded: list[str], names: Container[tuple[str, str]] = ()
+) -> tuple[list[str], list[str]]:
     """Drop immediate repetitions of a word or a phrase (same words, same marks): "mật ong mật ong
     mật ong ..." is "mật ong", so a pasted or held-down repetition costs nothing extra to match.
-    Numbers repeat meaningfully ("4 4") and are kept."""
+    Numbers repeat meaningfully ("4 4") and are kept, and so is a doubled word that `names`
+    holds as a pair ("su su", a vegetable)."""
     accented, folded = list(accented), list(folded)
     for size in range(min(MAX_REPEAT_PHRASE, len(accented) // 2), 0, -1):
         i = 0
         while i + 2 * size <= len(accented):
-            if accented[i : i + size] == accented[i + size : i + 2 * size] and not folded[i].isdigit():
+            doubled_name = (
+                size == 1 and (folded[i], folded[i]) in names and (i + 2 >= len(folded) or folded[i + 2] != folded[i])
+            )
+            if (
+                accented[i : i + size] == accented[i + size : i + 2 * size]
+                and not folded[i].isdigit()
+                and not doubled_name
+            ):
                 del accented[i + size : i + 2 * size], folded[i + size : i + 2 * size]
             else:
                 i += 1

@@ -296,7 +296,7 @@ class Understander:
     def _clause(self, text: str, index, asked: bool, kept: set[str]) -> _Clause:
         accented, folded = tokenize(text)
         ends_in_claim = self._ends_in_claim(accented, folded)  # as typed: "mn" is one word here
-        accented, folded = self._expand_teencode(*drop_repeats(accented, folded), index)
+        accented, folded = self._expand_teencode(*drop_repeats(accented, folded, index.name_pairs), index)
         protected = self._protected(accented, folded, index)
         for j in range(len(folded) - 1):  # "4 sao", "4*": a star level, whatever "sao" means alone
             if _is_number(folded[j]) and folded[j + 1] in STAR_WORDS:
