@@ -176,6 +176,8 @@ async def _where(ctx: Context, intent: str, subject: Subject, original: str) -> 
 
 
 async def _validity(ctx: Context, intent: str, subject: Subject, original: str) -> list[Reply]:
+    if intent == "still_valid":  # "Văn Chấn có sp nào còn hạn": a list, filtered as asked
+        return [validity.listing(ctx, "valid", subject.result.query if subject.result else None)]
     if intent in ("expiring", "expired") and not subject.text:
         # "sp nào sắp hết hạn": the list, not the product the chat happened to see last.
         return [validity.listing(ctx, intent, None)]
@@ -216,7 +218,7 @@ async def _producer(ctx: Context, intent: str, subject: Subject, original: str) 
 JOBS = (
     ({"stars"}, _stars),
     ({"where_to_buy", "hours", "near"}, _where),
-    ({"validity", "expiring", "expired"}, _validity),
+    ({"validity", "expiring", "expired", "still_valid"}, _validity),
     ({*commerce.TOPICS, "online"}, _trade),
     ({"producer", "info"}, _producer),
 )

@@ -21,7 +21,7 @@ from handlers.context import Context
 class RunningOut(Action):
     """Certificates expiring soon, or already expired."""
 
-    which: Literal["expiring", "expired"]
+    which: Literal["expiring", "expired", "valid"]
 
 
 _RUNNING_OUT: WeakKeyDictionary = WeakKeyDictionary()  # index -> (day, lists): the catalogue is fixed per index
@@ -47,34 +47,40 @@ def several(ctx: Context, found: list[Product]) -> Reply:
     return Reply("\n".join(lines), choices, language=ctx.lang, kind="validity", product_ids=tuple(p.id for p in found))
 
 
-def _running_out(ctx: Context) -> tuple[list, list]:
-    """(expiring soon, expired) over the whole catalogue, soonest/latest first; once a day per index."""
+def _running_out(ctx: Context) -> tuple[list, list, list]:
+    """(expiring soon, expired, still running) over the whole catalogue, soonest/latest/longest
+    first; once a day per index."""
     today = ctx.services.today()
     index = ctx.snapshot.index
     cached = _RUNNING_OUT.get(index)
     if cached is not None and cached[0] == today:
         return cached[1]
-    soon, gone = [], []
+    soon, gone, running = [], [], []
     for product in ctx.snapshot.catalogue.products:
         state = certificate_status(product.decision_date, product.year, today)
         if state.validity in (Validity.EXPIRED, Validity.EXPIRED_BY_YEAR):
             gone.append((state.until, product))
-        elif state.validity is Validity.UNCERTAIN_BY_YEAR or (
+            continue
+        if state.validity in (Validity.VALID, Validity.VALID_BY_YEAR, Validity.UNCERTAIN_BY_YEAR) and state.until:
+            running.append((state.until, product))
+        if state.validity is Validity.UNCERTAIN_BY_YEAR or (
             state.validity is Validity.VALID and state.until and state.until - today <= timedelta(days=SOON_DAYS)
         ):
             soon.append((state.until, product))
     soon.sort(key=lambda r: (r[0], r[1].id))
     gone.sort(key=lambda r: (r[0], r[1].id), reverse=True)
-    _RUNNING_OUT[index] = (today, (soon, gone))
-    return soon, gone
+    running.sort(key=lambda r: (r[0], r[1].id), reverse=True)
+    _RUNNING_OUT[index] = (today, (soon, gone, running))
+    return soon, gone, running
 
 
 def listing(ctx: Context, which: str, query=None) -> Reply:
-    """`which`: "expiring" (within six months, or this year when only the year is known) or "expired"."""
+    """`which`: "expiring" (within six months, or this year when only the year is known),
+    "expired", or "valid" (still running today, longest first)."""
     today = ctx.services.today()
-    soon, gone = _running_out(ctx)
-    rows = [r for r in (soon if which == "expiring" else gone) if query is None or _matches(query, r[1])]
-    heading = "validity.expiring" if which == "expiring" else "validity.expired"
+    lists = dict(zip(("expiring", "expired", "valid"), _running_out(ctx), strict=True))
+    rows = [r for r in lists[which] if query is None or _matches(query, r[1])]
+    heading = f"validity.{which}"
     lines = [ctx.t(heading, n=len(rows), year=today.year)]
     if not rows:
         lines.append(ctx.t("validity.none"))

@@ -162,6 +162,8 @@ class Understander:
             intents = [intent for _, intent in sorted(clause.intents)]
             if "list" in intents:  # "có loại trà túi lọc nào OCOP không": which ones, not one's stars
                 intents = [i for i in intents if i not in ("real_or_fake", "stars")]
+            if "list" in intents and "validity" in intents:  # "Văn Chấn có sp nào còn hạn": those still valid
+                intents = ["still_valid" if i == "validity" else i for i in intents if i != "list"]
             if "list" in intents:  # "what local products should I buy in Sapa": a list, not shops
                 intents = [i for i in intents if i != "where_to_buy"]
             if "online" in intents:  # "mua online ở đâu": the online shops answer the where

@@ -1,0 +1,124 @@
+"""What a person sees for messages of the kinds the chat suites found wrong: each test states
+the reply a user would judge right, in words and products taken from data/products.csv."""
+
+import csv
+from pathlib import Path
+
+from bot.replies import Request
+from bot.search.telex import decode_ime, decode_telex
+from handlers.router import Router
+
+PRODUCTS = {
+    int(row["id"]): row
+    for row in csv.DictReader((Path(__file__).resolve().parents[2] / "data/products.csv").open(encoding="utf-8"))
+}
+
+
+async def ask(services, text, user="u1"):
+    return await Router(services).handle(Request("console", user, user, text=text))
+
+
+def shown(replies):
+    return [pid for reply in replies for pid in reply.product_ids]
+
+
+def product_id(name):
+    return next(pid for pid, row in PRODUCTS.items() if row["name"] == name)
+
+
+def test_telex_decodes_to_the_syllable_with_its_marks():
+    assert [decode_telex(w) for w in "maatj ong luowng thinhj chef tuyeets".split()] == [
+        "mật", None, "lương", "thịnh", "chè", "tuyết"
+    ]
+    assert decode_telex("ships") is None and decode_telex("hello") is None  # no Vietnamese syllable
+    assert decode_ime("ruowju") == "ruou" and decode_ime("ru7o75u") == "ruou"
+
+
+async def test_a_star_question_typed_in_telex_gets_the_stars(services):
+    replies = await ask(services, "ad oi maatj ong luowng thinhj mấy sao v")
+    honey = product_id("Mật ong Lương Thịnh")
+    assert [r.kind for r in replies] == ["stars"] and shown(replies) == [honey]
+    assert f"{PRODUCTS[honey]['star']} sao" in replies[0].text
+
+
+async def test_a_place_that_is_part_of_a_name_does_not_filter(services):
+    # Việt Hồng is also a commune of Trấn Yên; the tea is from Mường Khương.
+    tea = product_id("Việt Hồng trà")
+    for text in ("viet hong tra muong khuong dc 4 sao thiet ko", "Việt Hồng trà hết hiệu lực chưa"):
+        replies = await ask(services, text)
+        assert shown(replies)[:1] == [tea], text
+
+
+async def test_an_amount_asks_the_price_and_is_no_name(services):
+    replies = await ask(services, "măng ớt trạm tấu bn 1 hũ v shop")
+    assert [r.kind for r in replies] == ["price"]
+    assert shown(replies) == [product_id("Măng ớt Trạm Tấu")]
+
+
+async def test_reaction_emoji_are_small_talk(services):
+    (ok,) = await ask(services, "👍🏻")
+    (thanks,) = await ask(services, "🙏🙏")
+    assert ok.kind == thanks.kind == "smalltalk" and ok.text != thanks.text
+    (unknown,) = await ask(services, "🍯🍯")  # no words and no reaction we know: asked to type
+    assert unknown.kind == "help"
+
+
+async def test_do_you_have_with_an_unknown_thing_is_not_in_the_catalogue(services):
+    for text, lang in (("有芒果干吗？", "zh"), ("말린 망고 있어요?", "ko")):
+        (reply,) = await ask(services, text)
+        assert reply.kind == "not_found" and reply.language == lang and not reply.product_ids
+    (korean,) = await ask(services, "한국어 할 수 있어요?")
+    assert korean.kind == "smalltalk"
+
+
+async def test_a_look_alike_of_another_kind_is_offered_after_not_found(services):
+    (reply,) = await ask(services, "sữa chua mộc châu có ocop 4 sao ko")
+    assert reply.kind == "not_found" and not reply.product_ids
+    assert any("Sữa ong chúa" in c.label for c in reply.choices)  # what we have, offered as such
+    (typo,) = await ask(services, "mât ong Bảo Yên")  # a mark left out is a slip, not another thing
+    assert typo.kind in ("card", "results") and product_id("Mật ong") in shown([typo])
+
+
+async def test_other_marks_are_another_word(services):
+    replies = await ask(services, "bot mấy tuổi rồi")  # "tuổi" (age) is not "tươi" (fresh)
+    assert not shown(replies) and replies[0].kind == "smalltalk"
+
+
+async def test_a_producer_question_lists_its_products(services):
+    replies = await ask(services, "htx mản thẩn có sp nào ocop v ad")
+    expected = {pid for pid, row in PRODUCTS.items() if row["producer"] == "HTX Mản Thẩn"}
+    assert replies[0].kind == "results" and set(shown(replies)) == expected
+    replies = await ask(services, "What does Thai Son cooperative make?")
+    assert {product_id("Dầu lạc đỏ"), product_id("Dầu lạc trắng")} <= set(shown(replies))
+    assert replies[0].language == "en"
+
+
+async def test_which_of_two_named_products_gets_each_ones_stars(services):
+    replies = await ask(services, "Măng mai Lâm Thượng với măng Bát Độ, cái nào có OCOP? Mua ở đâu?")
+    assert [r.kind for r in replies][:1] == ["stars"]
+
+
+async def test_a_doubled_name_from_another_place_is_not_answered_with_ours(services):
+    (reply,) = await ask(services, "su su lao chải mù cang chải được ocop mấy sao")
+    assert reply.kind == "not_found" and not reply.product_ids
+    assert any("su su" in c.label.lower() for c in reply.choices)  # ours, from Sa Pa, offered
+
+
+async def test_still_valid_in_an_area_is_a_list(services):
+    (reply,) = await ask(services, "Văn Chấn có sp nào còn hạn OCOP ko")
+    assert reply.kind == "validity"
+    listed = [c.label for c in reply.choices]
+    assert listed and all("Văn Chấn" in label for label in listed)
+    van_chan_2025 = [row["name"] for row in PRODUCTS.values() if row["area"] == "Văn Chấn" and row["year"] == "2025"]
+    assert van_chan_2025 and all(any(name in label for label in listed) for name in van_chan_2025)
+
+
+async def test_story_scenery_adds_no_not_found(services):
+    text = (
+        "Mình làm bếp trưởng ở một nhà hàng Hà Nội, đang tìm nguồn thịt trâu gác bếp chuẩn để đưa vào thực đơn, "
+        "yêu cầu có OCOP cho khách yên tâm. Nghe nói ở Bát Xát có cơ sở của chị Lèo Thị Thúy, cơ sở đó làm "
+        "những sản phẩm gì, có OCOP hết không?"
+    )
+    replies = await ask(services, text)
+    assert "not_found" not in [r.kind for r in replies]
+    assert product_id("Thịt trâu gác bếp Lèo Thúy") in shown(replies)
