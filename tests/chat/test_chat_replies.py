@@ -27,8 +27,13 @@ def product_id(name):
 
 
 def test_telex_decodes_to_the_syllable_with_its_marks():
-    assert [decode_telex(w) for w in "maatj ong luowng thinhj chef tuyeets".split()] == [
-        "mật", None, "lương", "thịnh", "chè", "tuyết"
+    assert [decode_telex(w) for w in ["maatj", "ong", "luowng", "thinhj", "chef", "tuyeets"]] == [
+        "mật",
+        None,
+        "lương",
+        "thịnh",
+        "chè",
+        "tuyết",
     ]
     assert decode_telex("ships") is None and decode_telex("hello") is None  # no Vietnamese syllable
     assert decode_ime("ruowju") == "ruou" and decode_ime("ru7o75u") == "ruou"
