@@ -11,6 +11,7 @@ from dataclasses import replace
 from bot.replies import Reply
 from bot.search import SearchResult
 from bot.search.query import ParsedQuery
+from bot.text import fold
 from bot.understanding.message import Ask, Understanding
 from handlers import about, commerce, counts, events, places, products, smalltalk, validity
 from handlers.context import Context
@@ -18,6 +19,7 @@ from handlers.subjects import Subject, Subjects
 
 NAMES_A_PRODUCT = {"stars", "where_to_buy", "price", "info", "producer"}  # questions that need a thing named
 MAX_ANSWERS = 4  # a pasted paragraph does not get a wall of replies
+WHICH = {"nao", "which"}  # "chợ nào", "which market": a question, not a name
 STORY_WORDS = 20  # a message longer than this tells a story around its question
 UNANSWERED = {"not_found", "did_you_mean", "smalltalk", "help"}
 FACT_TOPICS = {
@@ -115,7 +117,9 @@ async def _answer_one(ctx: Context, ask: Ask, subjects: Subjects, original: str,
     listed = (
         intent == "list" and subject.state in ("product", "several") and all(p.kind == "producer_shop" for p in named)
     )
-    if named and not listed and intent in ("product", "list", "near", "where_to_buy", "hours"):
+    # "Tương ớt Mường Khương mua ở chợ nào": which market sells it, not the market of Mường Khương.
+    which = intent == "where_to_buy" and subject.state == "product" and bool(WHICH & set(fold(ask.clause).split()))
+    if named and not listed and not which and intent in ("product", "list", "near", "where_to_buy", "hours"):
         return [places.place_info(ctx, named)]
     if subject.state == "suggest":
         return [products.unsure(ctx, original, subject.result.query, list(subject.suggestions))]
