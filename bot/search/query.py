@@ -144,12 +144,27 @@ def extract_stars(folded: list[str], consumed: set[int]) -> tuple[int | None, in
     return None, None
 
 
+_LONGEST: dict[int, tuple[dict, int, int]] = {}  # id -> (the table, its size, its longest phrase)
+
+
+def _longest(phrases: dict[tuple[str, ...], object]) -> int:
+    """The longest phrase of a table, worked out once per table: the tables hold thousands of
+    phrases and every search reads several of them. The table itself is kept with its entry, so
+    its id cannot be reused while the entry lives."""
+    entry = _LONGEST.get(id(phrases))
+    if entry is None or entry[0] is not phrases or entry[1] != len(phrases):
+        if len(_LONGEST) >= 64:
+            _LONGEST.clear()
+        entry = _LONGEST[id(phrases)] = (phrases, len(phrases), max((len(p) for p in phrases), default=0))
+    return entry[2]
+
+
 def find_phrases(
     folded: list[str], consumed: set[int], phrases: dict[tuple[str, ...], object]
 ) -> list[tuple[int, int, object]]:
     """Longest-first, non-overlapping phrase matches over unconsumed tokens."""
     found = []
-    max_len = max((len(p) for p in phrases), default=0)
+    max_len = _longest(phrases)
     i = 0
     while i < len(folded):
         hit = None

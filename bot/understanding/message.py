@@ -202,9 +202,9 @@ class Understander:
             decoded = decode_telex(typed)
             return decoded if decoded and known(fold(decoded)) else typed
 
-        if not _LATIN_WORD_RE.search(text) or detect_language(text) == "en":
-            return text
-        return _LATIN_WORD_RE.sub(one, text)
+        decoded = _LATIN_WORD_RE.sub(one, text)
+        # An English message's "chef" is a chef: the language is asked only when something decoded.
+        return text if decoded == text or detect_language(text) == "en" else decoded
 
     def _follow_ups(self, clauses: list[_Clause], parts: list[tuple[str, bool]]) -> None:
         """ "Lạc đỏ Nàn Sín mấy sao? Còn lạc ri đỏ Minh Tiến thì sao?": the second clause names a
