@@ -15,7 +15,7 @@ from bot.text import fold
 from bot.understanding.message import Ask, Understanding
 from handlers import about, commerce, counts, events, places, products, smalltalk, validity
 from handlers.context import Context
-from handlers.subjects import Subject, Subjects
+from handlers.subjects import LONG_SUBJECT, Subject, Subjects
 
 NAMES_A_PRODUCT = {"stars", "where_to_buy", "price", "info", "producer"}  # questions that need a thing named
 MAX_ANSWERS = 4  # a pasted paragraph does not get a wall of replies
@@ -159,6 +159,11 @@ async def _search(ctx: Context, intent: str, subject: Subject, original: str) ->
 async def _stars(ctx: Context, intent: str, subject: Subject, original: str) -> list[Reply]:
     if subject.named:  # "chè Hương Lý và chè Đại Hưng cái nào nhiều sao hơn"
         return [products.several_stars(ctx, list(subject.named), None)]
+    if subject.state == "product" and subject.result is not None and len(subject.text.split()) >= LONG_SUBJECT:
+        # A story names one product among other words ("…miến đao tráng thái Toàn Nga trên
+        # facebook"): the subject already settled which; its words may carry a claimed level.
+        query = subject.result.query
+        return [products.star_answer(ctx, subject.product, query.star or query.star_min)]
     if subject.text:  # the words may carry a claim ("có phải 4 sao không")
         return await products.star_question(ctx, subject.text, echo=original)
     if subject.product is not None:

@@ -151,7 +151,8 @@ class Subjects:
             likely = [h.product for h in again.hits[:3] if plausible(result.query, h.product)]
             if not likely:
                 continue
-            if matched_share(result.query, again.hits[0].product) >= RESCUE_SHARE and _from_there(
+            known = self.ctx.snapshot.index.postings if len(text.split()) >= LONG_SUBJECT else None
+            if matched_share(result.query, again.hits[0].product, known) >= RESCUE_SHARE and _from_there(
                 result.query.place, again.hits[0].product
             ):  # "trứng vịt cổ nhung xanh Văn Bàn" is not the Si Ma Cai eggs, only like them
                 return shorter, again, ()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections import Counter
+from collections.abc import Container
 
 from bot.models import Product
 from bot.search.engine import ParsedQuery
@@ -22,11 +23,15 @@ def plausible(query: ParsedQuery, product: Product) -> bool:
     return matched_share(query, product) > PLAUSIBLE_SHARE
 
 
-def matched_share(query: ParsedQuery, product: Product) -> float:
-    """The share of the query's weight that the product's names carry, marks respected."""
+def matched_share(query: ParsedQuery, product: Product, known: Container[str] | None = None) -> float:
+    """The share of the query's weight that the product's names carry, marks respected. With
+    `known` (the catalogue's words), a word no product has in any spelling is not counted: in
+    a story, "facebook" or "chị" beside "miến đao tráng thái Toàn Nga" is scenery."""
     keys, folded = _names(product)
     total = matched = 0.0
     for term in query.required:
+        if known is not None and not any(all(t in known for t in alt) for alt, _ in term.alternatives):
+            continue
         total += term.weight
         matched += term.weight * _credit(term, keys, folded)
     return matched / total if total else 0.0
