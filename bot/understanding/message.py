@@ -78,6 +78,7 @@ class _Clause:
     filters_only: bool = False  # "mình ở Yên Bái": a place, a star or a group, nothing named
     points: bool = False  # "sp đó mấy sao": about what a neighbouring clause names
     exact: bool = False  # some word is exactly a catalogue word, a place, a star or a group
+    place: bool = False  # names a place
 
 
 class Understander:
@@ -149,7 +150,8 @@ class Understander:
         texts = [part for part, _ in parts]
         for i, clause in enumerate(clauses):
             subject = subjects[i]
-            claims = clause.filters_only and any(i in PRODUCT_QUESTIONS for _, i in clause.intents)
+            asked = {i for _, i in clause.intents}
+            claims = clause.filters_only and bool(asked & PRODUCT_QUESTIONS) and "list" not in asked
             where = parts[i][0].strip()
             if clause.intents and clause.points and _nearest(named, i):
                 subject = _nearest(named, i)  # "…gạo lứt Séng Cù…, không biết sp đó mấy sao"
@@ -363,8 +365,9 @@ class Understander:
         if query.required and (not intents or particle_only) and claim and (stars or "ocop" in folded):
             intents = [(0, "stars")]  # "Is Múc pomelo 4 stars?", "Van Yen cassava starch OCOP?"
         return _Clause(
-            intents, subject if has_content else "", has_content, filters_only=filters_only, exact=exact, points=points
-        )
+            intents, subject if has_content else "", has_content, filters_only=filters_only, exact=exact, points=points,
+            place=query.place is not None,
+        )  # fmt: skip
 
     def _entry(self, key: tuple[str, ...], accented_words: list[str], folded: list[str], i: int):
         """("intent", Phrase) or ("filler", None) for the words at i, or None."""
@@ -385,11 +388,12 @@ class Understander:
         protected: set[int] = set()
         places = index.places
         pairs = index.name_pairs
+        generic = index.vocab.stop_phrases  # "đặc sản" opens a product's name, and is no name
         for i in range(len(folded)):
             for size in (4, 3, 2):
                 if len(folded[i : i + size]) == size and tuple(folded[i : i + size]) in places:
                     protected.update(range(i, i + size))
-            if i + 1 < len(folded):
+            if i + 1 < len(folded) and (folded[i], folded[i + 1]) not in generic:
                 pair = (accented[i], accented[i + 1])
                 plain = all(fold(w) == w for w in pair)
                 if (folded[i], folded[i + 1]) in pairs and (
@@ -476,6 +480,8 @@ def _merge_settings(clauses: list[_Clause]) -> None:
     for clause in clauses:
         if clause.filters_only and not clause.intents and asking:
             for other in asking:
+                if other.place and clause.place:
+                    continue  # "khách hỏi hàng Yên Bái. Cho xin danh sách của Lục Yên": Lục Yên asked
                 other.filters_only = other.filters_only or not other.subject
                 other.subject = f"{other.subject} {clause.subject}".strip()
                 other.has_content = True

@@ -82,6 +82,8 @@ class PlaceNames:
         said = tokens | pairs
         if "cho" in tokens and "chợ" not in typed and not self._cho_is_market(folded):
             said.discard("cho")  # unaccented "cho" is usually "for": "mua cho mẹ"
+        if "san" in tokens and not {"sân", "san"} & set(typed):
+            said.discard("san")  # "đặc sản" (speciality) is not "sân" (a square)
         night = bool(tokens & NIGHT_WORDS)
         scored = []
         for place, signature in self._signatures:
