@@ -119,7 +119,19 @@ def results_page(ctx: Context, result: SearchResult, base: Action, page: int, he
 
 
 def listing_title(ctx: Context, result: SearchResult) -> str:
+    """ "9 sản phẩm OCOP – Lục Yên:", naming the filters the list was made with."""
     n = len(result.hits)
+    query = result.query
+    what = []
+    if (query.star or query.star_min) and "star" not in result.relaxed:
+        key = "search.listing_star" if query.star else "search.listing_star_min"
+        what.append(ctx.t(key, star=query.star or query.star_min))
+    if query.place is not None and "place" not in result.relaxed:
+        what.append(query.place.label)
+    if query.category and "category" not in result.relaxed:
+        what.append(ctx.t(f"category.{query.category}"))
+    if what:
+        return ctx.t("search.listing_filtered", n=n, what=", ".join(what))
     return ctx.t("search.listing_one") if n == 1 else ctx.t("search.listing", n=n)
 
 
