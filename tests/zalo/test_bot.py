@@ -129,8 +129,13 @@ async def test_number_out_of_range(services: Services, fake: FakeZalo, bot: Zalo
 async def test_expired_list(services: Services, fake: FakeZalo, bot: ZaloBot) -> None:
     await say(fake, "u4", "mật ong")
     ttl = services.config.bot.choice_ttl_minutes * 60
-    with sqlite3.connect(services.config.database_path) as conn:  # the list was shown long ago
-        conn.execute("UPDATE choice_sessions SET created_at = created_at - ? WHERE chat_id = 'u4'", (ttl + 1,))
+
+    def age_the_list() -> bool:  # the list is saved once sent: it may land just after the reply
+        with sqlite3.connect(services.config.database_path) as conn:  # shown long ago
+            sql = "UPDATE choice_sessions SET created_at = created_at - ? WHERE chat_id = 'u4'"
+            return conn.execute(sql, (ttl + 1,)).rowcount == 1
+
+    await fake.wait_for(age_the_list)
     [answer] = await say(fake, "u4", "1")
     assert answer == services.i18n.t("vi", "choice.expired")
 
