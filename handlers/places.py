@@ -151,9 +151,11 @@ async def nearest(ctx: Context, origin: Location, page: int = 1, *, near: str | 
 async def near_named(ctx: Context, place_text: str) -> list[Reply] | None:
     """ "near Sa Pa" on platforms without location sharing: the locality's centre is the origin."""
     query = ctx.snapshot.index.parse(place_text)
-    if query.place is None or query.place.district is None:
+    if query.place is None:
         return None
-    area = query.place.district
+    area = query.place.district or _city_named(ctx, query.place.label)
+    if area is None:
+        return None
     centre = ctx.snapshot.gazetteer.centre(area)
     local = places_for_area(ctx, area)
     if centre is None:
@@ -170,6 +172,13 @@ async def near_named(ctx: Context, place_text: str) -> list[Reply] | None:
             )
         ]
     return await nearest(ctx, Location(centre.lat, centre.lon), near=area)  # type: ignore[arg-type]
+
+
+def _city_named(ctx: Context, label: str) -> str | None:
+    """ "gần Lào Cai": near is about a point, and the province's point is its city of that name."""
+    return next(
+        (loc.name for loc in ctx.snapshot.catalogue.localities if loc.kind == "city" and loc.name == label), None
+    )
 
 
 def _page(ctx: Context, places, origin, base: Action, page: int, heading: str) -> Reply:

@@ -168,6 +168,8 @@ class Understander:
                 intents = ["still_valid" if i == "validity" else i for i in intents if i != "list"]
             if "list" in intents:  # "what local products should I buy in Sapa": a list, not shops
                 intents = [i for i in intents if i != "where_to_buy"]
+            if "near" in intents:  # "gần ga Lào Cai có chỗ nào bán": one answer, the places near
+                intents = [i for i in intents if i != "where_to_buy"]
             if "online" in intents:  # "mua online ở đâu": the online shops answer the where
                 intents = [i for i in intents if i != "where_to_buy"]
             business = [CLAIM_INTENTS.get(i, i) for i in intents if i not in self.lexicon.smalltalk]
