@@ -19,6 +19,9 @@ CJK_TOKEN_PREFIX = "cjkw"
 INTENT_TOKEN_PREFIX = "xintent"
 
 
+SMALLTALK_PREFIX = "smalltalk:"  # a whole-message entry that is small talk, not an action
+
+
 def cjk_token(text: str) -> str:
     return CJK_TOKEN_PREFIX + "x".join(f"{ord(c):x}" for c in text)
 
@@ -92,6 +95,9 @@ class Lexicon:
         for action, items in intents["whole_message"].items():
             for item in items:
                 whole[fold(item) or nfc(item).strip()] = action
+        for intent, items in intents.get("whole_smalltalk", {}).items():
+            for item in items:
+                whole[fold(item)] = f"{SMALLTALK_PREFIX}{intent}"
         with (folder / "fillers.toml").open("rb") as fh:
             filler_lists = tomllib.load(fh)
         filler_words = [item for items in filler_lists.values() for item in items]

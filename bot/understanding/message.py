@@ -18,7 +18,7 @@ from bot.search.query import STAR_WORDS, drop_repeats, tokenize
 from bot.search.telex import decode_telex
 from bot.text import accent_key, fold, nfc, words
 from bot.understanding.language import detect_language
-from bot.understanding.lexicon import Lexicon, cjk_token, intent_token
+from bot.understanding.lexicon import SMALLTALK_PREFIX, Lexicon, cjk_token, intent_token
 
 # "đâuuuu" -> "đâu", "nhaaa" -> "nha"; a word that is only the run ("zzz") stays as typed.
 _LETTER_RUN_RE = re.compile(r"(?<=[^\W\d_])([^\W\d_])\1{2,}")
@@ -119,6 +119,9 @@ class Understander:
                 result.smalltalk = sorted(set(said))
                 return result
         whole = self.whole_message(text)  # before Chinese/Korean reading: "中文" switches language
+        if whole and whole.startswith(SMALLTALK_PREFIX):  # "ko có gì" alone: nothing more, thanks
+            result.smalltalk = [whole.removeprefix(SMALLTALK_PREFIX)]
+            return result
         if whole:
             result.whole = whole
             return result

@@ -127,3 +127,11 @@ async def test_story_scenery_adds_no_not_found(services):
     replies = await ask(services, text)
     assert "not_found" not in [r.kind for r in replies]
     assert product_id("Thịt trâu gác bếp Lèo Thúy") in shown(replies)
+
+
+async def test_nothing_more_after_a_product_is_not_its_card_again(services):
+    await ask(services, "bưởi Múc mấy sao", user="u-nothing")
+    (reply,) = await ask(services, "ko có gì", user="u-nothing")
+    assert reply.kind == "smalltalk" and not reply.product_ids
+    replies = await ask(services, "mật ong không có gì đặc biệt à")  # inside a sentence it is no reply
+    assert replies[0].kind != "smalltalk"
