@@ -55,9 +55,21 @@ def _signature(name: str) -> frozenset[str]:
     return frozenset(proper)
 
 
+def _signatures(name: str) -> list[frozenset[str]]:
+    """A name's signature, and its other name's when the parenthesis gives one: "Chợ du lịch Lào
+    Cai (chợ Phố Mới)" is also "chợ Phố Mới"; "(nêu trong luận văn…)" is a note, not a name."""
+    found = [sig] if (sig := _signature(name)) else []
+    inside = name.split("(", 1)[1].rstrip(")") if "(" in name else ""
+    if inside and fold(inside).split()[:1] and fold(inside).split()[0] in PREFIX:
+        other = _signature(inside)
+        if other and other not in found:
+            found.append(other)
+    return found
+
+
 class PlaceNames:
     def __init__(self, places: Sequence[Place], localities: Sequence[Locality] = ()) -> None:
-        self._signatures = [(place, sig) for place in places if (sig := _signature(place.name))]
+        self._signatures = [(place, sig) for place in places for sig in _signatures(place.name)]
         # Glued spellings of a name's words ("sapa", "bacha"), as people type them.
         self._glued = {
             place.id: {a + b for a, b in zip(words_, words_[1:], strict=False)}
@@ -102,7 +114,7 @@ class PlaceNames:
         if not scored:
             return []
         best = max(score for score, _ in scored)
-        return [place for score, place in scored if score == best][:3]
+        return list(dict.fromkeys(place for score, place in scored if score == best))[:3]
 
     def _cho_is_market(self, folded: list[str]) -> bool:
         """ "cho bac ha" typed without marks: a market when a place's own word follows "cho"."""
