@@ -30,6 +30,7 @@ SUITES = (
     ("tuning suite 2", ROOT / "tests/chat/chat_suite2.csv"),
     ("suite 3", ROOT / "tests/chat/chat_suite3.csv"),
     ("holdout suite", ROOT / "tests/chat/chat_holdout.csv"),
+    ("holdout 2", ROOT / "tests/chat/chat_holdout2.csv"),
 )
 TODAY = date(2026, 11, 30)
 
