@@ -49,6 +49,9 @@ def events_on_now(ctx: Context) -> list:
 def find(ctx: Context, text: str, *, ignore_stars: bool = False) -> SearchResult:
     """The search, once per message for the same words (several questions may share them)."""
     key = (text, ignore_stars)
+    other = ctx.searched.get((text, not ignore_stars))
+    if key not in ctx.searched and other is not None and not (other.query.star or other.query.star_min):
+        ctx.searched[key] = other  # no star level in the words: ignoring it changes nothing
     if key not in ctx.searched:
         started = time.perf_counter()
         ctx.searched[key] = ctx.snapshot.index.search(text, limit=None, ignore_stars=ignore_stars, fillers=ctx.fillers)
