@@ -96,7 +96,16 @@ async def for_products(ctx: Context, found: list[Product]) -> list[Reply]:
     """Where to buy when several products match ("mật ong"): the places of their areas, best
     match's area first, at most five places in all."""
     areas = list(dict.fromkeys(p.area for p in found if p.area))[:3]
-    local = [place for area in areas for place in places_for_area(ctx, area, product=found[0])][:5]
+    # Each area's places for the product from that area; places that name one of the products
+    # first ("Shan tuyết tea": the tea cooperative, not a roadside táo mèo stand).
+    local = [
+        place
+        for area in areas
+        for place in places_for_area(ctx, area, product=next(p for p in found if p.area == area))
+    ]
+    names = [fold(p.name) for p in found]
+    local.sort(key=lambda place: not any(n in fold(place.products_hint + " " + place.name) for n in names))
+    local = list(dict.fromkeys(local))[:5]
     ids = tuple(p.id for p in found)
     if not local:
         return [Reply(ctx.t("places.none_in_area", area=", ".join(areas) or "?"), language=ctx.lang, kind="places",

@@ -200,7 +200,7 @@ async def star_question(ctx: Context, text: str, *, echo: str | None = None) -> 
         return [Reply(ctx.t("stars.which_product"), language=ctx.lang, kind="help")]
     if not result.hits:
         return [not_found(ctx, echo, result, key="stars.not_in_list")]
-    if "place" in result.relaxed:
+    if "place" in result.relaxed and _place_is_origin(result.query):
         # "su su Lao Chải Mù Cang Chải mấy sao": ours comes from Sa Pa; its stars are not the answer.
         return [absent_but(ctx, echo, [hit.product for hit in result.hits[:3]])]
     many = not clearly_one(result) and len(result.hits) > MAX_STAR_ANSWERS
@@ -217,6 +217,20 @@ async def star_question(ctx: Context, text: str, *, echo: str | None = None) -> 
         heading = ctx.t("stars.which", n=len(result.hits))
         return [results_page(ctx, result, SearchPage(query_id, 1), 1, heading=heading)]
     return [star_answer(ctx, result.hits[0].product, claimed)]
+
+
+LOCATIVE = {"in", "at", "near", "around", "o", "tai", "gan", "quanh"}  # "tea in Sapa": where one is
+
+
+def _place_is_origin(query: ParsedQuery) -> bool:
+    """ "su su Lao Chải" names where the thing comes from; "Shan tuyết tea in Sapa" where the
+    person is or shops."""
+    folded = fold(query.raw).split()
+    tokens = query.place.tokens if query.place else ()
+    for i in range(len(folded) - len(tokens) + 1):
+        if tuple(folded[i : i + len(tokens)]) == tokens:
+            return not (i and folded[i - 1] in LOCATIVE)
+    return True
 
 
 def several_stars(ctx: Context, found: list[Product], claimed: int | None) -> Reply:
