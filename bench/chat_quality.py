@@ -29,6 +29,7 @@ SUITES = (
     ("tuning suite", ROOT / "tests/chat/chat_suite.csv"),
     ("tuning suite 2", ROOT / "tests/chat/chat_suite2.csv"),
     ("suite 3", ROOT / "tests/chat/chat_suite3.csv"),
+    ("suite 5", ROOT / "tests/chat/chat_suite5.csv"),
     ("holdout suite", ROOT / "tests/chat/chat_holdout.csv"),
     ("holdout 2", ROOT / "tests/chat/chat_holdout2.csv"),
 )
