@@ -295,6 +295,14 @@ def clearly_one(result: SearchResult) -> bool:
     typed = " ".join(t.typed for t in result.query.terms)
     if typed == fold(best.display_name) or (typed == fold(best.name) and not best.qualifier):
         return True
+    place = result.query.place
+    if place is not None and not result.listing:
+        # "chè Bát tiên Hưng Khánh": the commune is in one tea's name; the others are only from
+        # its district. The one that names every word typed is meant.
+        words = {t.typed for t in result.query.required} | set(place.tokens)
+        named = [set(fold(hit.product.display_name).split()) >= words for hit in hits[:2]]
+        if named == [True, False]:
+            return True
     return hits[0].score - hits[1].score >= 0.15
 
 

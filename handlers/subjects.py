@@ -134,7 +134,8 @@ class Subjects:
         run, again = found[0]
         whole = len(run.split()) >= 3 and products.clearly_one(again)
         there = _from_there(result.query.place, again.hits[0].product)
-        if whole and there and matched_share(again.query, again.hits[0].product) >= 0.9:
+        share = matched_share(again.query, again.hits[0].product, index.postings, index.word_keys)
+        if whole and there and share >= 0.9:
             return run, again, ()
         return text, result, tuple(dict.fromkeys(h.product for _, r in found for h in r.hits[:2]))[:3]
 
@@ -151,8 +152,10 @@ class Subjects:
             likely = [h.product for h in again.hits[:3] if plausible(result.query, h.product)]
             if not likely:
                 continue
-            known = self.ctx.snapshot.index.postings if len(text.split()) >= LONG_SUBJECT else None
-            if matched_share(result.query, again.hits[0].product, known) >= RESCUE_SHARE and _from_there(
+            index = self.ctx.snapshot.index
+            known = index.postings if len(text.split()) >= LONG_SUBJECT else None
+            share = matched_share(result.query, again.hits[0].product, known, index.word_keys)
+            if share >= RESCUE_SHARE and _from_there(
                 result.query.place, again.hits[0].product
             ):  # "trứng vịt cổ nhung xanh Văn Bàn" is not the Si Ma Cai eggs, only like them
                 return shorter, again, ()

@@ -23,15 +23,23 @@ def plausible(query: ParsedQuery, product: Product) -> bool:
     return matched_share(query, product) > PLAUSIBLE_SHARE
 
 
-def matched_share(query: ParsedQuery, product: Product, known: Container[str] | None = None) -> float:
+def matched_share(
+    query: ParsedQuery, product: Product, known: Container[str] | None = None, known_keys: Container[str] = ()
+) -> float:
     """The share of the query's weight that the product's names carry, marks respected. With
-    `known` (the catalogue's words), a word no product has in any spelling is not counted: in
-    a story, "facebook" or "chị" beside "miến đao tráng thái Toàn Nga" is scenery."""
+    `known` (the catalogue's folded words) and `known_keys` (their accent keys), a word no
+    product has in any spelling, or typed with marks no product's word has, is not counted: in
+    a story, "facebook" or "chị" beside "miến đao tráng thái Toàn Nga" is scenery, and so is
+    "gói" (a packet) beside "chè Bát tiên Hưng Khánh", though "gối" (a pillow) is a word of ours."""
     keys, folded = _names(product)
     total = matched = 0.0
     for term in query.required:
-        if known is not None and not any(all(t in known for t in alt) for alt, _ in term.alternatives):
-            continue
+        if known is not None:
+            marked = fold(term.accented) != term.accented
+            if marked and " " not in term.accented and accent_key(term.accented) not in known_keys:
+                continue
+            if not any(all(t in known for t in alt) for alt, _ in term.alternatives):
+                continue
         total += term.weight
         matched += term.weight * _credit(term, keys, folded)
     return matched / total if total else 0.0
