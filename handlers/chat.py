@@ -19,6 +19,7 @@ from handlers.subjects import LONG_SUBJECT, Subject, Subjects
 
 NAMES_A_PRODUCT = {"stars", "where_to_buy", "price", "info", "producer"}  # questions that need a thing named
 MAX_ANSWERS = 4  # a pasted paragraph does not get a wall of replies
+ON_TOPIC = {"stars", "validity", "near"}  # questions only we answer, whatever else the message tells
 WHICH = {"nao", "which"}  # "chợ nào", "which market": a question, not a name
 STORY_WORDS = 20  # a message longer than this tells a story around its question
 UNANSWERED = {"not_found", "did_you_mean", "smalltalk", "help"}
@@ -56,7 +57,10 @@ async def answer(ctx: Context, understood: Understanding, last_product: int | No
         # "vé cáp treo Fansipan bao nhiêu": off topic unless a product of ours is clearly named.
         rest = [a for a in asks if a.intent != "out_of_scope"]
         states = [(await subjects.get(a.subject)).state for a in rest if a.subject]
-        if not {"product", "several"} & set(states):
+        # "the hotel guy recommended rượu ngô Bản Phố, is that OCOP?", "any OCOP shop near the
+        # station? we have 3 hours before our train": the hotel and the train are scenery.
+        ours = any(a.intent in ON_TOPIC and a.subject for a in rest)
+        if not {"product", "several"} & set(states) and not ours:
             return [smalltalk.out_of_scope(ctx)]
         asks = rest
     asks = await _borrow_subjects(asks, subjects, understood.mentions)
