@@ -63,7 +63,8 @@ async def answer(ctx: Context, understood: Understanding, last_product: int | No
         if not {"product", "several"} & set(states) and not ours:
             return [smalltalk.out_of_scope(ctx)]
         asks = rest
-    asks = await _borrow_subjects(asks, subjects, understood.mentions)
+    story = len(understood.original.split()) > STORY_WORDS
+    asks = await _borrow_subjects(asks, subjects, understood.mentions, story)
     # "chứng nhận chỉ có thời hạn, vậy chứng nhận của chè này còn không": the product's answer
     # says it; the general rule is not a second answer.
     if any(a.intent == "validity" and a.subject for a in asks):
@@ -85,21 +86,38 @@ async def answer(ctx: Context, understood: Understanding, last_product: int | No
     return replies
 
 
-async def _borrow_subjects(asks: list[Ask], subjects: Subjects, mentions: list[str]) -> list[Ask]:
+async def _borrow_subjects(asks: list[Ask], subjects: Subjects, mentions: list[str], story: bool) -> list[Ask]:
     """ "Tương ớt Mường Khương bao nhiêu tiền, ship ra HN được ko": the shipping question is about
-    the sauce, not about "HN". A question whose own words find nothing borrows a found product."""
+    the sauce, not about "HN". A question whose own words find nothing borrows a found product;
+    several products sharing a name ("…cordycep Sapa, 4 star or 3 star?") are borrowed by a
+    question that is only a star level, or in a story."""
     candidates = [a.subject for a in asks if a.subject] + [m for m in mentions if m]
-    found = [text for text in candidates if (await subjects.get(text)).state == "product"]
-    if not found:
+    states = {text: (await subjects.get(text)).state for text in candidates}
+    one = [t for t in candidates if states[t] == "product"]
+    several = [t for t in candidates if states[t] == "several"]
+    if not one and not several:
         return asks
     out = []
     for ask in asks:
-        borrow = ask.intent in PRODUCT_JOBS and ask.subject and ask.subject not in found
-        if borrow and (await subjects.get(ask.subject)).state == "weak":
-            ask = Ask(ask.intent, found[0], ask.clause)
+        borrow = ask.intent in PRODUCT_JOBS | {"list"} and ask.subject and ask.subject not in one + several
+        says = await _says_nothing(subjects, ask.subject) if borrow else None
+        if says and (one or (several and (story or says == "stars"))):
+            ask = Ask(ask.intent, (one or several)[0], ask.clause)
         if all((a.intent, a.subject) != (ask.intent, ask.subject) for a in out):
             out.append(ask)
     return out
+
+
+async def _says_nothing(subjects: Subjects, text: str) -> str | None:
+    """ "weak" when the words find only look-alikes, "stars" when they are only a star level
+    ("4 star or 3 star"), else None."""
+    subject = await subjects.get(text)
+    if subject.state == "weak":
+        return "weak"
+    query = subject.result.query if subject.result is not None else None
+    if query is not None and subject.state == "listing" and not (query.place or query.category):
+        return "stars"
+    return None
 
 
 async def _answer_one(ctx: Context, ask: Ask, subjects: Subjects, original: str, unsure: bool) -> list[Reply]:

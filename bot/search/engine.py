@@ -340,6 +340,13 @@ class SearchIndex:
             consumed | {j for s, (n, _) in synonym_hits.items() for j in range(s, s + n)},
             self.vocab.stop_phrases,
         )
+        # A word typed with the marks of a catalogue word is that word, though it folds like a
+        # question word: "cổ" (ancient, "cổ thụ") is not "có", "nếp" is not "nệp".
+        stop_hits = [
+            (start, length, x)
+            for start, length, x in stop_hits
+            if length > 1 or accented[start].isascii() or accent_key(accented[start]) not in self.word_keys
+        ]
         taken = {j for start, length, _ in stop_hits for j in range(start, start + length)}
         synonym_span = {j for s, (n, _) in synonym_hits.items() for j in range(s, s + n)}
         chat_words = [(j, 1, True) for j, tok in enumerate(folded)

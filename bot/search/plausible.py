@@ -83,15 +83,19 @@ def _slip(typed: str, written: list[str]) -> bool:
 
 
 def _credit(term, keys: set[str], folded: dict[str, list[str]]) -> float:
-    """How much of a typed word the product's names carry: 1 with its marks, 0.75 with other
-    marks (a slip: "mât"), 0.5 as a typo of an unmarked word, 1 as a synonym ("honey")."""
+    """How much of a typed word the product's names carry: 1 with its marks, 0.75 with marks left
+    out (a slip: "mât"), 0.5 as a typo of an unmarked word (0.8 and more for a close one of a long
+    word, or a Telex reading), 1 as a synonym ("honey")."""
     marked = fold(term.accented) != term.accented
     if (accent_key(term.accented) in keys) if marked else (term.typed in folded):
         return 1.0
     if marked and term.typed in folded and _slip(term.accented, folded[term.typed]):
         return 0.75
-    if not marked and any(p < 1.0 and alt[0] in folded for alt, p in term.alternatives if len(alt) == 1):
-        return 0.5
+    slips = [p for alt, p in term.alternatives if len(alt) == 1 and p < 1.0 and alt[0] in folded]
+    if not marked and slips:
+        # A Telex reading is the word itself; one letter off a long word ("cordycep") nearly so.
+        best = max(slips)
+        return best if best >= 0.95 or (best >= 0.8 and len(term.typed) >= 6) else 0.5
     if any(all(t in folded for t in alt) for alt, p in term.alternatives if p == 1.0 and alt != (term.typed,)):
         return 1.0
     return 0.0

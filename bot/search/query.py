@@ -140,6 +140,9 @@ def extract_stars(folded: list[str], consumed: set[int]) -> tuple[int | None, in
                 at_least = True
                 break
         consumed.update(span)
+        for j in range(span[-1] + 1, len(folded) - 1):  # "4 star or 3 star": the others are no name
+            if (folded[j].isdigit() or folded[j] in NUMBER_WORDS) and folded[j + 1] in STAR_WORDS:
+                consumed.update((j, j + 1))
         return (None, number) if at_least else (number, None)
     return None, None
 
