@@ -6,6 +6,7 @@ each subject once (handlers/subjects.py) and calls the handler for each job.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from bot.replies import Reply
@@ -21,6 +22,7 @@ NAMES_A_PRODUCT = {"stars", "where_to_buy", "price", "info", "producer"}  # ques
 MAX_ANSWERS = 4  # a pasted paragraph does not get a wall of replies
 ON_TOPIC = {"stars", "validity", "near"}  # questions only we answer, whatever else the message tells
 WHICH = {"nao", "which"}  # "chợ nào", "which market": a question, not a name
+_YEAR_RE = re.compile(r"\b20[1-3]\d\b")
 STORY_WORDS = 20  # a message longer than this tells a story around its question
 UNANSWERED = {"not_found", "did_you_mean", "smalltalk", "help"}
 FACT_TOPICS = {
@@ -207,8 +209,14 @@ async def _where(ctx: Context, intent: str, subject: Subject, original: str) -> 
 
 
 async def _validity(ctx: Context, intent: str, subject: Subject, original: str) -> list[Reply]:
+    query = subject.result.query if subject.result else None
     if intent == "still_valid":  # "Văn Chấn có sp nào còn hạn": a list, filtered as asked
-        return [validity.listing(ctx, "valid", subject.result.query if subject.result else None)]
+        return [validity.listing(ctx, "valid", query)]
+    year = _year(original)
+    if intent == "certified_in" or (intent in ("expiring", "expired") and year and subject.state != "product"):
+        # "danh sách sản phẩm hết hạn chứng nhận trong năm 2025", "sp nào được cấp năm 2025"
+        which = "certified_in" if intent == "certified_in" else "ends_in"
+        return [validity.listing(ctx, which, query if subject.state == "listing" else None, year)]
     if intent in ("expiring", "expired") and not subject.text:
         # "sp nào sắp hết hạn": the list, not the product the chat happened to see last.
         return [validity.listing(ctx, intent, None)]
@@ -249,10 +257,16 @@ async def _producer(ctx: Context, intent: str, subject: Subject, original: str) 
 JOBS = (
     ({"stars"}, _stars),
     ({"where_to_buy", "hours", "near"}, _where),
-    ({"validity", "expiring", "expired", "still_valid"}, _validity),
+    ({"validity", "expiring", "expired", "still_valid", "certified_in"}, _validity),
     ({*commerce.TOPICS, "online"}, _trade),
     ({"producer", "info"}, _producer),
 )
+
+
+def _year(text: str) -> int | None:
+    """A year a message names ("năm 2025"): our certificates start in 2019."""
+    found = _YEAR_RE.search(text)
+    return int(found.group()) if found else None
 
 
 def _tag(replies: list[Reply], kind: str) -> list[Reply]:

@@ -4,7 +4,7 @@ that is all the sources give (the same reasoning as the card)."""
 from __future__ import annotations
 
 import dataclasses
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Literal
 from weakref import WeakKeyDictionary
 
@@ -21,7 +21,7 @@ from handlers.context import Context
 class RunningOut(Action):
     """Certificates expiring soon, or already expired."""
 
-    which: Literal["expiring", "expired", "valid"]
+    which: Literal["expiring", "expired", "valid", "ends_in", "certified_in"]
 
 
 _RUNNING_OUT: WeakKeyDictionary = WeakKeyDictionary()  # index -> (day, lists): the catalogue is fixed per index
@@ -74,23 +74,50 @@ def _running_out(ctx: Context) -> tuple[list, list, list]:
     return soon, gone, running
 
 
-def listing(ctx: Context, which: str, query=None) -> Reply:
+def listing(ctx: Context, which: str, query=None, year: int | None = None) -> Reply:
     """`which`: "expiring" (within six months, or this year when only the year is known),
-    "expired", or "valid" (still running today, longest first)."""
+    "expired", "valid" (still running today, longest first), "ends_in" (ending in `year`) or
+    "certified_in" (certified in `year`). Filtered as `query` asks (area, star, group); products
+    of that filter with no date on record are named apart, not left out in silence."""
     today = ctx.services.today()
-    lists = dict(zip(("expiring", "expired", "valid"), _running_out(ctx), strict=True))
-    rows = [r for r in lists[which] if query is None or _matches(query, r[1])]
-    heading = f"validity.{which}"
-    lines = [ctx.t(heading, n=len(rows), year=today.year)]
+    if which in ("ends_in", "certified_in"):
+        rows = _by_year(ctx, which, year or today.year)
+    else:
+        rows = dict(zip(("expiring", "expired", "valid"), _running_out(ctx), strict=True))[which]
+    rows = [r for r in rows if query is None or _matches(query, r[1])]
+    lines = [ctx.t(f"validity.{which}", n=len(rows), year=year or today.year)]
     if not rows:
         lines.append(ctx.t("validity.none"))
     for _until, product in rows[:MAX_LISTED]:
         lines.append(f"• {render.short_line(ctx, product)} – {render.certificate_text(ctx, product)}")
     if len(rows) > MAX_LISTED:
         lines.append(ctx.t("validity.more", n=len(rows) - MAX_LISTED))
+    unknown = []
+    if query is not None and (query.place or query.category or query.star or query.star_min):
+        unknown = [p for p in ctx.snapshot.catalogue.products if p.year is None and p.decision_date is None
+                   and _matches(query, p)][:MAX_LISTED]  # fmt: skip
+        if unknown:
+            lines.append(ctx.t("validity.unknown_dates", names=", ".join(render.short_line(ctx, p) for p in unknown)))
     lines.append(ctx.t("validity.note"))
-    choices = tuple(Choice(render.short_line(ctx, p), ProductCard(p.id).pack()) for _, p in rows[:MAX_LISTED])
+    shown = [p for _, p in rows[:MAX_LISTED]] + unknown
+    choices = tuple(Choice(render.short_line(ctx, p), ProductCard(p.id).pack()) for p in shown[:MAX_LISTED])
     return Reply("\n".join(lines), choices, language=ctx.lang, kind="validity")
+
+
+def _by_year(ctx: Context, which: str, year: int) -> list:
+    """(end, product) for certificates that end in `year`, or were granted in it."""
+    today = ctx.services.today()
+    rows = []
+    for product in ctx.snapshot.catalogue.products:
+        state = certificate_status(product.decision_date, product.year, today)
+        granted = product.decision_date.year if product.decision_date else product.year
+        if granted is None:
+            continue
+        ends = state.until.year if product.decision_date and state.until else granted + 3
+        if (ends if which == "ends_in" else granted) == year:
+            rows.append((state.until or date(year, 12, 31), product))
+    rows.sort(key=lambda r: (r[0], r[1].id))
+    return rows
 
 
 def _matches(query, product: Product) -> bool:

@@ -135,3 +135,20 @@ async def test_nothing_more_after_a_product_is_not_its_card_again(services):
     assert reply.kind == "smalltalk" and not reply.product_ids
     replies = await ask(services, "mật ong không có gì đặc biệt à")  # inside a sentence it is no reply
     assert replies[0].kind != "smalltalk"
+
+
+async def test_certificates_by_year_are_lists(services):
+    (ends,) = await ask(services, "cho em xin danh sách sản phẩm hết hạn chứng nhận trong năm 2025")
+    assert ends.kind == "validity" and "2025" in ends.text.splitlines()[0]
+    ending_2025 = [row["name"] for row in PRODUCTS.values() if row["year"] == "2022" and not row["decision"]]
+    assert ending_2025 and all(name in ends.text for name in ending_2025[:3])
+    (granted,) = await ask(services, "có sp nào mới được cấp chứng nhận năm 2025 ko")
+    granted_2025 = [row["name"] for row in PRODUCTS.values() if row["year"] == "2025"]
+    assert granted.kind == "validity" and all(name in granted.text for name in granted_2025)
+
+
+async def test_an_area_list_names_the_products_whose_dates_are_unknown(services):
+    (reply,) = await ask(services, "sp OCOP của Bảo Yên cái nào hết hạn rồi")
+    undated = [row["name"] for row in PRODUCTS.values() if row["area"] == "Bảo Yên" and not row["year"]]
+    assert reply.kind == "validity" and undated
+    assert any(name in reply.text for name in undated)  # said to be unknown, not silently left out
