@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from bot.replies import Reply
+from bot.replies import Choice, Reply
+from handlers import render
 from handlers.about import official_lines
+from handlers.actions import ProductCard
 from handlers.context import Context
+from handlers.lists import StarList, area_key
+
+FEW = 5  # a count this small also names the products
 
 
 def answer(ctx: Context, subject: str) -> Reply:
@@ -33,6 +38,21 @@ def answer(ctx: Context, subject: str) -> Reply:
                 unknown=stars.get(None, 0),
             )  # fmt: skip
         )
+    named: list = []
+    if star is not None and 0 < stars.get(star, 0) <= FEW:
+        # "sp 5 sao ở Lào Cai có mấy cái": two, and which two.
+        named = [
+            p for p in ctx.snapshot.catalogue.products
+            if p.star == star and (area is None or p.area == area)
+            and (province is None or p.former_province == province) and (category is None or p.category == category)
+        ]  # fmt: skip
+        lines += [f"• {render.short_line(ctx, p)}" for p in named]
     lines.append(ctx.t("count.incomplete"))
     lines += official_lines(ctx, first_per_scope=True)
-    return Reply("\n".join(lines), language=ctx.lang, kind="count")
+    choices = tuple(Choice(render.short_line(ctx, p), ProductCard(p.id).pack()) for p in named)
+    counted = stars.get(star, 0) if star is not None else total
+    if not named and counted and (star or area or category) and not (province and not area):
+        # "Sa Pa có bao nhiêu sản phẩm 4 sao": eight, and the list one tap away.
+        listed = StarList(str(star) if star else "-", area_key(area) if area else "-", category or "-", 1)
+        choices = (Choice(ctx.t("button.see_list"), listed.pack()),)
+    return Reply("\n".join(lines), choices, language=ctx.lang, kind="count", product_ids=tuple(p.id for p in named))

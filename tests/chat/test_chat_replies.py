@@ -152,3 +152,14 @@ async def test_an_area_list_names_the_products_whose_dates_are_unknown(services)
     undated = [row["name"] for row in PRODUCTS.values() if row["area"] == "Bảo Yên" and not row["year"]]
     assert reply.kind == "validity" and undated
     assert any(name in reply.text for name in undated)  # said to be unknown, not silently left out
+
+
+async def test_a_small_count_names_its_products_and_a_larger_one_links_the_list(services):
+    (few,) = await ask(services, "ad ơi sp ocop 5 sao ở lào cai có mấy cái thôi hả 👀")
+    five = {pid for pid, row in PRODUCTS.items() if row["star"] == "5"}
+    assert few.kind == "count" and set(few.product_ids) == five
+    (many,) = await ask(services, "Sa Pa có bao nhiêu sản phẩm 4 sao")
+    n = sum(1 for row in PRODUCTS.values() if row["area"] == "Sa Pa" and row["star"] == "4")
+    assert f" {n} " in many.text and len(many.choices) == 1
+    (listing,) = await Router(services).handle(Request("console", "u1", "u1", action=many.choices[0].action))
+    assert listing.kind == "list" and f"{n}" in listing.text.splitlines()[0]
