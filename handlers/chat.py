@@ -128,6 +128,10 @@ async def _answer_one(ctx: Context, ask: Ask, subjects: Subjects, original: str,
         return [smalltalk.out_of_scope(ctx)]
     if intent == "events":
         return _tag(await events.events(ctx), "events")
+    if intent == "stars_meaning" and ask.subject:
+        compared = await subjects.get(ask.subject)
+        if compared.named:  # "trà ô long Bảo Yên vs trà Việt Ô Long khác gì": each one's stars
+            return [products.several_stars(ctx, list(compared.named), None)]
     if intent in FACT_TOPICS:
         return _tag(await about.about(ctx, FACT_TOPICS[intent]), "facts")
     if intent == "count":

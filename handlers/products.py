@@ -13,7 +13,7 @@ from bot.replies import Choice, Reply
 from bot.search import SearchResult
 from bot.search.plausible import carries_head, matched_share, plausible
 from bot.search.query import ParsedQuery
-from bot.text import fold
+from bot.text import fold, split_qualifier
 from handlers import render
 from handlers.actions import Action, ProductCard, WhereToBuy, action
 from handlers.context import Context
@@ -295,6 +295,9 @@ def clearly_one(result: SearchResult) -> bool:
     typed = " ".join(t.typed for t in result.query.terms)
     if typed == fold(best.display_name) or (typed == fold(best.name) and not best.qualifier):
         return True
+    english = fold(split_qualifier(best.english_name or "")[0])
+    if english and " ".join(t.typed for t in result.query.required) == english:
+        return True  # the whole English name: "the red peanut oil from Lục Yên"
     place = result.query.place
     if place is not None and not result.listing:
         # "chè Bát tiên Hưng Khánh": the commune is in one tea's name; the others are only from
