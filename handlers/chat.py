@@ -20,6 +20,7 @@ from handlers.subjects import LONG_SUBJECT, Subject, Subjects
 
 NAMES_A_PRODUCT = {"stars", "where_to_buy", "price", "info", "producer"}  # questions that need a thing named
 MAX_ANSWERS = 4  # a pasted paragraph does not get a wall of replies
+ELSEWHERE_ASKS = {"product", "stars", "info", "list", "where_to_buy", "validity", "price"}
 ON_TOPIC = {"stars", "validity", "near"}  # questions only we answer, whatever else the message tells
 WHICH = {"nao", "which"}  # "chợ nào", "which market": a question, not a name
 _YEAR_RE = re.compile(r"\b20[1-3]\d\b")
@@ -149,6 +150,12 @@ async def _answer_one(ctx: Context, ask: Ask, subjects: Subjects, original: str,
     which = intent == "where_to_buy" and subject.state == "product" and bool(WHICH & set(fold(ask.clause).split()))
     if named and not listed and not which and intent in ("product", "list", "near", "where_to_buy", "hours"):
         return [places.place_info(ctx, named)]
+    if subject.elsewhere and intent in ELSEWHERE_ASKS:
+        # "mật ong bạc hà Hà Giang có OCOP Lào Cai không": not ours, whatever looks like it.
+        alike = subject.hits[:3] or list(subject.suggestions)
+        if alike:
+            return [products.absent_but(ctx, original, alike)]
+        return [products.not_found(ctx, original, SearchResult(ParsedQuery(raw="")))]
     if subject.state == "suggest":
         return [products.unsure(ctx, original, subject.result.query, list(subject.suggestions))]
     if unsure and subject.state in ("product", "several") and intent in ("stars", "product", "info"):

@@ -14,7 +14,25 @@ from handlers import products
 from handlers.context import Context
 
 LONG_SUBJECT = 6  # words: a subject this long is a story, searched by its runs of known words first
-RESCUE_SHARE = 0.7  # a match found by leaving words out answers when it carries this much of what was typed
+RESCUE_SHARE = 0.7
+# Words before a place that make it where something goes or where one is, not its origin.
+DIRECTIONS = {
+    "ra",
+    "ve",
+    "vao",
+    "o",
+    "tai",
+    "den",
+    "toi",
+    "gui",
+    "ship",
+    "giao",
+    "sang",
+    "to",
+    "in",
+    "at",
+    "near",
+}  # a match found by leaving words out answers when it carries this much of what was typed
 _JOINS = re.compile(r"\s(?:và|với|hay|hoặc|va|voi|hoac|and|or|vs|versus)\s", re.IGNORECASE)
 
 
@@ -25,6 +43,7 @@ class Subject:
     product: Product | None  # one product clearly meant
     suggestions: tuple[Product, ...] = ()  # found only once a word was left out: "did you mean"
     named: tuple[Product, ...] = ()  # "chè Hương Lý và chè Đại Hưng": each one named, found apart
+    elsewhere: str = ""  # "mật ong bạc hà Hà Giang": named as from a province that is not ours
 
     @property
     def state(self) -> str:
@@ -90,9 +109,34 @@ class Subjects:
             if result.hits and not result.listing and products.clearly_one(result):
                 # "có nhận thanh toán momo" finds "Quả nhãn": a look-alike is not the subject.
                 product = result.hits[0].product if plausible(result.query, result.hits[0].product) else None
-            subject = Subject(text, result, product, suggestions, named)
+            subject = Subject(text, result, product, suggestions, named, self._elsewhere(text, result))
         self._cache[text] = subject
         return subject
+
+    def _elsewhere(self, text: str, result: SearchResult) -> str:
+        """The province or town outside ours the words give as the thing's origin: "nước mắm Cát
+        Hải", "honey from Hà Giang"; not "ship ra Hà Nội" (where it goes), nor a place that a
+        product of ours has in its own name."""
+        typed = fold(text).split()
+        written = text.lower().split()
+        if len(written) != len(typed):
+            written = typed
+        for phrase, name in self.ctx.services.understander.lexicon.elsewhere.items():
+            size = len(phrase)
+            keys = [accent_key(w) for w in name.lower().split()]
+            for i in range(1, len(typed) - size + 1):
+                if tuple(typed[i : i + size]) != phrase or typed[i - 1] in DIRECTIONS:
+                    continue
+                # Marks typed are meant: "Bắc Hà năm 2021" does not say "Hà Nam".
+                if any(w != fold(w) and accent_key(w) != k for w, k in zip(written[i : i + size], keys, strict=False)):
+                    continue
+                if not any(f" {' '.join(phrase)} " in f" {fold(p.display_name)} " for p in self._candidates(result)):
+                    return name
+        return ""
+
+    @staticmethod
+    def _candidates(result: SearchResult) -> list[Product]:
+        return [h.product for h in result.hits[:3]] + list(result.suggestions[:3])
 
     def _each_named(self, text: str) -> tuple[Product, ...]:
         """Two products joined by "và", "với", "hay", "and", "or": each found on its own, or none."""

@@ -61,6 +61,7 @@ class Lexicon:
     claim_ends: frozenset[str] = frozenset()  # "5 sao à?": the particle that makes a star a claim
     units: frozenset[str] = frozenset()  # folded: "1 hũ", "2 kg" are amounts
     emoji: dict[str, str] = field(default_factory=dict)  # "👍" -> "ok", "🙏" -> "thanks"
+    elsewhere: dict[tuple[str, ...], str] = field(default_factory=dict)  # folded -> "Hà Giang"
 
     @property
     def max_phrase(self) -> int:
@@ -126,6 +127,7 @@ class Lexicon:
                     if text:
                         cjk.append(CjkWord(text, row["lang"].strip(), row["kind"].strip(), nfc(row["meaning"]).strip()))
         cjk.sort(key=lambda w: -len(w.text))
+        elsewhere = {tuple(fold(name).split()): name for name in _word_list(folder / "elsewhere.txt") if fold(name)}
         emoji: dict[str, str] = {}
         with (folder / "emoji.csv").open(encoding="utf-8", newline="") as fh:
             for row in csv.DictReader(fh):
@@ -142,6 +144,7 @@ class Lexicon:
             pointers=pointers,
             claim_ends=frozenset(nfc(item).lower() for item in intents.get("claim", {}).get("ends", [])),
             emoji=emoji,
+            elsewhere=elsewhere,
             units=frozenset(fold(item) for item in intents.get("amount", {}).get("units", [])),
             follow_up=tuple(
                 frozenset(

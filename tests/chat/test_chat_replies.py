@@ -163,3 +163,17 @@ async def test_a_small_count_names_its_products_and_a_larger_one_links_the_list(
     assert f" {n} " in many.text and len(many.choices) == 1
     (listing,) = await Router(services).handle(Request("console", "u1", "u1", action=many.choices[0].action))
     assert listing.kind == "list" and f"{n}" in listing.text.splitlines()[0]
+
+
+async def test_a_product_named_from_another_province_is_not_ours(services):
+    for text in (
+        "Cho hỏi mật ong bạc hà Hà Giang có trong danh sách OCOP Lào Cai không",
+        "nước mắm cát hải mấy sao vậy",
+    ):
+        replies = await ask(services, text)
+        assert replies[0].kind == "not_found" and not replies[0].product_ids, text
+    # Where it goes is no origin, and marks typed are meant: "Bắc Hà năm 2021" is not "Hà Nam".
+    (shipping,) = await ask(services, "tương ớt Mường Khương ship ra Hà Nội được ko")
+    assert shipping.kind == "commerce" and shipping.product_ids == (product_id("Tương ớt Mường Khương"),)
+    (kale,) = await ask(services, "Cải kale Bắc Hà đạt OCOP năm 2021, giờ còn hạn không?")
+    assert kale.kind == "validity"
