@@ -355,6 +355,15 @@ class Understander:
             accented[j] in POINTING and j
             for j in range(n)  # "gạo này", "chè đó", "loại ấy"
         )
+        # "nó bảo ếch sấy Thanh Mai…", "đặt homestay Hướng Kim vì bảo homestay này…": the clause
+        # names its own product; "nó", "này" point at it, not at a neighbour.
+        pairs = index.name_pairs
+        names_own = any(
+            (folded[j], folded[j + 1]) in pairs and j not in consumed and j + 1 not in consumed
+            and (folded[j], folded[j + 1]) not in index.vocab.stop_phrases
+            for j in range(n - 1)
+        )  # fmt: skip
+        points = points and not names_own
         # Joining words stay (the search drops them itself): "X với Y" may name two products.
         gone = consumed | soft
         consumed -= {j for j in range(1, n - 1) if folded[j] in JOIN_WORDS and j - 1 not in gone and j + 1 not in gone}
