@@ -212,7 +212,7 @@ async def _where(ctx: Context, intent: str, subject: Subject, original: str) -> 
         return await products.where_to_buy(ctx, subject.product.id, pins=False)
     if state == "several":
         return await places.for_products(ctx, subject.hits)
-    if state == "listing" or intent == "near":
+    if state == "listing" or intent == "near" or _only_a_place(subject):
         return await places.for_subject(ctx, subject.text)
     if state == "none":
         return _tag(await places.menu(ctx), "places")
@@ -262,6 +262,8 @@ async def _trade(ctx: Context, intent: str, subject: Subject, original: str) -> 
 async def _producer(ctx: Context, intent: str, subject: Subject, original: str) -> list[Reply]:
     if subject.state == "product":
         return await products.card(ctx, subject.product.id)
+    if _only_a_place(subject):  # "gần Mậu A có cơ sở nào làm sản phẩm từ quế không": who is there
+        return await places.for_subject(ctx, subject.text)
     return await _search(ctx, intent, subject, original)
 
 
@@ -272,6 +274,13 @@ JOBS = (
     ({*commerce.TOPICS, "online"}, _trade),
     ({"producer", "info"}, _producer),
 )
+
+
+def _only_a_place(subject: Subject) -> bool:
+    """The words name a place of ours and nothing else the catalogue has ("ở số mấy phố Cầu Mây",
+    "Mậu A có làm từ quế"): asked where or who, the answer is that place's shops."""
+    query = subject.result.query if subject.result is not None else None
+    return subject.state == "weak" and query is not None and query.place is not None and not subject.hits
 
 
 def _year(text: str) -> int | None:
