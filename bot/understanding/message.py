@@ -32,6 +32,7 @@ JOIN_WORDS = {"va", "voi", "hay", "hoac", "and", "or", "vs", "versus"}
 _EMOJI_MODIFIERS = set("\ufe0f\u200d") | {chr(c) for c in range(0x1F3FB, 0x1F400)}  # variation, joiner, skin tones
 _LATIN_WORD_RE = re.compile(r"(?<![^\W\d_])[A-Za-z]{2,}(?![^\W\d_])")
 _AMOUNT_RE = re.compile(r"\d+(?:kg|g|gr|gam|ml|l|lit|lo|hop|goi|chai|tui|k|tr|d|vnd|usd)")
+ENGLISH_CLAIMS = {"is", "are", "does", "do"}
 CLAIM_OPENERS = {"is", "are", "does", "do", "co", "phai", "dung", "that"}
 
 # Intents a clause may carry; "product" is a clause that only names something.
@@ -378,7 +379,10 @@ class Understander:
         claim = folded[0] in CLAIM_OPENERS or asked or ends_in_claim
         # The particle may have read as small talk too ("à" is also "ok"): then it is the claim's.
         particle_only = ends_in_claim and all(x[1] in self.lexicon.smalltalk for x in intents)
-        if query.required and (not intents or particle_only) and claim and (stars or "ocop" in folded):
+        # "is it a 4-star product" claims a level for the product named beside it; "có sp 4 sao
+        # không" asks for a list.
+        claimable = query.required or (stars and folded[0] in ENGLISH_CLAIMS and not (query.place or query.category))
+        if claimable and (not intents or particle_only) and claim and (stars or "ocop" in folded):
             intents = [(0, "stars")]  # "Is Múc pomelo 4 stars?", "Van Yen cassava starch OCOP?"
         return _Clause(
             intents, subject if has_content else "", has_content, filters_only=filters_only, exact=exact, points=points,
