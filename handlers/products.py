@@ -116,9 +116,15 @@ def results_page(ctx: Context, result: SearchResult, base: Action, page: int, he
         "\n".join(lines),
         tuple(choices),
         language=ctx.lang,
-        kind="list" if result.listing else "results",
+        kind="list" if result.listing or _filtered(result) else "results",
         product_ids=tuple(hit.product.id for hit in shown),
     )
+
+
+def _filtered(result: SearchResult) -> bool:
+    """ "trà 4 sao Văn Chấn": a kind of thing narrowed by star and place is a list, not a match."""
+    query = result.query
+    return bool((query.star or query.star_min) and "star" not in result.relaxed)
 
 
 def listing_title(ctx: Context, result: SearchResult) -> str:
