@@ -165,6 +165,10 @@ def unsure(ctx: Context, text: str, query: ParsedQuery, candidates: list[Product
     share other words ("Sữa ong chúa" for "sữa chua Mộc Châu") are shown as what we have
     instead, after an honest "not in our catalogue"."""
     story = len(query.required) > HEAD_WORDS_MAX or len(text.split()) > HEAD_MESSAGE_MAX
+    place = query.place
+    elsewhere = place is not None and place.district and _place_is_origin(query)
+    if elsewhere and not any(p.area == place.district for p in candidates):
+        return absent_but(ctx, text, candidates)  # "mật ong rừng Y Tý": ours are from elsewhere
     if story or any(carries_head(query, p) for p in candidates):
         return did_you_mean(ctx, text, candidates)
     return absent_but(ctx, text, candidates)
