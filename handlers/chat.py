@@ -63,6 +63,8 @@ async def answer(ctx: Context, understood: Understanding, last_product: int | No
         # "the hotel guy recommended rượu ngô Bản Phố, is that OCOP?", "any OCOP shop near the
         # station? we have 3 hours before our train": the hotel and the train are scenery.
         ours = any(a.intent in ON_TOPIC and a.subject for a in rest)
+        # "Nhà hàng cá hồi Song Nhi mở cửa mấy giờ": a restaurant, and a place of ours by name.
+        ours = ours or any(ctx.snapshot.place_names.find(a.clause, kind_said=True) for a in rest if a.clause)
         if not {"product", "several"} & set(states) and not ours:
             return [smalltalk.out_of_scope(ctx)]
         asks = rest

@@ -8,6 +8,7 @@ cooperative's shop.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 
 from bot.models import Locality, Place
@@ -25,6 +26,7 @@ KIND_WORDS = {
     "fair_ground": {"san", "khuon vien", "quang truong", "square"},
     "tourist_info": {"khong gian", "trung tam"},
 }  # fmt: skip
+SHARED_WORD = 3  # a word in this many place names is no part of any one's own name
 MARKET_KINDS = {"market", "night_market"}
 NIGHT_WORDS = {"dem", "night", "evening"}
 # Words that name the legal form or trade of a producer, not which one it is.
@@ -78,6 +80,15 @@ class PlaceNames:
         }
         # A name that is only a town's ("… xã Mù Cang Chải") needs the kind of place said too.
         self._town_names = {frozenset(fold(n).split()) for loc in localities for n in (loc.name, *loc.aliases)}
+        # The other words of a place's own name say its kind as well as "chợ" does: "Phố đi bộ Cầu
+        # Mây", "Nhà hàng cá hồi Song Nhi", "Điểm bán táo mèo … Mù Cang Chải".
+        # Words many names share ("điểm", "bán", "sản phẩm", "OCOP") say nothing of which place.
+        heads = {place.id: frozenset(fold(place.name.split("(")[0]).split()) for place in places}
+        shared = Counter(w for head in heads.values() for w in head)
+        self._own_words = {
+            place.id: frozenset(w for w in heads[place.id] if len(w) > 1 and shared[w] < SHARED_WORD) - sig
+            for place, sig in self._signatures
+        }
 
     def find(self, text: str, *, kind_said: bool = False) -> list[Place]:
         """`kind_said`: only when the text says the kind of place too ("chợ", "cửa hàng"), even for
@@ -105,9 +116,10 @@ class PlaceNames:
             if place.kind in MARKET_KINDS or "cho" in fold(place.name).split():
                 kind_words = kind_words | KIND_WORDS["market"] | KIND_WORDS["night_market"]
             loose = len(signature) >= 3 and signature not in self._town_names and not kind_said
-            if not (said & kind_words) and not loose:
+            own = signature not in self._town_names and len(tokens & self._own_words.get(place.id, frozenset())) >= 2
+            if not (said & kind_words) and not loose and not own:
                 continue
-            score = len(signature)
+            score = len(signature) + (0.25 if own else 0.0)
             if place.kind in MARKET_KINDS:
                 score += 0.5 if (place.kind == "night_market") == night else 0.0
             scored.append((score, place))

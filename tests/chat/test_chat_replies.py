@@ -177,3 +177,9 @@ async def test_a_product_named_from_another_province_is_not_ours(services):
     assert shipping.kind == "commerce" and shipping.product_ids == (product_id("Tương ớt Mường Khương"),)
     kale = await ask(services, "Cải kale Bắc Hà đạt OCOP năm 2021, giờ còn hạn không?")
     assert [r.kind for r in kale] == ["stars", "validity"] and shown(kale)[0] == product_id("Cải Kale Bắc Hà")
+
+
+async def test_a_place_is_found_by_the_words_of_its_own_name(services):
+    for text, name in (("Phố đi bộ Cầu Mây ở đâu", "Cầu Mây"), ("Nhà hàng cá hồi Song Nhi mở cửa mấy giờ", "Song Nhi")):
+        replies = await ask(services, text)
+        assert replies[0].kind == "place_info" and name in replies[0].text, text
