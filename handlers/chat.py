@@ -22,7 +22,6 @@ NAMES_A_PRODUCT = {"stars", "where_to_buy", "price", "info", "producer"}  # ques
 MAX_ANSWERS = 4  # a pasted paragraph does not get a wall of replies
 ELSEWHERE_ASKS = {"product", "stars", "info", "list", "where_to_buy", "validity", "price"}
 ON_TOPIC = {"stars", "validity", "near"}  # questions only we answer, whatever else the message tells
-WHICH = {"nao", "which"}  # "chợ nào", "which market": a question, not a name
 _YEAR_RE = re.compile(r"\b20[1-3]\d\b")
 STORY_WORDS = 20  # a message longer than this tells a story around its question
 UNANSWERED = {"not_found", "did_you_mean", "smalltalk", "help"}
@@ -156,7 +155,11 @@ async def _answer_one(ctx: Context, ask: Ask, subjects: Subjects, original: str,
         intent == "list" and subject.state in ("product", "several") and all(p.kind == "producer_shop" for p in named)
     )
     # "Tương ớt Mường Khương mua ở chợ nào": which market sells it, not the market of Mường Khương.
-    which = intent == "where_to_buy" and subject.state == "product" and bool(WHICH & set(fold(ask.clause).split()))
+    which = (
+        intent == "where_to_buy"
+        and subject.state == "product"
+        and bool(ctx.services.understander.lexicon.words["which"] & set(fold(ask.clause).split()))
+    )
     if named and not listed and not which and intent in ("product", "list", "near", "where_to_buy", "hours"):
         return [places.place_info(ctx, named)]
     if subject.elsewhere and intent in ELSEWHERE_ASKS:

@@ -166,7 +166,7 @@ def unsure(ctx: Context, text: str, query: ParsedQuery, candidates: list[Product
     instead, after an honest "not in our catalogue"."""
     story = len(query.required) > HEAD_WORDS_MAX or len(text.split()) > HEAD_MESSAGE_MAX
     place = query.place
-    elsewhere = place is not None and place.district and _place_is_origin(query)
+    elsewhere = place is not None and place.district and _place_is_origin(ctx, query)
     if elsewhere and not any(p.area == place.district for p in candidates):
         return absent_but(ctx, text, candidates)  # "mật ong rừng Y Tý": ours are from elsewhere
     if story or any(carries_head(query, p) for p in candidates):
@@ -210,7 +210,7 @@ async def star_question(ctx: Context, text: str, *, echo: str | None = None) -> 
         return [Reply(ctx.t("stars.which_product"), language=ctx.lang, kind="help")]
     if not result.hits:
         return [not_found(ctx, echo, result, key="stars.not_in_list")]
-    if "place" in result.relaxed and _place_is_origin(result.query):
+    if "place" in result.relaxed and _place_is_origin(ctx, result.query):
         # "su su Lao Chải Mù Cang Chải mấy sao": ours comes from Sa Pa; its stars are not the answer.
         return [absent_but(ctx, echo, [hit.product for hit in result.hits[:3]])]
     many = not clearly_one(result) and len(result.hits) > MAX_STAR_ANSWERS
@@ -229,17 +229,14 @@ async def star_question(ctx: Context, text: str, *, echo: str | None = None) -> 
     return [star_answer(ctx, result.hits[0].product, claimed)]
 
 
-LOCATIVE = {"in", "at", "near", "around", "o", "tai", "gan", "quanh"}  # "tea in Sapa": where one is
-
-
-def _place_is_origin(query: ParsedQuery) -> bool:
+def _place_is_origin(ctx: Context, query: ParsedQuery) -> bool:
     """ "su su Lao Chải" names where the thing comes from; "Shan tuyết tea in Sapa" where the
     person is or shops."""
     folded = fold(query.raw).split()
     tokens = query.place.tokens if query.place else ()
     for i in range(len(folded) - len(tokens) + 1):
         if tuple(folded[i : i + len(tokens)]) == tokens:
-            return not (i and folded[i - 1] in LOCATIVE)
+            return not (i and folded[i - 1] in ctx.services.understander.lexicon.words["directions"])
     return True
 
 

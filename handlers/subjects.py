@@ -15,24 +15,6 @@ from handlers.context import Context
 
 LONG_SUBJECT = 6  # words: a subject this long is a story, searched by its runs of known words first
 RESCUE_SHARE = 0.7
-# Words before a place that make it where something goes or where one is, not its origin.
-DIRECTIONS = {
-    "ra",
-    "ve",
-    "vao",
-    "o",
-    "tai",
-    "den",
-    "toi",
-    "gui",
-    "ship",
-    "giao",
-    "sang",
-    "to",
-    "in",
-    "at",
-    "near",
-}  # a match found by leaving words out answers when it carries this much of what was typed
 _JOINS = re.compile(r"\s(?:và|với|hay|hoặc|va|voi|hoac|and|or|vs|versus)\s", re.IGNORECASE)
 
 
@@ -117,6 +99,7 @@ class Subjects:
         """The province or town outside ours the words give as the thing's origin: "nước mắm Cát
         Hải", "honey from Hà Giang"; not "ship ra Hà Nội" (where it goes), nor a place that a
         product of ours has in its own name."""
+        directions = self.ctx.services.understander.lexicon.words["directions"]
         typed = fold(text).split()
         written = text.lower().split()
         if len(written) != len(typed):
@@ -125,7 +108,7 @@ class Subjects:
             size = len(phrase)
             keys = [accent_key(w) for w in name.lower().split()]
             for i in range(1, len(typed) - size + 1):
-                if tuple(typed[i : i + size]) != phrase or typed[i - 1] in DIRECTIONS:
+                if tuple(typed[i : i + size]) != phrase or typed[i - 1] in directions:
                     continue
                 # Marks typed are meant: "Bắc Hà năm 2021" does not say "Hà Nam".
                 if any(w != fold(w) and accent_key(w) != k for w, k in zip(written[i : i + size], keys, strict=False)):

@@ -62,6 +62,8 @@ class Lexicon:
     units: frozenset[str] = frozenset()  # folded: "1 hũ", "2 kg" are amounts
     emoji: dict[str, str] = field(default_factory=dict)  # "👍" -> "ok", "🙏" -> "thanks"
     elsewhere: dict[tuple[str, ...], str] = field(default_factory=dict)  # folded -> "Hà Giang"
+    words: dict[str, frozenset[str]] = field(default_factory=dict)  # [words] of intents.toml, folded
+    pointing: frozenset[str] = frozenset()  # as written: "này" (this), not "nay" (now)
 
     @property
     def max_phrase(self) -> int:
@@ -144,6 +146,8 @@ class Lexicon:
             pointers=pointers,
             claim_ends=frozenset(nfc(item).lower() for item in intents.get("claim", {}).get("ends", [])),
             emoji=emoji,
+            words={key: frozenset(fold(w) for w in items) for key, items in intents.get("words", {}).items()},
+            pointing=frozenset(nfc(w).lower() for w in intents.get("words", {}).get("pointing", [])),
             elsewhere=elsewhere,
             units=frozenset(fold(item) for item in intents.get("amount", {}).get("units", [])),
             follow_up=tuple(

@@ -27,13 +27,9 @@ _CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\u1100-\u11ff\u31
 _HANGUL_PARTICLES = set("은는이가을를에서도요의로와과고죠네")
 _CJK_STARS_RE = re.compile(r"([1-5])\s*(?:颗星|星级|星|성급|성|스타|개)")
 _OCOP_WHAT_RE = re.compile(r"ocop\s*(?:是什么|是啥|什么意思|是什么意思|[이가]?\s*뭐|[이가]?\s*무엇)", re.IGNORECASE)
-POINTING = {"này", "đó", "ấy", "kia"}
-JOIN_WORDS = {"va", "voi", "hay", "hoac", "and", "or", "vs", "versus"}
 _EMOJI_MODIFIERS = set("\ufe0f\u200d") | {chr(c) for c in range(0x1F3FB, 0x1F400)}  # variation, joiner, skin tones
 _LATIN_WORD_RE = re.compile(r"(?<![^\W\d_])[A-Za-z]{2,}(?![^\W\d_])")
 _AMOUNT_RE = re.compile(r"\d+(?:kg|g|gr|gam|ml|l|lit|lo|hop|goi|chai|tui|k|tr|d|vnd|usd)")
-ENGLISH_CLAIMS = {"is", "are", "does", "do"}
-CLAIM_OPENERS = {"is", "are", "does", "do", "co", "phai", "dung", "that"}
 
 # Intents a clause may carry; "product" is a clause that only names something.
 CLAIM_INTENTS = {"real_or_fake": "stars"}
@@ -353,7 +349,7 @@ class Understander:
         if amounts and "price" not in {i for _, i in intents} and _has(folded, ("bao", "nhieu")):
             intents.append((folded.index("bao"), "price"))  # "măng ớt bn 1 hũ"
         points = any(tuple(folded[j : j + len(p)]) == p for p in self.lexicon.pointers for j in range(n)) or any(
-            accented[j] in POINTING and j
+            accented[j] in self.lexicon.pointing and j
             for j in range(n)  # "gạo này", "chè đó", "loại ấy"
         )
         # "nó bảo ếch sấy Thanh Mai…", "đặt homestay Hướng Kim vì bảo homestay này…": the clause
@@ -367,7 +363,11 @@ class Understander:
         points = points and not names_own
         # Joining words stay (the search drops them itself): "X với Y" may name two products.
         gone = consumed | soft
-        consumed -= {j for j in range(1, n - 1) if folded[j] in JOIN_WORDS and j - 1 not in gone and j + 1 not in gone}
+        consumed -= {
+            j
+            for j in range(1, n - 1)
+            if folded[j] in self.lexicon.words["join"] and j - 1 not in gone and j + 1 not in gone
+        }
         subject = " ".join(accented[j] for j in range(n) if j not in consumed)
         if not subject:
             return _Clause(intents, "", False, points=points)
@@ -376,12 +376,14 @@ class Understander:
         filters_only = not query.required and query.has_filters
         exact = query.has_filters or any(t.typed in index.postings for t in query.required)
         stars = query.star or query.star_min
-        claim = folded[0] in CLAIM_OPENERS or asked or ends_in_claim
+        claim = folded[0] in self.lexicon.words["claim_openers"] or asked or ends_in_claim
         # The particle may have read as small talk too ("à" is also "ok"): then it is the claim's.
         particle_only = ends_in_claim and all(x[1] in self.lexicon.smalltalk for x in intents)
         # "is it a 4-star product" claims a level for the product named beside it; "có sp 4 sao
         # không" asks for a list.
-        claimable = query.required or (stars and folded[0] in ENGLISH_CLAIMS and not (query.place or query.category))
+        claimable = query.required or (
+            stars and folded[0] in self.lexicon.words["english_claims"] and not (query.place or query.category)
+        )
         if claimable and (not intents or particle_only) and claim and (stars or "ocop" in folded):
             intents = [(0, "stars")]  # "Is Múc pomelo 4 stars?", "Van Yen cassava starch OCOP?"
         return _Clause(
