@@ -20,6 +20,10 @@ def messages(row: dict) -> list[str]:
         f"{fold(name)} co ocop ko ad",
         f"Hôm qua mình mua {name.lower()} ở chợ, ad cho hỏi nó mấy sao",
         f"Bạn mình gửi {name} từ Lào Cai về, không biết còn hạn OCOP không",
+        f"{name.lower()} 5 sao à ad",
+        f"{fold(name)} con han chung nhan ko",
+        f"chứng nhận ocop của {name.lower()} tới bao giờ",
+        f"ai sản xuất {name.lower()} vậy",
     ]
     if row["english_name"]:
         english = row["english_name"].split(" (")[0]
