@@ -33,7 +33,7 @@ import re
 import tomllib
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 LANGUAGE_DIR = Path(__file__).resolve().parent.parent.parent / "data" / "language"
@@ -212,6 +212,7 @@ def latin_scores(text: str) -> tuple[float, float]:
     return vi, en
 
 
+@lru_cache(maxsize=2048)  # the router and the understanding both ask, once each per message
 def detect_language(text: str) -> str | None:
     """The reply language of a chat message ("vi", "en", "zh" or "ko"); None when it has no letters."""
     if not text:
