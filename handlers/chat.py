@@ -86,11 +86,12 @@ async def answer(ctx: Context, understood: Understanding, last_product: int | No
     if any(r.kind == "not_found" for r in replies) and not any(r.product_ids for r in replies):
         # Last look before "not in our catalogue": does the message as a whole name one product?
         # Then it is asked about, whatever the clauses made of it: offer it, never deny it.
-        whole = await subjects.get(understood.original)
-        if whole.state == "product":
-            replies = [products.did_you_mean(ctx, understood.original, [whole.product]) if r.kind == "not_found"
+        named = subjects.named_in(understood.original)
+        if named is not None:
+            replies = [products.did_you_mean(ctx, understood.original, [named]) if r.kind == "not_found"
                        else r for r in replies]  # fmt: skip
-    if len(understood.original.split()) > STORY_WORDS and any(r.kind not in UNANSWERED for r in replies):
+    offers = any(r.kind not in UNANSWERED or (r.kind == "did_you_mean" and r.choices) for r in replies)
+    if len(understood.original.split()) > STORY_WORDS and offers:
         # A story's scenery ("em là sinh viên ở Hà Nội") found nothing, its question found its
         # answer: "not in our catalogue" about the scenery would read as about the product.
         replies = [r for r in replies if r.kind != "not_found"]

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from bot.models import Product
 from bot.search import SearchResult
 from bot.search.plausible import leave_out, matched_share, plausible
-from bot.text import accent_key, fold
+from bot.text import accent_key, fold, words
 from handlers import products
 from handlers.context import Context
 
@@ -134,6 +134,15 @@ class Subjects:
                 return ()
             found += likely[:1] if products.clearly_one(result) else likely
         return tuple(dict.fromkeys(found))
+
+    def named_in(self, text: str) -> Product | None:
+        """The one product a whole message names in a run of its words, if any: a last look
+        before saying "not in our catalogue", cheaper than searching the whole message."""
+        empty = SearchResult(self.ctx.snapshot.index.parse(""))
+        run, found, _ = self._from_runs(" ".join(words(text)), empty)
+        if found is empty or not found.hits or not products.clearly_one(found):
+            return None
+        return found.hits[0].product if plausible(found.query, found.hits[0].product) else None
 
     def _from_runs(self, text: str, result: SearchResult) -> tuple[str, SearchResult, tuple[Product, ...]]:
         """A story with a product's name inside ("…đọc báo thấy nói Gạo Séng Cù Mường Vi là sản
