@@ -103,8 +103,9 @@ async def for_products(ctx: Context, found: list[Product]) -> list[Reply]:
         for area in areas
         for place in places_for_area(ctx, area, product=next(p for p in found if p.area == area))
     ]
-    names = [fold(p.name) for p in found]
-    local.sort(key=lambda place: not any(n in fold(place.products_hint + " " + place.name) for n in names))
+    names = [fold(p.name) for p in found[:5]]  # the products shown; a common word finds thousands
+    described = {place.id: fold(place.products_hint + " " + place.name) for place in local}
+    local.sort(key=lambda place: not any(n in described[place.id] for n in names))
     local = list(dict.fromkeys(local))[:5]
     ids = tuple(p.id for p in found)
     if not local:

@@ -325,7 +325,7 @@ class SearchIndex:
         named_places = [p for p in find_phrases(folded, consumed, self.places) if p[0] not in legal_ends]
         # "HTX Gia Phú" names a producer, not the commune Gia Phú (legal_ends).
         for start, length, place in named_places:
-            if self._inside_a_name(folded, start, length, consumed, place, several=len(named_places) > 1):
+            if self._inside_a_name(accented, folded, start, length, consumed, place, several=len(named_places) > 1):
                 continue  # words of the name, searched as such
             if query.place is None:
                 query.place = place
@@ -392,7 +392,14 @@ class SearchIndex:
         return query
 
     def _inside_a_name(
-        self, folded: list[str], start: int, length: int, consumed: set[int], place: PlacePhrase, several: bool
+        self,
+        accented: list[str],
+        folded: list[str],
+        start: int,
+        length: int,
+        consumed: set[int],
+        place: PlacePhrase,
+        several: bool,
     ) -> bool:
         """ "Việt Hồng trà": the commune Việt Hồng (Trấn Yên) is the first words of a tea's name
         from Mường Khương. A place glued to a word it forms a product's name with is that name's
@@ -401,10 +408,20 @@ class SearchIndex:
         end = start + length
         glued = []
         if start > 0 and start - 1 not in consumed:
-            glued.append((folded[start - 1], folded[start]))
+            glued.append((start - 1, start))
         if end < len(folded) and end not in consumed:
-            glued.append((folded[end - 1], folded[end]))
-        areas = [self.name_pair_areas[pair] for pair in glued if pair in self.name_pair_areas]
+            glued.append((end - 1, end))
+        areas = []
+        for a, b in glued:
+            pair = (folded[a], folded[b])
+            neighbour = folded[a] if a < start else folded[b]
+            if pair not in self.name_pair_areas or (neighbour,) in self.vocab.stop_phrases:
+                continue  # "Văn Yên có…": "có" glues to no name
+            typed = (accented[a], accented[b])
+            # Marks typed are meant: "Văn Yên có" is not a name "… Yên Cổ …".
+            if any(fold(w) != w for w in typed) and tuple(map(accent_key, typed)) not in self.name_pairs[pair]:
+                continue
+            areas.append(self.name_pair_areas[pair])
         if not areas:
             return False
         return several or (place.district is not None and all(place.district not in found for found in areas))
