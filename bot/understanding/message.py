@@ -162,6 +162,8 @@ class Understander:
                 if borrowed:  # the place a borrowed subject was named with comes along
                     where = f"{where} {_nearest(texts, i, named if borrowed in named else subjects)}"
             intents = [intent for _, intent in sorted(clause.intents)]
+            if "list" in intents and "events" in intents:  # "có hội chợ OCOP nào": the fairs are the list
+                intents = [i for i in intents if i != "list"]
             if "list" in intents and {"expiring", "expired", "certified_in"} & set(intents):
                 intents = [i for i in intents if i != "list"]  # "danh sách sp hết hạn năm 2025": that list
             if "list" in intents:  # "có loại trà túi lọc nào OCOP không": which ones, not one's stars
