@@ -11,6 +11,7 @@ from bot.replies import Location, Reply, Request
 from bot.search import fuzzy_budget
 from bot.services import Services
 from bot.text import clean_input, fold
+from bot.understanding.language import borrowed_only
 from handlers import about, actions, chat, events, lists, places, products, staff, start, subscriptions, validity
 from handlers.actions import MapPins, ProductCard, WhereToBuy
 from handlers.context import Context
@@ -47,7 +48,9 @@ class Router:
         whole = self.services.understander.whole_message(text) if text.strip() else None
         command_word = whole in ("subscribe", "unsubscribe", "forget")
         quiet = request.action or request.command or not text.strip() or text.strip()[:1] == "/" or command_word
-        if stored is None and (quiet or text.strip().isdigit()):
+        # "thanks", "ok" from someone who has been writing Vietnamese: still Vietnamese.
+        borrowed = self._last_language.get(chat) in ("vi", "en") and borrowed_only(text)
+        if stored is None and (quiet or text.strip().isdigit() or borrowed):
             hint = self._last_language.get(chat) or hint
             lang = pick_language(stored, hint, "", self.services.config.bot.default_language)
         else:

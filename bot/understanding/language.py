@@ -80,6 +80,7 @@ class _Lexicon:
     # folded multi-word phrase -> weight of each of its words (chat phrases VI_FRAME, names NAME)
     phrases: dict[tuple[str, ...], float]
     max_phrase: int
+    borrowed: frozenset[str] = frozenset()  # "ok", "thanks": Vietnamese chat uses them too
 
 
 def _lines(path: Path) -> list[str]:
@@ -113,14 +114,17 @@ def _syllables(onsets: list[str], rimes: list[str]) -> frozenset[str]:
 def _lexicon(directory: Path = LANGUAGE_DIR) -> _Lexicon:
     en_weight: dict[str, float] = {}
     weight = EN_FRAME
+    borrowed: set[str] = set()
+    section = "frame"
     for line in _lines(directory / "english_words.txt"):
-        if line == "[frame]":
-            weight = EN_FRAME
-        elif line == "[common]":
-            weight = EN_WORD
+        if line in ("[frame]", "[common]", "[borrowed]"):
+            section = line[1:-1]
+            weight = EN_FRAME if section == "frame" else EN_WORD
         else:
             for word in line.split():
                 en_weight[word] = max(en_weight.get(word, 0.0), weight)
+                if section == "borrowed":
+                    borrowed.add(word)
 
     phrases: dict[tuple[str, ...], float] = {}
     for name in _lines(directory / "vi_names.txt"):
@@ -145,7 +149,15 @@ def _lexicon(directory: Path = LANGUAGE_DIR) -> _Lexicon:
         loans=loans,
         phrases=phrases,
         max_phrase=max(len(p) for p in phrases),
+        borrowed=frozenset(borrowed),
     )
+
+
+def borrowed_only(text: str) -> bool:
+    """Only words Vietnamese chat borrows from English ("ok thanks", "bye"), or none at all: the
+    message does not tell which of the two the person writes."""
+    found = re.findall(r"[^\W\d_]+", text.lower())
+    return bool(found) and all(w in _lexicon().borrowed for w in found)
 
 
 def latin_scores(text: str) -> tuple[float, float]:

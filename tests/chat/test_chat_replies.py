@@ -183,3 +183,11 @@ async def test_a_place_is_found_by_the_words_of_its_own_name(services):
     for text, name in (("Phố đi bộ Cầu Mây ở đâu", "Cầu Mây"), ("Nhà hàng cá hồi Song Nhi mở cửa mấy giờ", "Song Nhi")):
         replies = await ask(services, text)
         assert replies[0].kind == "place_info" and name in replies[0].text, text
+
+
+async def test_a_borrowed_word_keeps_the_chat_in_its_language(services):
+    await ask(services, "bưởi Múc mấy sao", user="u-borrow")
+    (thanks,) = await ask(services, "thanks", user="u-borrow")
+    assert thanks.kind == "smalltalk" and thanks.language == "vi"
+    (stranger,) = await ask(services, "thanks", user="u-new")  # nothing said before: English
+    assert stranger.language == "en"
