@@ -186,8 +186,13 @@ async def test_a_place_is_found_by_the_words_of_its_own_name(services):
 
 
 async def test_a_borrowed_word_keeps_the_chat_in_its_language(services):
-    await ask(services, "bưởi Múc mấy sao", user="u-borrow")
-    (thanks,) = await ask(services, "thanks", user="u-borrow")
+    router = Router(services)  # one runtime remembers each chat's language
+
+    async def say(user, text):
+        return await router.handle(Request("console", user, user, text=text))
+
+    await say("u-borrow", "bưởi Múc mấy sao")
+    (thanks,) = await say("u-borrow", "thanks")
     assert thanks.kind == "smalltalk" and thanks.language == "vi"
-    (stranger,) = await ask(services, "thanks", user="u-new")  # nothing said before: English
+    (stranger,) = await say("u-new", "thanks")  # nothing said before: English
     assert stranger.language == "en"
