@@ -130,8 +130,9 @@ async def test_story_scenery_adds_no_not_found(services):
 
 
 async def test_nothing_more_after_a_product_is_not_its_card_again(services):
-    await ask(services, "bưởi Múc mấy sao", user="u-nothing")
-    (reply,) = await ask(services, "ko có gì", user="u-nothing")
+    router = Router(services)  # one runtime remembers the chat's last product
+    await router.handle(Request("console", "u-nothing", "u-nothing", text="bưởi Múc mấy sao"))
+    (reply,) = await router.handle(Request("console", "u-nothing", "u-nothing", text="ko có gì"))
     assert reply.kind == "smalltalk" and not reply.product_ids
     replies = await ask(services, "mật ong không có gì đặc biệt à")  # inside a sentence it is no reply
     assert replies[0].kind != "smalltalk"
