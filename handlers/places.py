@@ -12,7 +12,7 @@ from bot.models import Place, Product
 from bot.replies import Choice, Location, Reply
 from bot.text import fold
 from handlers import render
-from handlers.actions import Action, WhereToBuy, action
+from handlers.actions import Action, ProductCard, WhereToBuy, action
 from handlers.context import Context
 
 
@@ -109,8 +109,16 @@ async def for_products(ctx: Context, found: list[Product]) -> list[Reply]:
     local = list(dict.fromkeys(local))[:5]
     ids = tuple(p.id for p in found)
     if not local:
-        return [Reply(ctx.t("places.none_in_area", area=", ".join(areas) or "?"), language=ctx.lang, kind="places",
-                      product_ids=ids)]  # fmt: skip
+        lines = [ctx.t("places.none_in_area", area=", ".join(areas) or "?")]
+        centre = ctx.snapshot.gazetteer.centre(areas[0]) if areas else None
+        if centre is not None:  # "no verified place in Văn Chấn": the nearest ones, distances honest
+            nearest = rank_places(ctx, ctx.snapshot.catalogue.places, Location(centre.lat, centre.lon))[:3]
+            block, _ = render.places_block(ctx, nearest)
+            if any(place.area == areas[0] for place, _, _ in nearest):
+                lines = []  # a place there, though its record names other products: not "none"
+            lines += [ctx.t("places.nearest_instead", area=areas[0]), *block]
+        choices = tuple(Choice(render.short_line(ctx, p), ProductCard(p.id).pack()) for p in found[:5])
+        return [Reply("\n".join(lines), choices, language=ctx.lang, kind="places", product_ids=ids)]
     block, _ = render.places_block(ctx, rank_places(ctx, local, None))
     lines = [ctx.t("places.for_products", areas=", ".join(areas)), *block]
     choices = tuple(Choice(render.short_line(ctx, p), WhereToBuy(p.id).pack()) for p in found[:5])
