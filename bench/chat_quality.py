@@ -32,6 +32,7 @@ SUITES = (
     ("suite 5", ROOT / "tests/chat/chat_suite5.csv"),
     ("holdout suite", ROOT / "tests/chat/chat_holdout.csv"),
     ("holdout 2", ROOT / "tests/chat/chat_holdout2.csv"),
+    ("holdout 3", ROOT / "tests/chat/chat_holdout3.csv"),
 )
 TODAY = date(2026, 11, 30)
 
