@@ -123,6 +123,9 @@ class Vocabulary:
     category_phrases: dict[tuple[str, ...], str]
     synonyms: dict[tuple[str, ...], list[tuple[str, ...]]]
     stop_phrases: dict[tuple[str, ...], bool]
+    # Accent keys of chat words as written ("không", "có"): such a word is a stop word even
+    # where a name has it too ("Không gian văn hoá"), unlike one typed with other marks ("cổ").
+    chat_keys: frozenset[str] = frozenset()
 
     @classmethod
     def load(cls, data_dir: Path, lexicon=None) -> Vocabulary:
@@ -148,7 +151,13 @@ class Vocabulary:
             for line in fh:
                 if not line.startswith("#"):
                     stop.update(fold(p) for p in line.split("|") if fold(p))
-        return cls(phrases, dict(synonyms), {tuple(p.split()): True for p in stop})
+        chat_keys = {key for keys in lexicon.filler_marks.values() for key in keys}
+        chat_words = data_dir / "language" / "vi_chat_words.txt"
+        if chat_words.exists():
+            for line in chat_words.read_text(encoding="utf-8").splitlines():
+                if line.strip() and not line.startswith("#"):
+                    chat_keys.update(accent_key(w) for w in line.split() if fold(w) != w.lower())
+        return cls(phrases, dict(synonyms), {tuple(p.split()): True for p in stop}, frozenset(chat_keys))
 
 
 class _FuzzyBudget:
@@ -345,7 +354,10 @@ class SearchIndex:
         stop_hits = [
             (start, length, x)
             for start, length, x in stop_hits
-            if length > 1 or accented[start].isascii() or accent_key(accented[start]) not in self.word_keys
+            if length > 1
+            or accented[start].isascii()
+            or accent_key(accented[start]) not in self.word_keys
+            or accent_key(accented[start]) in self.vocab.chat_keys
         ]
         taken = {j for start, length, _ in stop_hits for j in range(start, start + length)}
         synonym_span = {j for s, (n, _) in synonym_hits.items() for j in range(s, s + n)}

@@ -14,8 +14,8 @@ def test_relevance_suite_reaches_its_figures(index, capsys):
         print("\n" + report.summary())
         for miss in report.misses:
             print("  miss:", miss)
-    assert report.top3_rate >= 0.95
-    assert report.top1_rate >= 0.90
+    assert report.top3_rate >= 0.99  # issue 9: the relevance suites must not drop
+    assert report.top1_rate >= 0.99
     assert report.unrelated_empty_rate == 1.0
 
 
@@ -88,5 +88,5 @@ def test_holdout_suite_never_tuned_on(index, capsys):
     report = evaluate(lambda q: [h.product.display_name for h in index.search(q, limit=3).hits], rows)
     with capsys.disabled():
         print("\nholdout " + report.summary())
-    assert report.top3_rate >= 0.9
+    assert report.top1_rate >= 0.98  # issue 9: the relevance suites must not drop
     assert report.unrelated_empty_rate == 1.0
