@@ -112,7 +112,11 @@ async def for_products(ctx: Context, found: list[Product]) -> list[Reply]:
         lines = [ctx.t("places.none_in_area", area=", ".join(areas) or "?")]
         centre = ctx.snapshot.gazetteer.centre(areas[0]) if areas else None
         if centre is not None:  # "no verified place in Văn Chấn": the nearest ones, distances honest
-            nearest = rank_places(ctx, ctx.snapshot.catalogue.places, Location(centre.lat, centre.lon))[:3]
+            names = [fold(p.name) for p in found[:5]]
+            # Another producer's shop is no place to buy these; markets and OCOP points may be.
+            open_to_all = [place for place in ctx.snapshot.catalogue.places if place.kind != "producer_shop"
+                           or any(n in fold(place.products_hint + " " + place.name) for n in names)]  # fmt: skip
+            nearest = rank_places(ctx, open_to_all, Location(centre.lat, centre.lon))[:3]
             block, _ = render.places_block(ctx, nearest)
             if any(place.area == areas[0] for place, _, _ in nearest):
                 lines = []  # a place there, though its record names other products: not "none"

@@ -310,7 +310,10 @@ def clearly_one(result: SearchResult) -> bool:
         # "chè Bát tiên Hưng Khánh": the commune is in one tea's name; the others are only from
         # its district. The one that names every word typed is meant.
         words = {t.typed for t in result.query.required} | set(place.tokens)
-        named = [set(fold(hit.product.display_name).split()) >= words for hit in hits[:2]]
+        named = [
+            set(fold(f"{hit.product.display_name} {hit.product.english_name or ''}").split()) >= words
+            for hit in hits[:2]
+        ]
         if named == [True, False]:
             return True
     return hits[0].score - hits[1].score >= 0.15

@@ -35,7 +35,7 @@ from bot.search.query import (
     tokenize,
 )
 from bot.search.telex import decode_ime
-from bot.text import accent_key, fold, fold_cached, words
+from bot.text import accent_key, fold, fold_cached, split_qualifier, words
 
 ANSWER_COVERAGE = 0.8  # below this share of the user's words we claim no answer
 SUGGEST_COVERAGE = 0.34
@@ -312,6 +312,9 @@ class SearchIndex:
             for (fa, ka), (fb, kb) in zip(typed, typed[1:], strict=False):
                 pairs.setdefault((fa, fb), set()).add((ka, kb))
                 areas.setdefault((fa, fb), set()).add(product.area or "")
+            english = [read(w) for w in words(split_qualifier(product.english_name or "")[0])]
+            for (fa, _), (fb, _) in zip(english, english[1:], strict=False):  # "Lương Thịnh honey"
+                areas.setdefault((fa, fb), set()).add(product.area or "")
             keys.update(k for _, k in typed)
             keys.update(read(w)[1] for w in words(f"{product.qualifier or ''} {product.producer or ''}"))
         return pairs, areas, keys
@@ -431,7 +434,12 @@ class SearchIndex:
                 continue  # "Văn Yên có…": "có" glues to no name
             typed = (accented[a], accented[b])
             # Marks typed are meant: "Văn Yên có" is not a name "… Yên Cổ …".
-            if any(fold(w) != w for w in typed) and tuple(map(accent_key, typed)) not in self.name_pairs[pair]:
+            written = self.name_pairs.get(pair)  # None: a pair of an English name ("Lương Thịnh honey")
+            if (
+                written is not None
+                and any(fold(w) != w for w in typed)
+                and tuple(map(accent_key, typed)) not in written
+            ):
                 continue
             areas.append(self.name_pair_areas[pair])
         if not areas:

@@ -197,3 +197,19 @@ async def test_a_borrowed_word_keeps_the_chat_in_its_language(services):
     assert thanks.kind == "smalltalk" and thanks.language == "vi"
     (stranger,) = await say("u-new", "thanks")  # nothing said before: English
     assert stranger.language == "en"
+
+
+async def test_an_english_name_holding_a_commune_is_that_product(services):
+    # "Lương Thịnh" is also a commune; the English name names one honey (a KeyError once hid here).
+    replies = await ask(services, "we tried Lương Thịnh honey at the homestay, loved it! where can we buy it?")
+    assert [r.kind for r in replies] == ["places"] and replies[0].language == "en"
+    assert shown(replies) == [product_id("Mật ong Lương Thịnh")]
+
+
+async def test_no_place_in_the_area_offers_the_nearest_that_are_open_to_all(services):
+    (reply,) = await ask(services, "chè shan tuyết suối giàng mua ở đâu")
+    assert reply.kind == "places" and "📍" in reply.text
+    others = [
+        row["producer"] for row in PRODUCTS.values() if "tea" not in row["english_name"].lower() and row["producer"]
+    ]
+    assert not any(name and name in reply.text for name in others[:50])  # no other producer's shop
