@@ -44,6 +44,8 @@ async def answer(ctx: Context, understood: Understanding, last_product: int | No
         return [products.not_found(ctx, understood.original, SearchResult(ParsedQuery(raw="")))]
     if understood.unread and not any(a.subject for a in asks):
         return [smalltalk.unread(ctx)]
+    if not asks and ctx.snapshot.place_names.night_markets(understood.original):
+        return [places.place_info(ctx, ctx.snapshot.place_names.night_markets(understood.original))]  # "chợ đêm"
     if not asks:
         if understood.smalltalk:
             return await smalltalk.reply(ctx, understood.smalltalk)
@@ -151,6 +153,8 @@ async def _answer_one(ctx: Context, ask: Ask, subjects: Subjects, original: str,
     # when nothing else is asked about; "tinh dầu quế Nậm Đét mua ở đâu" is about the oil.
     strict = intent in ("product", "list") or subject.state in ("product", "several")
     named = ctx.snapshot.place_names.find(ask.clause, kind_said=strict) if ask.clause else []
+    if not named and ask.clause and subject.state in ("none", "weak", "listing"):
+        named = ctx.snapshot.place_names.night_markets(ask.clause)  # "where is the night market"
     # "HTX Mản Thẩn có sp nào": the producer's products, though it is also a place that sells them.
     listed = (
         intent == "list" and subject.state in ("product", "several") and all(p.kind == "producer_shop" for p in named)

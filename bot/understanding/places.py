@@ -72,6 +72,7 @@ def _signatures(name: str) -> list[frozenset[str]]:
 class PlaceNames:
     def __init__(self, places: Sequence[Place], localities: Sequence[Locality] = ()) -> None:
         self._signatures = [(place, sig) for place in places for sig in _signatures(place.name)]
+        self._night_markets = [place for place in places if place.kind == "night_market"]
         # Glued spellings of a name's words ("sapa", "bacha"), as people type them.
         self._glued = {
             place.id: {a + b for a, b in zip(words_, words_[1:], strict=False)}
@@ -127,6 +128,13 @@ class PlaceNames:
             return []
         best = max(score for score, _ in scored)
         return list(dict.fromkeys(place for score, place in scored if score == best))[:3]
+
+    def night_markets(self, text: str) -> list[Place]:
+        """ "chợ đêm", "where is the night market": every night market we know, when the words
+        name no town of their own (then `find` answers)."""
+        folded = " ".join(fold(w) for w in words(text))
+        asked = any(f" {w} " in f" {folded} " for w in ("cho dem", "night market", "night markets"))
+        return list(self._night_markets) if asked else []
 
     def _cho_is_market(self, folded: list[str]) -> bool:
         """ "cho bac ha" typed without marks: a market when a place's own word follows "cho"."""

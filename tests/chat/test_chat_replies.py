@@ -213,3 +213,11 @@ async def test_no_place_in_the_area_offers_the_nearest_that_are_open_to_all(serv
         row["producer"] for row in PRODUCTS.values() if "tea" not in row["english_name"].lower() and row["producer"]
     ]
     assert not any(name and name in reply.text for name in others[:50])  # no other producer's shop
+
+
+async def test_the_night_market_without_a_town_lists_the_night_markets(services):
+    night = [row for row in csv.DictReader((Path(__file__).resolve().parents[2] / "data/places.csv").open(encoding="utf-8"))
+             if row["kind"] == "night_market"]  # fmt: skip
+    for text in ("where is the night market", "chợ đêm"):
+        (reply,) = await ask(services, text)
+        assert reply.kind == "place_info" and all(row["name"].split(" (")[0] in reply.text for row in night), text
