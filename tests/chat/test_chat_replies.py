@@ -12,6 +12,7 @@ PRODUCTS = {
     int(row["id"]): row
     for row in csv.DictReader((Path(__file__).resolve().parents[2] / "data/products.csv").open(encoding="utf-8"))
 }
+PLACES = list(csv.DictReader((Path(__file__).resolve().parents[2] / "data/places.csv").open(encoding="utf-8")))
 
 
 async def ask(services, text, user="u1"):
@@ -216,8 +217,7 @@ async def test_no_place_in_the_area_offers_the_nearest_that_are_open_to_all(serv
 
 
 async def test_the_night_market_without_a_town_lists_the_night_markets(services):
-    night = [row for row in csv.DictReader((Path(__file__).resolve().parents[2] / "data/places.csv").open(encoding="utf-8"))
-             if row["kind"] == "night_market"]  # fmt: skip
+    night = [row for row in PLACES if row["kind"] == "night_market"]
     for text in ("where is the night market", "chợ đêm"):
         (reply,) = await ask(services, text)
         assert reply.kind == "place_info" and all(row["name"].split(" (")[0] in reply.text for row in night), text
