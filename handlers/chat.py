@@ -71,6 +71,11 @@ async def answer(ctx: Context, understood: Understanding, last_product: int | No
         asks = rest
     story = len(understood.original.split()) > STORY_WORDS
     asks = await _borrow_subjects(asks, subjects, understood.mentions, story)
+    # "gần Sa Pa có chỗ nào bán đặc sản OCOP ko": the places near are the answer; "OCOP ko"
+    # there asks of no product.
+    placed = {a.subject for a in asks if a.intent in ("near", "where_to_buy")}
+    unnamed = {t for t in placed if (await subjects.get(t)).state in ("listing", "none")}
+    asks = [a for a in asks if not (a.intent == "stars" and a.subject in unnamed)] or asks
     # "chứng nhận chỉ có thời hạn, vậy chứng nhận của chè này còn không": the product's answer
     # says it; the general rule is not a second answer.
     if any(a.intent == "validity" and a.subject for a in asks):

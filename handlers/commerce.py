@@ -37,7 +37,8 @@ def about_products(ctx: Context, topic: str, found: list[Product]) -> Reply:
     makes each one."""
     lines = [ctx.t(f"commerce.{topic}_product" if topic != "online" else "online.heading", name=found[0].name)]
     for product in found:
-        lines.append(f"• {render.short_line(ctx, product)} – {product.producer or ctx.t('card.unknown')}")
+        who = f" – {product.producer}" if product.producer else ""  # "– chưa rõ" told the reader nothing
+        lines.append(f"• {render.short_line(ctx, product)}{who}")
         lines += [ctx.t("card.shop_link", platform=link.platform, url=link.url) for link in _links(ctx, product)]
     choices = tuple(Choice(render.short_line(ctx, p), ProductCard(p.id).pack()) for p in found)
     kind = {"price": "price", "online": "online"}.get(topic, "commerce")

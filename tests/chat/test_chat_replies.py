@@ -221,3 +221,14 @@ async def test_the_night_market_without_a_town_lists_the_night_markets(services)
     for text in ("where is the night market", "chợ đêm"):
         (reply,) = await ask(services, text)
         assert reply.kind == "place_info" and all(row["name"].split(" (")[0] in reply.text for row in night), text
+
+
+async def test_near_a_town_with_ocop_ko_is_one_answer(services):
+    replies = await ask(services, "gần sapa có chỗ nào bán đặc sản ocop ko ad")
+    assert [r.kind for r in replies] == ["places"] and "Sa Pa" in replies[0].text
+
+
+async def test_a_price_line_for_several_products_says_no_unknown_producer(services):
+    replies = await ask(services, "tra shan tuyet suoi giang co ocop hok, gia bn")
+    (price,) = [r for r in replies if r.kind == "price"]
+    assert "chưa rõ" not in price.text and len(price.product_ids) > 1
