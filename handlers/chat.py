@@ -44,8 +44,9 @@ async def answer(ctx: Context, understood: Understanding, last_product: int | No
         return [products.not_found(ctx, understood.original, SearchResult(ParsedQuery(raw="")))]
     if understood.unread and not any(a.subject for a in asks):
         return [smalltalk.unread(ctx)]
-    if not asks and ctx.snapshot.place_names.night_markets(understood.original):
-        return [places.place_info(ctx, ctx.snapshot.place_names.night_markets(understood.original))]  # "chợ đêm"
+    night = ctx.snapshot.place_names.night_markets(understood.original) if not asks else []
+    if night:  # "chợ đêm"
+        return [places.place_info(ctx, night)]
     if not asks:
         if understood.smalltalk:
             return await smalltalk.reply(ctx, understood.smalltalk)
@@ -98,7 +99,7 @@ async def answer(ctx: Context, understood: Understanding, last_product: int | No
             replies = [products.did_you_mean(ctx, understood.original, [named]) if r.kind == "not_found"
                        else r for r in replies]  # fmt: skip
     offers = any(r.kind not in UNANSWERED or (r.kind == "did_you_mean" and r.choices) for r in replies)
-    if len(understood.original.split()) > STORY_WORDS and offers:
+    if story and offers:
         # A story's scenery ("em là sinh viên ở Hà Nội") found nothing, its question found its
         # answer: "not in our catalogue" about the scenery would read as about the product.
         replies = [r for r in replies if r.kind != "not_found"]

@@ -40,7 +40,7 @@ def about_products(ctx: Context, topic: str, found: list[Product]) -> Reply:
         who = f" – {product.producer}" if product.producer else ""  # "– chưa rõ" told the reader nothing
         lines.append(f"• {render.short_line(ctx, product)}{who}")
         lines += [ctx.t("card.shop_link", platform=link.platform, url=link.url) for link in _links(ctx, product)]
-    choices = tuple(Choice(render.short_line(ctx, p), ProductCard(p.id).pack()) for p in found)
+    choices = render.product_choices(ctx, found)
     kind = {"price": "price", "online": "online"}.get(topic, "commerce")
     return Reply("\n".join(lines), choices, language=ctx.lang, kind=kind, product_ids=tuple(p.id for p in found))
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from bot.replies import Choice, Reply
 from handlers import render
 from handlers.about import official_lines
-from handlers.actions import ProductCard
 from handlers.context import Context
 from handlers.lists import StarList, area_key
 
@@ -49,7 +48,7 @@ def answer(ctx: Context, subject: str) -> Reply:
         lines += [f"• {render.short_line(ctx, p)}" for p in named]
     lines.append(ctx.t("count.incomplete"))
     lines += official_lines(ctx, first_per_scope=True)
-    choices = tuple(Choice(render.short_line(ctx, p), ProductCard(p.id).pack()) for p in named)
+    choices = render.product_choices(ctx, named)
     counted = stars.get(star, 0) if star is not None else total
     if not named and counted and (star or area or category) and not (province and not area):
         # "Sa Pa có bao nhiêu sản phẩm 4 sao": eight, and the list one tap away.

@@ -12,7 +12,7 @@ from bot.models import Place, Product
 from bot.replies import Choice, Location, Reply
 from bot.text import fold
 from handlers import render
-from handlers.actions import Action, ProductCard, WhereToBuy, action
+from handlers.actions import Action, WhereToBuy, action
 from handlers.context import Context
 
 
@@ -48,13 +48,18 @@ def places_for_area(ctx: Context, area: str, *, product: Product | None = None) 
         # Places whose own description names the product come first. Another producer's shop
         # is not a place to buy this product ("where to buy the honey" listed a cinnamon-oil
         # cooperative); markets and shops may well sell it, so they stay.
-        name = fold(product.name)
-        names = [p for p in places if name in fold(p.products_hint + " " + p.name)]
+        names = [p for p in places if _names_any(p, [fold(product.name)])]
         places = names + [p for p in places if p not in names and p.kind != "producer_shop"]
         places.sort(key=lambda p: (p not in names, KIND_ORDER.get(p.kind, 9)))
     else:
         places.sort(key=lambda p: KIND_ORDER.get(p.kind, 9))
     return places
+
+
+def _names_any(place: Place, folded_names: Sequence[str]) -> bool:
+    """The place's own description names one of the products (folded names)."""
+    described = fold(place.products_hint + " " + place.name)
+    return any(name in described for name in folded_names)
 
 
 def rank_places(
@@ -104,24 +109,22 @@ async def for_products(ctx: Context, found: list[Product]) -> list[Reply]:
         for place in places_for_area(ctx, area, product=next(p for p in found if p.area == area))
     ]
     names = [fold(p.name) for p in found[:5]]  # the products shown; a common word finds thousands
-    described = {place.id: fold(place.products_hint + " " + place.name) for place in local}
-    local.sort(key=lambda place: not any(n in described[place.id] for n in names))
+    local.sort(key=lambda place: not _names_any(place, names))
     local = list(dict.fromkeys(local))[:5]
     ids = tuple(p.id for p in found)
     if not local:
         lines = [ctx.t("places.none_in_area", area=", ".join(areas) or "?")]
         centre = ctx.snapshot.gazetteer.centre(areas[0]) if areas else None
         if centre is not None:  # "no verified place in Văn Chấn": the nearest ones, distances honest
-            names = [fold(p.name) for p in found[:5]]
             # Another producer's shop is no place to buy these; markets and OCOP points may be.
             open_to_all = [place for place in ctx.snapshot.catalogue.places if place.kind != "producer_shop"
-                           or any(n in fold(place.products_hint + " " + place.name) for n in names)]  # fmt: skip
+                           or _names_any(place, names)]  # fmt: skip
             nearest = rank_places(ctx, open_to_all, Location(centre.lat, centre.lon))[:3]
             block, _ = render.places_block(ctx, nearest)
             if any(place.area == areas[0] for place, _, _ in nearest):
                 lines = []  # a place there, though its record names other products: not "none"
             lines += [ctx.t("places.nearest_instead", area=areas[0]), *block]
-        choices = tuple(Choice(render.short_line(ctx, p), ProductCard(p.id).pack()) for p in found[:5])
+        choices = render.product_choices(ctx, found[:5])
         return [Reply("\n".join(lines), choices, language=ctx.lang, kind="places", product_ids=ids)]
     block, _ = render.places_block(ctx, rank_places(ctx, local, None))
     lines = [ctx.t("places.for_products", areas=", ".join(areas)), *block]

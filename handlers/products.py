@@ -178,13 +178,13 @@ def absent_but(ctx: Context, text: str, candidates: list[Product]) -> Reply:
     """ "Not in our catalogue", then what we have that is close: not an answer to the question."""
     total = len(ctx.snapshot.catalogue.products)
     lines = [ctx.t("search.not_found", query=text[:80], total=total), ctx.t("search.related")]
-    choices = tuple(Choice(render.short_line(ctx, p), ProductCard(p.id).pack()) for p in candidates)
+    choices = render.product_choices(ctx, candidates)
     return Reply("\n".join(lines), choices, language=ctx.lang, kind="not_found")
 
 
 def did_you_mean(ctx: Context, text: str, candidates: list[Product]) -> Reply:
     lines = [ctx.t("search.unsure", query=text[:80]), ctx.t("search.did_you_mean")]
-    choices = tuple(Choice(render.short_line(ctx, p), ProductCard(p.id).pack()) for p in candidates)
+    choices = render.product_choices(ctx, candidates)
     return Reply("\n".join(lines), choices, language=ctx.lang, kind="did_you_mean")
 
 
@@ -251,7 +251,7 @@ def several_stars(ctx: Context, found: list[Product], claimed: int | None) -> Re
     if claimed is not None:
         lines.append(ctx.t("stars.several_claim", claimed=claimed))
     lines.append(ctx.t("stars.per_product"))
-    choices = tuple(Choice(render.short_line(ctx, p), ProductCard(p.id).pack()) for p in found)
+    choices = render.product_choices(ctx, found)
     return Reply("\n".join(lines), choices, language=ctx.lang, kind="stars", product_ids=tuple(p.id for p in found))
 
 

@@ -10,7 +10,7 @@ from bot.certificates import Validity, certificate_status
 from bot.geo import map_url
 from bot.models import Event, Place, Product
 from bot.replies import Choice, Pin, Reply, ShareCard
-from handlers.actions import Action, MapPins, WhereToBuy
+from handlers.actions import Action, MapPins, ProductCard, WhereToBuy
 from handlers.context import Context
 
 
@@ -30,6 +30,11 @@ def gloss(ctx: Context, product: Product) -> str:
 def name_with_gloss(ctx: Context, product: Product) -> str:
     translated = gloss(ctx, product)
     return f"{product.display_name} ({translated})" if translated else product.display_name
+
+
+def product_choices(ctx: Context, found: Sequence[Product]) -> tuple[Choice, ...]:
+    """One button per product, its short line opening its card."""
+    return tuple(Choice(short_line(ctx, p), ProductCard(p.id).pack()) for p in found)
 
 
 def short_line(ctx: Context, product: Product) -> str:

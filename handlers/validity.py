@@ -43,7 +43,7 @@ def several(ctx: Context, found: list[Product]) -> Reply:
     lines = [ctx.t("validity.several", n=len(found))]
     for product in found:
         lines.append(f"• {render.short_line(ctx, product)}: {render.certificate_text(ctx, product)}")
-    choices = tuple(Choice(render.short_line(ctx, p), ProductCard(p.id).pack()) for p in found)
+    choices = render.product_choices(ctx, found)
     return Reply("\n".join(lines), choices, language=ctx.lang, kind="validity", product_ids=tuple(p.id for p in found))
 
 
@@ -100,7 +100,7 @@ def listing(ctx: Context, which: str, query=None, year: int | None = None) -> Re
             lines.append(ctx.t("validity.unknown_dates", names=", ".join(render.short_line(ctx, p) for p in unknown)))
     lines.append(ctx.t("validity.note"))
     shown = [p for _, p in rows[:MAX_LISTED]] + unknown
-    choices = tuple(Choice(render.short_line(ctx, p), ProductCard(p.id).pack()) for p in shown[:MAX_LISTED])
+    choices = render.product_choices(ctx, shown[:MAX_LISTED])
     return Reply("\n".join(lines), choices, language=ctx.lang, kind="validity")
 
 

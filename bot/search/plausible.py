@@ -54,8 +54,7 @@ def carries_head(query: ParsedQuery, product: Product) -> bool:
     for term in query.required[:2]:
         bare = fold(term.accented) == term.accented
         if marked and bare and term.typed.isalpha() and accent_key(term.accented) not in keys:
-            if not any(p == 1.0 and alt != (term.typed,) and all(t in folded for t in alt)
-                       for alt, p in term.alternatives):  # fmt: skip
+            if not _synonym(term, folded):
                 return False
         elif not _credit(term, keys, folded):
             return False
@@ -96,9 +95,12 @@ def _credit(term, keys: set[str], folded: dict[str, list[str]]) -> float:
         # A Telex reading is the word itself; one letter off a long word ("cordycep") nearly so.
         best = max(slips)
         return best if best >= 0.95 or (best >= 0.8 and len(term.typed) >= 6) else 0.5
-    if any(all(t in folded for t in alt) for alt, p in term.alternatives if p == 1.0 and alt != (term.typed,)):
-        return 1.0
-    return 0.0
+    return 1.0 if _synonym(term, folded) else 0.0
+
+
+def _synonym(term, folded: dict[str, list[str]]) -> bool:
+    """The product's names carry one of the word's synonyms ("honey" for "mật ong")."""
+    return any(all(t in folded for t in alt) for alt, p in term.alternatives if p == 1.0 and alt != (term.typed,))
 
 
 def leave_out(raw: str, query: ParsedQuery, most: int = 3) -> list[str]:
