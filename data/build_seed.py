@@ -852,6 +852,25 @@ FACT_FIGURES = [
 ]
 
 FACT_SECTIONS = {
+    "programme": dict(
+        vi=(
+            "OCOP là Chương trình Mỗi xã một sản phẩm (One Commune One Product), chương trình "
+            "quốc gia đánh giá và phân hạng sản phẩm đặc trưng của địa phương từ 1 đến 5 sao. "
+            "Chương trình giai đoạn 2021-2025 theo Quyết định 919/QĐ-TTg ngày 01/08/2022; bộ tiêu "
+            "chí và quy trình đánh giá hiện hành theo Quyết định 148/QĐ-TTg ngày 24/02/2023. Chỉ "
+            "sản phẩm từ 3 sao trở lên được cấp giấy chứng nhận, có hiệu lực 36 tháng."
+        ),
+        en=(
+            "OCOP is Vietnam's One Commune One Product programme (Mỗi xã một sản phẩm): a national "
+            "programme that evaluates local specialities and rates them from 1 to 5 stars. The "
+            "2021-2025 programme is set by Decision 919/QĐ-TTg of 01/08/2022; the current criteria "
+            "and procedure by Decision 148/QĐ-TTg of 24/02/2023. Only products with 3 stars or more "
+            "are certified, for 36 months."
+        ),
+        zh='OCOP 是越南的"一乡一品"计划（Mỗi xã một sản phẩm）：一项对地方特色产品进行评估并评为 1 至 5 星的国家计划。2021-2025 年计划依据 2022 年 8 月 1 日第 919/QĐ-TTg 号决定；现行评定标准和程序依据 2023 年 2 月 24 日第 148/QĐ-TTg 号决定。只有 3 星及以上的产品获得证书，有效期 36 个月。',  # our translation
+        ko='OCOP는 베트남의 "1마을 1특산품" 프로그램(Mỗi xã một sản phẩm)으로, 지역 특산품을 평가해 1~5성 등급을 매기는 국가 프로그램입니다. 2021-2025년 프로그램은 2022년 8월 1일 결정 919/QĐ-TTg, 현행 평가 기준과 절차는 2023년 2월 24일 결정 148/QĐ-TTg에 따릅니다. 3성 이상 제품만 인증서를 받으며 유효기간은 36개월입니다.',  # our translation
+        source="https://hangthat.thuonghieucongluan.com.vn/ban-hanh-bo-tieu-chi-va-quy-trinh-danh-gia-phan-hang-san-pham-chuong-trinh-moi-xa-mot-san-pham-a93435.html",
+    ),
     "stars": dict(
         vi=(
             "Sản phẩm OCOP được chấm theo thang 100 điểm (phần A tổ chức sản xuất 40, phần B "
@@ -869,6 +888,8 @@ FACT_SECTIONS = {
             "certificate and may print the OCOP logo and their stars on the packaging. A star "
             "belongs to one specific product and its packaging, not to a producer or a commune."
         ),
+        zh="OCOP 产品按 100 分制评分（A 部分 生产组织与社区：40 分；B 部分 营销与产品故事：25 分；C 部分 质量：35 分）。90 分及以上：5 星（国家级）；70 至 90 分以下：4 星；50 至 70 分以下：3 星；30 至 50 分以下：2 星；30 分以下：1 星。只有 3 星及以上的产品获得认定和证书，并可在包装上印 OCOP 标志和星级。星级属于某一具体产品及其包装，而不属于生产者或整个乡。",  # our translation
+        ko="OCOP 제품은 100점 만점으로 평가됩니다(A 생산 조직과 지역사회 40점, B 마케팅과 제품 스토리 25점, C 품질 35점). 90점 이상: 5성(국가급), 70~90점 미만: 4성, 50~70점 미만: 3성, 30~50점 미만: 2성, 30점 미만: 1성. 3성 이상 제품만 인정되어 인증서를 받고 포장에 OCOP 로고와 등급을 표시할 수 있습니다. 등급은 생산자나 마을 전체가 아니라 특정 제품과 그 포장에 붙습니다.",  # our translation
         source="https://proatc.vn/phan-hang-nhom-san-pham-ocop/",
     ),
     "certifier": dict(
@@ -887,6 +908,8 @@ FACT_SECTIONS = {
             "province certified both 3 and 4 stars. District governments were abolished on "
             "1/7/2025, and no source yet confirms who recognises 3 stars since then."
         ),
+        zh="根据 2023 年 2 月 24 日第 148/QĐ-TTg 号决定：县级人民委员会认定 3 星产品；省级人民委员会认定 4 星并推荐 5 星候选产品；农业部（2025 年起为农业与环境部）中央委员会认定 5 星。2023 年以前，省里同时认定 3 星和 4 星。县级政府已于 2025 年 7 月 1 日撤销，目前尚无来源确认此后由哪一级认定 3 星。",  # our translation
+        ko="2023년 2월 24일 결정 148/QĐ-TTg에 따라 현 인민위원회가 3성을, 성 인민위원회가 4성을 인정하고 5성 후보를 추천하며, 농업부(2025년부터 농업환경부) 중앙위원회가 5성을 인정합니다. 2023년 이전에는 성이 3성과 4성을 모두 인정했습니다. 현급 정부는 2025년 7월 1일 폐지되었고, 그 이후 어느 기관이 3성을 인정하는지 확인된 출처는 아직 없습니다.",  # our translation
         source="https://hangthat.thuonghieucongluan.com.vn/ban-hanh-bo-tieu-chi-va-quy-trinh-danh-gia-phan-hang-san-pham-chuong-trinh-moi-xa-mot-san-pham-a93435.html",
     ),
     "validity": dict(
@@ -902,6 +925,8 @@ FACT_SECTIONS = {
             "logo. Many 2019-2021 certificates may therefore have expired or been re-rated, so "
             'say "certified in YEAR" rather than "valid".'
         ),
+        zh='OCOP 证书自决定之日起有效 36 个月（3 年）。到期后产品须重新评定，否则将失去使用 OCOP 标志的权利。因此许多 2019-2021 年的证书可能已过期或被重新评级；应说"于某年获得认证"，而不是"仍然有效"。',  # our translation
+        ko='OCOP 인증서는 결정일로부터 36개월(3년) 동안 유효합니다. 기간이 끝나면 제품은 재평가를 받아야 하며, 그렇지 않으면 OCOP 로고를 쓸 권리를 잃습니다. 그래서 2019-2021년 인증서 중 다수는 만료되었거나 등급이 다시 매겨졌을 수 있으므로 "유효하다"보다 "몇 년에 인증받았다"고 말하는 것이 맞습니다.',  # our translation
         source="https://yenbai.gov.vn:443/noidung/tintuc/Pages/chi-tiet-tin-tuc.aspx?ItemID=33243",
     ),
     "merger": dict(
@@ -917,6 +942,8 @@ FACT_SECTIONS = {
             "phường Sa Pa and Bắc Hà is now xã Bắc Hà. News, certificates and people still often "
             "use the old district names."
         ),
+        zh="2025 年 7 月 1 日，老街省和安沛省合并为新的老街省（Lào Cai）。县级被撤销，乡镇合并，例如原沙坝市社（Sa Pa）现为沙坝坊（phường Sa Pa），北河（Bắc Hà）现为北河乡（xã Bắc Hà）。新闻、证书和民众仍常使用原来的县名。",  # our translation
+        ko="2025년 7월 1일 라오까이(Lào Cai)성과 옌바이(Yên Bái)성이 새로운 라오까이성으로 통합되었습니다. 현이 폐지되고 마을이 합쳐져, 예를 들어 옛 사파(Sa Pa) 시사는 지금 phường Sa Pa, 박하(Bắc Hà)는 xã Bắc Hà입니다. 뉴스, 인증서, 주민들은 여전히 옛 현 이름을 자주 씁니다.",  # our translation
         source="https://ngaynay.vn/phat-trien-du-lich-xanh-gan-voi-bao-ton-gia-tri-van-hoa-post166805.html",
     ),
 }
@@ -927,12 +954,21 @@ def toml_str(s: str) -> str:
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
+def split_in(lang: str, split_en: str) -> str:
+    """Our zh/ko wording of an English star split ("553 at 3★ (3 of them rated potential 4★)")."""
+    if lang == "zh":
+        text = re.sub(r"(\d+) at (\d★)", r"\2 \1 款", split_en).replace(", ", "，")
+        return text.replace(" (", "（其中 ").replace(" of them rated potential ", " 款被评为潜在 ").replace(")", "）")
+    text = re.sub(r"(\d+) at (\d★)", r"\2 \1개", split_en)
+    return text.replace(" of them rated potential ", "개는 잠재 ").replace(" (", " (그중 ")
+
+
 def build_facts(src: Path, path: Path) -> None:
     facts_md = nfc((src / "ocop_facts.md").read_text(encoding="utf-8"))
     lines = [
         "# OCOP programme facts for the bot's 'about OCOP' answers.",
         "# Summarised from ../shared/data/ocop_facts.md by data/build_seed.py; do not edit by hand.",
-        "# Always quote a figure with its as_of date.",
+        "# Always quote a figure with its as_of date. The zh and ko texts are our own translations.",
         "",
     ]
     for f in FACT_FIGURES:
@@ -941,18 +977,21 @@ def build_facts(src: Path, path: Path) -> None:
         if f"{f['total']:,}" not in facts_md and str(f["total"]) not in facts_md:
             fail(f"facts: total {f['total']} not in ocop_facts.md")
         lines.append("[[figures]]")
-        for k in ("as_of", "scope", "total", "split_vi", "split_en", "source"):
+        f = {**f, "split_zh": split_in("zh", f["split_en"]), "split_ko": split_in("ko", f["split_en"])}  # ours
+        for k in ("as_of", "scope", "total", "split_vi", "split_en", "split_zh", "split_ko", "source"):
             v = f[k]
             lines.append(f"{k} = {v}" if isinstance(v, int) else f"{k} = {toml_str(v)}")
         lines.append("")
     for name, sec in FACT_SECTIONS.items():
         if sec["source"] not in facts_md:
             fail(f"facts: [{name}] source URL not in ocop_facts.md")
-        for lang in ("vi", "en"):
+        for lang in ("vi", "en", "zh", "ko"):
             if len(sec[lang]) > 620:
                 fail(f"facts: [{name}].{lang} is {len(sec[lang])} chars (keep under ~600)")
         lines.append(f"[{name}]")
-        for k in ("vi", "en", "source"):
+        for k in ("vi", "en", "zh", "ko", "source"):
+            if k in ("zh", "ko"):
+                lines.append(f"# {k}: our translation of the English")
             lines.append(f"{k} = {toml_str(sec[k])}")
         lines.append("")
     text = "\n".join(lines)

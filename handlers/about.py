@@ -10,13 +10,14 @@ from bot.replies import Choice, Reply
 from handlers.actions import Action, action
 from handlers.context import Context
 
-TOPICS = ("count", "stars", "certifier", "validity", "merger")
+TOPICS = ("programme", "count", "stars", "certifier", "validity", "merger")
+SECTIONS = ("programme", "stars", "certifier", "validity", "merger")  # a text of facts.toml each
 
 
 @action("about")
 @dataclasses.dataclass(frozen=True)
 class AboutTopic(Action):
-    topic: Literal["count", "stars", "certifier", "validity", "merger"]
+    topic: Literal["programme", "count", "stars", "certifier", "validity", "merger"]
 
 
 # facts.toml names each figure's scope in English; shown in the user's language.
@@ -30,10 +31,12 @@ SCOPES = {
 
 async def about(ctx: Context, topic: str = "count") -> list[Reply]:
     facts = ctx.services.facts
-    if topic in ("stars", "certifier", "validity", "merger"):
+    if topic in SECTIONS:
         section = facts[topic]
         body = section.get(ctx.lang) or section["en"]  # facts.toml has vi and en; zh/ko read the English
         text = f"{body}\n{ctx.t('card.source', url=section.get('source', ''))}"
+        if topic == "programme":  # "OCOP là gì": what it is, then how many there are, dated
+            text = "\n".join([text, *official_lines(ctx, first_per_scope=True), _catalogue_line(ctx)])
     else:
         text = _count_text(ctx)
     choices = tuple(Choice(ctx.t(f"about.topic_{name}"), AboutTopic(name).pack()) for name in TOPICS if name != topic)
@@ -58,20 +61,20 @@ def official_lines(ctx: Context, *, first_per_scope: bool = False) -> list[str]:
 
 
 def _count_text(ctx: Context) -> str:
-    lines = official_lines(ctx)
+    return "\n".join([*official_lines(ctx), _catalogue_line(ctx)])
+
+
+def _catalogue_line(ctx: Context) -> str:
     products = ctx.snapshot.catalogue.products
     stars = Counter(p.star for p in products)
-    lines.append(
-        ctx.t(
-            "about.catalogue",
-            n=len(products),
-            s3=stars.get(3, 0),
-            s4=stars.get(4, 0),
-            s5=stars.get(5, 0),
-            unknown=stars.get(None, 0),
-        )  # fmt: skip
+    return ctx.t(
+        "about.catalogue",
+        n=len(products),
+        s3=stars.get(3, 0),
+        s4=stars.get(4, 0),
+        s5=stars.get(5, 0),
+        unknown=stars.get(None, 0),
     )
-    return "\n".join(lines)
 
 
 def _scope(ctx: Context, scope: str) -> str:

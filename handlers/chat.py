@@ -26,7 +26,7 @@ _YEAR_RE = re.compile(r"\b20[1-3]\d\b")
 STORY_WORDS = 20  # a message longer than this tells a story around its question
 UNANSWERED = {"not_found", "did_you_mean", "smalltalk", "help"}
 FACT_TOPICS = {
-    "what_is_ocop": "count",
+    "what_is_ocop": "programme",
     "stars_meaning": "stars",
     "certifier": "certifier",
     "validity_rule": "validity",
@@ -58,6 +58,7 @@ async def answer(ctx: Context, understood: Understanding, last_product: int | No
         # "김치 어디서 사요": the question is read, the thing asked about is not a word we know.
         return [products.not_found(ctx, understood.original, SearchResult(ParsedQuery(raw="")))]
     subjects = Subjects(ctx, last_product)
+    asides: list[Ask] = []  # off-topic questions asked beside ours
     if any(a.intent == "out_of_scope" for a in asks):
         # "vé cáp treo Fansipan bao nhiêu": off topic unless a product of ours is clearly named.
         rest = [a for a in asks if a.intent != "out_of_scope"]
@@ -69,6 +70,7 @@ async def answer(ctx: Context, understood: Understanding, last_product: int | No
         ours = ours or any(ctx.snapshot.place_names.find(a.clause, kind_said=True) for a in rest if a.clause)
         if not {"product", "several"} & set(states) and not ours:
             return [smalltalk.out_of_scope(ctx)]
+        asides = [a for a in asks if a.intent == "out_of_scope" and _asks_something(ctx, a.clause)]
         asks = rest
     story = len(understood.original.split()) > STORY_WORDS
     asks = await _borrow_subjects(asks, subjects, understood.mentions, story)
@@ -103,7 +105,18 @@ async def answer(ctx: Context, understood: Understanding, last_product: int | No
         # A story's scenery ("em là sinh viên ở Hà Nội") found nothing, its question found its
         # answer: "not in our catalogue" about the scenery would read as about the product.
         replies = [r for r in replies if r.kind != "not_found"]
+    if asides and not story and offers:
+        # "Bản Tát mấy sao, đi từ Yên Bái mất bao lâu": the second question is heard, not ignored.
+        replies.append(smalltalk.out_of_scope(ctx, aside=True))
     return replies
+
+
+def _asks_something(ctx: Context, clause: str) -> bool:
+    """An off-topic clause that is a question of its own, not scenery around ours."""
+    if "?" in clause or "？" in clause:
+        return True
+    padded = f" {fold(clause)} "
+    return any(f" {word} " in padded for word in ctx.services.understander.lexicon.words["questions"])
 
 
 async def _borrow_subjects(asks: list[Ask], subjects: Subjects, mentions: list[str], story: bool) -> list[Ask]:

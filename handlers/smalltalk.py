@@ -26,8 +26,10 @@ async def reply(ctx: Context, intents: list[str]) -> list[Reply]:
                   language=ctx.lang, kind="smalltalk")]  # fmt: skip
 
 
-def out_of_scope(ctx: Context) -> Reply:
-    return Reply(ctx.t("chat.out_of_scope"), language=ctx.lang, kind="out_of_scope")
+def out_of_scope(ctx: Context, *, aside: bool = False) -> Reply:
+    """`aside`: the off-topic part of a message whose other questions were answered."""
+    return Reply(ctx.t("chat.out_of_scope_aside" if aside else "chat.out_of_scope"), language=ctx.lang,
+                 kind="out_of_scope")  # fmt: skip
 
 
 def unread(ctx: Context) -> Reply:

@@ -232,3 +232,12 @@ async def test_a_price_line_for_several_products_says_no_unknown_producer(servic
     replies = await ask(services, "tra shan tuyet suoi giang co ocop hok, gia bn")
     (price,) = [r for r in replies if r.kind == "price"]
     assert "chưa rõ" not in price.text and len(price.product_ids) > 1
+
+
+async def test_an_off_topic_question_beside_ours_gets_its_own_short_answer(services):
+    replies = await ask(services, "Bản Tát mấy sao, đi từ Yên Bái mất bao lâu")
+    assert [r.kind for r in replies] == ["stars", "out_of_scope"]
+    assert shown(replies) == [product_id("Điểm du lịch cộng đồng Bản Tát")]
+    # Off-topic scenery that asks nothing is not answered as a question.
+    replies = await ask(services, "the hotel guy recommended rượu thóc Thanh Kim, is that OCOP?")
+    assert [r.kind for r in replies] == ["stars"] and replies[0].language == "en"
