@@ -30,9 +30,12 @@ SUITES = (
     ("tuning suite 2", ROOT / "tests/chat/chat_suite2.csv"),
     ("suite 3", ROOT / "tests/chat/chat_suite3.csv"),
     ("suite 5", ROOT / "tests/chat/chat_suite5.csv"),
+    ("suite 6", ROOT / "tests/chat/chat_suite6.csv"),
+    ("suite 7", ROOT / "tests/chat/chat_suite7.csv"),
     ("holdout suite", ROOT / "tests/chat/chat_holdout.csv"),
     ("holdout 2", ROOT / "tests/chat/chat_holdout2.csv"),
     ("holdout 3", ROOT / "tests/chat/chat_holdout3.csv"),
+    ("holdout 4", ROOT / "tests/chat/chat_holdout4.csv"),
 )
 TODAY = date(2026, 11, 30)
 
