@@ -24,6 +24,7 @@ ELSEWHERE_ASKS = {"product", "stars", "info", "list", "where_to_buy", "validity"
 ON_TOPIC = {"stars", "validity", "near"}  # questions only we answer, whatever else the message tells
 _YEAR_RE = re.compile(r"\b20[1-3]\d\b")
 STORY_WORDS = 20  # a message longer than this tells a story around its question
+SOCIAL = {"greeting", "thanks", "compliment", "bye"}  # small talk that is a whole message's point
 UNANSWERED = {"not_found", "did_you_mean", "smalltalk", "help"}
 FACT_TOPICS = {
     "what_is_ocop": "programme",
@@ -58,20 +59,14 @@ async def answer(ctx: Context, understood: Understanding, last_product: int | No
         # "김치 어디서 사요": the question is read, the thing asked about is not a word we know.
         return [products.not_found(ctx, understood.original, SearchResult(ParsedQuery(raw="")))]
     subjects = Subjects(ctx, last_product)
-    asides: list[Ask] = []  # off-topic questions asked beside ours
-    if any(a.intent == "out_of_scope" for a in asks):
-        # "vé cáp treo Fansipan bao nhiêu": off topic unless a product of ours is clearly named.
-        rest = [a for a in asks if a.intent != "out_of_scope"]
-        states = [(await subjects.get(a.subject)).state for a in rest if a.subject]
-        # "the hotel guy recommended rượu ngô Bản Phố, is that OCOP?", "any OCOP shop near the
-        # station? we have 3 hours before our train": the hotel and the train are scenery.
-        ours = any(a.intent in ON_TOPIC and a.subject for a in rest)
-        # "Nhà hàng cá hồi Song Nhi mở cửa mấy giờ": a restaurant, and a place of ours by name.
-        ours = ours or any(ctx.snapshot.place_names.find(a.clause, kind_said=True) for a in rest if a.clause)
-        if not {"product", "several"} & set(states) and not ours:
-            return [smalltalk.out_of_scope(ctx)]
-        asides = [a for a in asks if a.intent == "out_of_scope" and _asks_something(ctx, a.clause)]
-        asks = rest
+    if set(understood.smalltalk) & SOCIAL and all(a.intent == "product" for a in asks):
+        # "cảm ơn nhiều nhé, hữu ích lắm": thanks, and words that name nothing of ours.
+        states = {(await subjects.get(a.subject)).state for a in asks}
+        if states <= {"none", "weak"}:
+            return await smalltalk.reply(ctx, understood.smalltalk)
+    asks, asides = await _off_topic(ctx, asks, subjects)
+    if not asks:
+        return [smalltalk.out_of_scope(ctx)]
     story = len(understood.original.split()) > STORY_WORDS
     asks = await _borrow_subjects(asks, subjects, understood.mentions, story)
     # "gần Sa Pa có chỗ nào bán đặc sản OCOP ko": the places near are the answer; "OCOP ko"
@@ -105,18 +100,54 @@ async def answer(ctx: Context, understood: Understanding, last_product: int | No
         # A story's scenery ("em là sinh viên ở Hà Nội") found nothing, its question found its
         # answer: "not in our catalogue" about the scenery would read as about the product.
         replies = [r for r in replies if r.kind != "not_found"]
-    if asides and not story and offers:
+    if asides and offers:
         # "Bản Tát mấy sao, đi từ Yên Bái mất bao lâu": the second question is heard, not ignored.
         replies.append(smalltalk.out_of_scope(ctx, aside=True))
     return replies
+
+
+async def _off_topic(ctx: Context, asks: list[Ask], subjects: Subjects) -> tuple[list[Ask], list[Ask]]:
+    """The questions we answer, and the off-topic ones asked beside them that get a short line.
+    No questions left: the message is off topic ("vé cáp treo Fansipan bao nhiêu")."""
+    if not any(a.intent == "out_of_scope" for a in asks):
+        return asks, []
+    aside_clauses = {a.clause for a in asks if a.intent == "out_of_scope"}
+    states = [(await subjects.get(a.subject)).state if a.subject else "" for a in asks]
+    # "Nhà hàng cá hồi Song Nhi mở cửa mấy giờ": a restaurant, and a place of ours by name.
+    placed = {a.clause for a in asks if a.clause and ctx.snapshot.place_names.find(a.clause, kind_said=True)}
+    # An off-topic clause's other questions ("đi cáp treo hết bao nhiêu tiền") are off topic too,
+    # unless they are ours alone to answer or name a product or place of ours.
+    rest = [
+        a for a, state in zip(asks, states, strict=True)
+        if a.intent != "out_of_scope" and (a.clause not in aside_clauses or state in ("product", "several")
+                                           or a.intent in ON_TOPIC or a.clause in placed)
+    ]  # fmt: skip
+    kept = [state for a, state in zip(asks, states, strict=True) if a in rest]
+    # "the hotel guy recommended rượu ngô Bản Phố, is that OCOP?", "any OCOP shop near the
+    # station? we have 3 hours before our train": the hotel and the train are scenery.
+    ours = any(a.intent in ON_TOPIC and a.subject for a in rest) or any(a.clause in placed for a in rest)
+    # "Sa Pa có những sp OCOP nào 4 sao, và đi cáp treo hết bao nhiêu tiền": our list, then theirs.
+    ours = ours or any(
+        a.intent in ("list", "count") and state == "listing" for a, state in zip(rest, kept, strict=True)
+    )
+    if not {"product", "several"} & set(kept) and not ours:
+        return [], []
+    asides = [
+        a for a in asks if a.intent == "out_of_scope" and a.clause not in placed and _asks_something(ctx, a.clause)
+    ]
+    return rest, asides
 
 
 def _asks_something(ctx: Context, clause: str) -> bool:
     """An off-topic clause that is a question of its own, not scenery around ours."""
     if "?" in clause or "？" in clause:
         return True
+    lexicon = ctx.services.understander.lexicon
+    said = clause.lower().split()
+    if said and said[-1] in lexicon.claim_ends:  # "… có chữa đau dạ dày không"
+        return True
     padded = f" {fold(clause)} "
-    return any(f" {word} " in padded for word in ctx.services.understander.lexicon.words["questions"])
+    return any(f" {word} " in padded for word in lexicon.words["questions"])
 
 
 async def _borrow_subjects(asks: list[Ask], subjects: Subjects, mentions: list[str], story: bool) -> list[Ask]:

@@ -8,7 +8,18 @@ from handlers.context import Context
 
 # The first small-talk intent of a message decides the answer; a greeting gets the welcome.
 # Thanks before help: "cảm ơn, giúp được nhiều lắm" thanks for the help.
-ORDER = ("greeting", "thanks", "bye", "help", "who_are_you", "speak_language", "dont_understand", "no", "ok")
+ORDER = (
+    "greeting",
+    "thanks",
+    "compliment",
+    "bye",
+    "help",
+    "who_are_you",
+    "speak_language",
+    "dont_understand",
+    "no",
+    "ok",
+)
 
 
 async def reply(ctx: Context, intents: list[str]) -> list[Reply]:

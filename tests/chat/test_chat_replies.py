@@ -241,3 +241,19 @@ async def test_an_off_topic_question_beside_ours_gets_its_own_short_answer(servi
     # Off-topic scenery that asks nothing is not answered as a question.
     replies = await ask(services, "the hotel guy recommended rượu thóc Thanh Kim, is that OCOP?")
     assert [r.kind for r in replies] == ["stars"] and replies[0].language == "en"
+
+
+async def test_thanks_with_praise_is_small_talk_and_not_a_search(services):
+    for text in ("cảm ơn nhiều nhé, hữu ích lắm", "bot dễ thương ghê 😆"):
+        replies = await ask(services, text)
+        assert [r.kind for r in replies] == ["smalltalk"] and not shown(replies), text
+    # A product asked about after the thanks is still answered.
+    replies = await ask(services, "cảm ơn, mật ong Mù Cang Chải mấy sao")
+    assert [r.kind for r in replies] == ["stars"]
+
+
+async def test_our_list_and_their_question_in_one_message(services):
+    replies = await ask(services, "Sa Pa có những sp OCOP nào 4 sao, và đi cáp treo Fansipan hết bao nhiêu tiền")
+    assert [r.kind for r in replies] == ["list", "out_of_scope"]
+    four_in_sapa = {pid for pid, row in PRODUCTS.items() if row["star"] == "4" and row["area"] == "Sa Pa"}
+    assert set(shown(replies)) <= four_in_sapa and shown(replies)
