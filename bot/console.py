@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from typing import TextIO
 
@@ -9,6 +10,8 @@ from bot.numbered import chosen_number, render_plain
 from bot.replies import Reply, Request
 from bot.services import Services
 from handlers.router import Router
+
+log = logging.getLogger(__name__)
 
 CONSOLE_USER = "console"
 
@@ -34,7 +37,14 @@ class ConsoleChat:
             key = "choice.out_of_range_one" if len(self.actions) == 1 else "choice.out_of_range"
             self.out.write(self.services.i18n.t(lang, key, n=number, max=len(self.actions)) + "\n")
             return []
-        replies = await self.router.handle(self.request_for(line))
+        try:
+            replies = await self.router.handle(self.request_for(line))
+        except Exception:
+            # As on Zalo and Telegram: a handler bug is logged, the person gets a polite line.
+            log.exception("console: handler failed")
+            self.out.write(self.services.i18n.t(self.language or "vi", "error.generic") + "\n\n")
+            self.out.flush()
+            return []
         for reply in replies:
             text, actions = render_plain(reply, self.services.i18n)
             self.out.write(text + "\n\n")

@@ -55,10 +55,9 @@ async def answer(ctx: Context, understood: Understanding, last_product: int | No
             return await smalltalk.reply(ctx, ["greeting"])
         return [smalltalk.not_understood(ctx, understood.original)]
     intents = {a.intent for a in asks}
-    if understood.unread_words and not any(a.subject for a in asks) and intents and intents <= NAMES_A_PRODUCT:
-        # "김치 어디서 사요": the question is read, the thing asked about is not a word we know.
-        return [products.not_found(ctx, understood.original, SearchResult(ParsedQuery(raw="")))]
     subjects = Subjects(ctx, last_product)
+    if understood.unread_words and intents and await _unread_thing(ctx, understood, asks, subjects):
+        return [products.not_found(ctx, understood.original, SearchResult(ParsedQuery(raw="")))]
     if set(understood.smalltalk) & SOCIAL and all(a.intent == "product" for a in asks):
         # "cảm ơn nhiều nhé, hữu ích lắm": thanks, and words that name nothing of ours.
         states = {(await subjects.get(a.subject)).state for a in asks}
@@ -88,9 +87,11 @@ async def answer(ctx: Context, understood: Understanding, last_product: int | No
             said = any(reply.text == r.text or reply.kind == r.kind == "not_found" for r in replies)
             if not said:
                 replies.append(reply)
-    if any(r.kind == "not_found" for r in replies) and not any(r.product_ids for r in replies):
+    elsewhere = any([(await subjects.get(a.subject)).elsewhere for a in asks if a.subject])
+    if any(r.kind == "not_found" for r in replies) and not any(r.product_ids for r in replies) and not elsewhere:
         # Last look before "not in our catalogue": does the message as a whole name one product?
-        # Then it is asked about, whatever the clauses made of it: offer it, never deny it.
+        # Then it is asked about, whatever the clauses made of it: offer it, never deny it. Not
+        # when it said where the thing comes from, and that is not ours ("chè Tà Xùa Sơn La").
         named = subjects.named_in(understood.original)
         if named is not None:
             replies = [products.did_you_mean(ctx, understood.original, [named]) if r.kind == "not_found"
@@ -104,6 +105,20 @@ async def answer(ctx: Context, understood: Understanding, last_product: int | No
         # "Bản Tát mấy sao, đi từ Yên Bái mất bao lâu": the second question is heard, not ignored.
         replies.append(smalltalk.out_of_scope(ctx, aside=True))
     return replies
+
+
+async def _unread_thing(ctx: Context, understood: Understanding, asks: list[Ask], subjects: Subjects) -> bool:
+    """Asked about a thing no word of ours names: "김치 어디서 사요" (the question is read, the
+    thing is not); "沙坝有没有OCOP的咖啡", "사파 딸기 몇 성이에요" (a place at most is read)."""
+    intents = {a.intent for a in asks}
+    if not any(a.subject for a in asks):
+        return intents <= NAMES_A_PRODUCT
+    if not intents <= {"stars", "product"} or not ("stars" in intents or understood.asks_available):
+        return False  # "라오까이 시내에서 특산품 살 수 있는 곳": the places there answer it
+    if any(ctx.snapshot.place_names.find(a.clause, kind_said=True) for a in asks if a.clause):
+        return False  # "사파 시장에서 뭐 팔아요?": a market of ours, asked about
+    states = [(await subjects.get(a.subject)).state for a in asks if a.subject]
+    return all(state in ("none", "listing") for state in states)
 
 
 async def _off_topic(ctx: Context, asks: list[Ask], subjects: Subjects) -> tuple[list[Ask], list[Ask]]:

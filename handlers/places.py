@@ -37,6 +37,7 @@ class NearestPlaces(Action):
 
 
 # Where a tourist is most likely to find OCOP goods first.
+MAX_SOLD = 5  # buttons under a place's answer
 KIND_ORDER = {"ocop_point": 0, "producer_shop": 1, "shop": 2, "market": 3, "night_market": 4}
 
 
@@ -144,7 +145,26 @@ def place_info(ctx: Context, named: list[Place]) -> Reply:
         pin = render.place_pin(ctx, place, position, None)
         lines.append("   " + ctx.t("place.map_search", url=pin.map_url if pin else map_url(place, None)))
     link = render.web_link(ctx, f"/places/{named[0].id}") if len(named) == 1 else ""
-    return Reply("\n".join(lines), language=ctx.lang, kind="place_info", web_url=link)
+    sold = _products_sold(ctx, named)
+    return Reply("\n".join(lines), render.product_choices(ctx, sold), language=ctx.lang, kind="place_info",
+                 web_url=link, product_ids=tuple(p.id for p in sold))  # fmt: skip
+
+
+def _products_sold(ctx: Context, named: list[Place]) -> list[Product]:
+    """Our products a place's own description names, or its producer makes ("HTX Quang Tom"):
+    one tap from the place to their cards."""
+    sold: list[Product] = []
+    for place in named:
+        own_name = fold(place.name)
+        index = ctx.snapshot.index
+        # The place's area, and the products whose area the sources do not give.
+        docs = index.ordered_by_area.get(place.area, []) + index.ordered_by_area.get("", [])
+        for product in (index.products[doc] for doc in docs):
+            maker = fold(product.producer or "")
+            made_here = len(maker) > 8 and maker in own_name  # "Cửa hàng thổ cẩm Lan Rừng (Công ty … Lan Rừng)"
+            if product not in sold and (made_here or _names_any(place, [fold(product.name)])):
+                sold.append(product)
+    return sold[:MAX_SOLD]
 
 
 async def by_area(ctx: Context, area_key: str, page: int) -> list[Reply]:

@@ -74,6 +74,7 @@ class Subjects:
         else:
             # Not logged here: the handler that answers logs the search it runs.
             result = products.find(ctx, text, ignore_stars=True)
+            asked = text  # the runs below may narrow the words; the origin they gave stays said
             suggestions: tuple[Product, ...] = ()
             named: tuple[Product, ...] = ()
             if _JOINS.search(text) and not _names_one(result, text):
@@ -91,7 +92,9 @@ class Subjects:
             if result.hits and not result.listing and products.clearly_one(result):
                 # "có nhận thanh toán momo" finds "Quả nhãn": a look-alike is not the subject.
                 product = result.hits[0].product if plausible(result.query, result.hits[0].product) else None
-            subject = Subject(text, result, product, suggestions, named, self._elsewhere(text, result))
+            elsewhere = self._elsewhere(text, result) or (self._elsewhere(asked, result) if asked != text else "")
+            subject = Subject(text, result, product, suggestions, named, elsewhere)
+            text = asked
         self._cache[text] = subject
         return subject
 

@@ -114,3 +114,23 @@ def test_config_errors_name_the_key(tmp_path):
     config.write_text("[telegram]\nbase_ur = 'x'\n")
     result = run_cli("--config", str(config), "search", "x", db=tmp_path / "ocop.sqlite3")
     assert result.returncode == 2 and "base_ur" in result.stderr
+
+
+async def test_a_handler_bug_gets_a_polite_line_and_the_chat_goes_on(services, caplog):
+    import io
+
+    from bot.console import ConsoleChat
+
+    out = io.StringIO()
+    chat = ConsoleChat(services, out)
+
+    async def broken(request):
+        raise RuntimeError("bug")
+
+    real = chat.router.handle
+    chat.router.handle = broken
+    assert await chat.say("mật ong") == []
+    assert "Xin lỗi, đã có lỗi" in out.getvalue() and "Traceback" not in out.getvalue()
+    assert "console: handler failed" in caplog.text
+    chat.router.handle = real
+    assert await chat.say("mật ong")  # the next message is answered

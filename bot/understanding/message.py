@@ -284,7 +284,7 @@ class Understander:
                     i += len(word.text)
                     break
             else:
-                if ch not in _HANGUL_PARTICLES:
+                if not _particles_from(text, i):  # "표고버섯": 고 is no particle inside a word
                     unread += 1
                     run += 1
                 out.append(" ")
@@ -521,3 +521,13 @@ def _accents_agree(typed: str, phrase_word: str, marked_message: bool = False) -
     if typed.isascii():
         return not marked_message
     return accent_key(typed) == accent_key(phrase_word)
+
+
+def _particles_from(text: str, i: int) -> bool:
+    """The Hangul from `i` to the end of its word is only particles ("에서", "은", "이에요")."""
+    j = i
+    while j < len(text) and "\uac00" <= text[j] <= "\ud7a3":
+        if text[j] not in _HANGUL_PARTICLES:
+            return False
+        j += 1
+    return j > i

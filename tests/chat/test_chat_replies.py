@@ -257,3 +257,25 @@ async def test_our_list_and_their_question_in_one_message(services):
     assert [r.kind for r in replies] == ["list", "out_of_scope"]
     four_in_sapa = {pid for pid, row in PRODUCTS.items() if row["star"] == "4" and row["area"] == "Sa Pa"}
     assert set(shown(replies)) <= four_in_sapa and shown(replies)
+
+
+async def test_a_producers_shop_offers_the_products_it_makes(services):
+    (reply,) = await ask(services, "Where is the Lan Rung brocade shop in Sapa?")
+    made = {pid for pid, row in PRODUCTS.items() if "Lan Rừng" in row["producer"]}
+    assert reply.kind == "place_info" and made and set(reply.product_ids) == made
+    assert len(reply.choices) == len(made)  # one tap to each product's card
+
+
+async def test_a_thing_no_word_of_ours_names_is_not_in_the_catalogue(services):
+    # Strawberries, coffee: a place is read, the thing is not; nothing is offered as the answer.
+    for text in ("사파 딸기 OCOP 몇 성이에요?", "沙坝有没有OCOP的咖啡？"):
+        replies = await ask(services, text)
+        assert [r.kind for r in replies] == ["not_found"] and not shown(replies), text
+    # What is there in Sa Pa is still a list.
+    (reply,) = await ask(services, "沙坝有什么OCOP产品吗？")
+    assert reply.kind == "list" and reply.language == "zh"
+
+
+async def test_a_product_named_as_from_another_province_is_not_ours(services):
+    replies = await ask(services, "Chè shan tuyết Tà Xùa Sơn La mấy sao")
+    assert [r.kind for r in replies] == ["not_found"] and not shown(replies)
