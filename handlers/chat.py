@@ -230,7 +230,11 @@ async def _answer_one(ctx: Context, ask: Ask, subjects: Subjects, original: str,
         and subject.state == "product"
         and bool(ctx.services.understander.lexicon.words["which"] & set(fold(ask.clause).split()))
     )
-    if named and not listed and not which and intent in ("product", "list", "near", "where_to_buy", "hours"):
+    # "Does the Sapa night market sell OCOP products?": a place of ours asked about, no product named.
+    placed = intent in ("product", "list", "near", "where_to_buy", "hours") or (
+        intent == "stars" and subject.state in ("none", "weak", "listing")
+    )
+    if named and not listed and not which and placed:
         return [places.place_info(ctx, named)]
     if subject.elsewhere and intent in ELSEWHERE_ASKS:
         # "mật ong bạc hà Hà Giang có OCOP Lào Cai không": not ours, whatever looks like it.

@@ -292,13 +292,31 @@ class SearchIndex:
         """The accent keys of every word of product names, qualifiers and producers."""
         return self._name_pairs[2]
 
+    @property
+    def proper_pairs(self) -> set[tuple[str, str]]:
+        """Folded pairs written capitalised in a name ("Gia Phú", "Bản Liền"): a proper name."""
+        return self._name_pairs[3]
+
+    @property
+    def name_triples(self) -> set[tuple[str, str, str]]:
+        """Folded runs of three words of product names."""
+        return self._name_pairs[4]
+
     @cached_property
     def _name_pairs(
         self,
-    ) -> tuple[dict[tuple[str, str], set[tuple[str, str]]], dict[tuple[str, str], set[str]], set[str]]:
+    ) -> tuple[
+        dict[tuple[str, str], set[tuple[str, str]]],
+        dict[tuple[str, str], set[str]],
+        set[str],
+        set[tuple[str, str]],
+        set[tuple[str, str, str]],
+    ]:
         pairs: dict[tuple[str, str], set[tuple[str, str]]] = {}
         areas: dict[tuple[str, str], set[str]] = {}
         keys: set[str] = set()
+        proper: set[tuple[str, str]] = set()
+        triples: set[tuple[str, str, str]] = set()
         seen: dict[str, tuple[str, str]] = {}  # names share their words: each is read once
 
         def read(word: str) -> tuple[str, str]:
@@ -308,16 +326,22 @@ class SearchIndex:
             return found
 
         for product in self.products.values():
-            typed = [read(w) for w in words(product.name)]
+            written = words(product.name)
+            typed = [read(w) for w in written]
             for (fa, ka), (fb, kb) in zip(typed, typed[1:], strict=False):
                 pairs.setdefault((fa, fb), set()).add((ka, kb))
                 areas.setdefault((fa, fb), set()).add(product.area or "")
+            folded = [f for f, _ in typed]
+            for i in range(len(written) - 1):
+                if written[i][:1].isupper() and written[i + 1][:1].isupper():
+                    proper.add((folded[i], folded[i + 1]))
+            triples.update(tuple(folded[i : i + 3]) for i in range(len(folded) - 2))
             english = [read(w) for w in words(split_qualifier(product.english_name or "")[0])]
             for (fa, _), (fb, _) in zip(english, english[1:], strict=False):  # "Lương Thịnh honey"
                 areas.setdefault((fa, fb), set()).add(product.area or "")
             keys.update(k for _, k in typed)
             keys.update(read(w)[1] for w in words(f"{product.qualifier or ''} {product.producer or ''}"))
-        return pairs, areas, keys
+        return pairs, areas, keys, proper, triples
 
     def parse(self, raw: str, fillers: frozenset[str] = frozenset()) -> ParsedQuery:
         """`fillers`: more words to drop, as a chat's; a catalogue word among them stays a bonus."""

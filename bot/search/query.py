@@ -15,7 +15,8 @@ NUMBER_WORDS = {
 STAR_WORDS = {"sao", "star", "stars", "starred"}
 AT_LEAST_BEFORE = (("tu",), ("at", "least"), ("toi", "thieu"), ("it", "nhat"), ("tren",))
 AT_LEAST_AFTER = (("tro", "len"), ("tro", "len", "tren"), ("or", "more"), ("and", "up"), ("plus",))
-_STAR_SYMBOL_RE = re.compile(r"(\d)\s*(?:\*|★|⭐|☆)+")
+# "4*", "mấy *", "bn ⭐": a star symbol after a number or a "how many" is the word "sao".
+_STAR_SYMBOL_RE = re.compile(r"(\d|\bmấy|\bmay|\bbn|\bbnhieu|\bbao nhiêu|\bbao nhieu)\s*(?:\*|★|⭐|☆)+")
 _GLUED_STAR_RE = re.compile(r"^([1-5])(sao|stars?)$")
 
 

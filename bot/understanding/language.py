@@ -47,6 +47,7 @@ VI_FRAME_MARKED = 3.0  # the same with its diacritics
 VI_MARKED = 1.0  # any other word with Vietnamese diacritics
 VI_SYLLABLE = 1.0  # bare word that is a valid Vietnamese syllable
 NAME = 0.3  # product or place name: Vietnamese, but not the sentence frame
+NAME_WORDS_COUNTED = 2  # words of one name that count as Vietnamese evidence
 CJK_UNIT = 3.0  # one Korean word / two Chinese characters, as frame evidence
 
 _HANGUL_RE = re.compile(r"[\u1100-\u11ff\u3130-\u318f\ua960-\ua97f\uac00-\ud7af\ud7b0-\ud7ff]+")
@@ -171,6 +172,7 @@ def latin_scores(text: str) -> tuple[float, float]:
     folded = [_fold(w) for w in words]
     marked_mode = any(f != w for f, w in zip(folded, words, strict=True))
     vi = en = 0.0
+    name_run = 0  # words of names just read, side by side
     i, n = 0, len(words)
     while i < n:
         # Names and chat phrases of two or more words, longest first; single-word names too.
@@ -178,12 +180,19 @@ def latin_scores(text: str) -> tuple[float, float]:
         for size in range(min(lex.max_phrase, n - i), 0, -1):
             weight = lex.phrases.get(tuple(folded[i : i + size]))
             if weight is not None and (size > 1 or weight == NAME):
-                vi += weight * size
+                if weight == NAME:
+                    # Names side by side are one long name, Vietnamese whatever the sentence:
+                    # "Tuong ot Muong Khuong price?" is asked in English.
+                    vi += weight * max(0, min(size, NAME_WORDS_COUNTED - name_run))
+                    name_run += size
+                else:
+                    vi += weight * size
                 matched = size
                 break
         if matched:
             i += matched
             continue
+        name_run = 0
         word, fold, original = words[i], folded[i], raw[i]
         i += 1
         if "'" in word or "’" in word:

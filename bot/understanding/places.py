@@ -35,7 +35,7 @@ LEGAL = ("cong ty tnhh mtv", "cong ty tnhh", "cong ty co phan", "cong ty", "hop 
          "tnhh", "mtv")  # fmt: skip
 # Capitalised words that open a name by saying the kind of place ("Chợ phiên", "Điểm", "Khu").
 PREFIX = {"cho", "phien", "dem", "diem", "cua", "hang", "lang", "khu", "khong", "gian", "nha", "san", "quang",
-          "truong", "pho", "ocop"}  # fmt: skip
+          "truong", "pho", "ocop", "khuon"}  # fmt: skip
 
 
 def _signature(name: str) -> frozenset[str]:

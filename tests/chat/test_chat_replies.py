@@ -279,3 +279,24 @@ async def test_a_thing_no_word_of_ours_names_is_not_in_the_catalogue(services):
 async def test_a_product_named_as_from_another_province_is_not_ours(services):
     replies = await ask(services, "Chè shan tuyết Tà Xùa Sơn La mấy sao")
     assert [r.kind for r in replies] == ["not_found"] and not shown(replies)
+
+
+async def test_chat_shorthand_and_hearsay_are_read(services):
+    # "mấy *" asks the stars; "có bán ở" unaccented is "is it sold in", not "cơ Bản".
+    (reply,) = await ask(services, "khoai sọ nậm mả mấy * v ạ")
+    assert reply.kind == "stars" and shown([reply]) == [product_id("Khoai sọ Nậm Mả")]
+    (reply,) = await ask(services, "xuc xich ca hoi co ban o sapa khong")
+    assert reply.kind == "places" and shown([reply]) == [product_id("Xúc xích cá hồi")]
+    # Seen advertised online: scenery, the claim is what is asked.
+    replies = await ask(
+        services, "Mình ở Trạm Tấu, thấy trên mạng người ta quảng cáo tinh dầu tía tô OCOP 3 sao. Có đúng không?"
+    )
+    assert [r.kind for r in replies] == ["stars"] and shown(replies) == [product_id("Tinh dầu tía tô")]
+
+
+async def test_places_by_their_own_name_whatever_is_asked_of_them(services):
+    (reply,) = await ask(services, "dinh thự Hoàng A Tưởng mở cửa mấy giờ")
+    assert reply.kind == "place_info" and "Hoàng A Tưởng" in reply.text
+    (reply,) = await ask(services, "Does the Sapa night market sell OCOP products?")
+    night = next(row for row in PLACES if row["kind"] == "night_market" and row["area"] == "Sa Pa")
+    assert reply.kind == "place_info" and night["name"] in reply.text and reply.language == "en"
