@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from bot.models import Product
 from bot.search import SearchResult
-from bot.search.plausible import leave_out, matched_share, plausible
+from bot.search.plausible import leave_out, matched_share, plausible, slip
 from bot.text import accent_key, fold, words
 from handlers import products
 from handlers.context import Context
@@ -142,29 +142,38 @@ class Subjects:
         """The one product a whole message names in a run of its words, if any: a last look
         before saying "not in our catalogue", cheaper than searching the whole message."""
         empty = SearchResult(self.ctx.snapshot.index.parse(""))
-        run, found, _ = self._from_runs(" ".join(words(text)), empty)
+        run, found, _ = self._from_runs(" ".join(words(text)), empty, head_first=True)
         if found is empty or not found.hits or not products.clearly_one(found):
             return None
         return found.hits[0].product if plausible(found.query, found.hits[0].product) else None
 
-    def _from_runs(self, text: str, result: SearchResult) -> tuple[str, SearchResult, tuple[Product, ...]]:
+    def _from_runs(
+        self, text: str, result: SearchResult, *, head_first: bool = False
+    ) -> tuple[str, SearchResult, tuple[Product, ...]]:
         """A story with a product's name inside ("…đọc báo thấy nói Gạo Séng Cù Mường Vi là sản
         phẩm 4 sao đầu tiên…"): the runs of words the catalogue knows, each searched alone. A run of
         three or more words that names one product whole answers; shorter finds only suggest."""
         index = self.ctx.snapshot.index
         typed = text.split()
         runs: list[list[str]] = [[]]
-        for word in typed:
+        # A run that goes on from a first word that is another thing ("phở | chua Lào Cai") is no
+        # name: the first word says what kind of thing is meant (a whole message, or no story).
+        head_first = head_first or len(typed) < LONG_SUBJECT
+        tails: set[int] = set()
+        for i, word in enumerate(typed):
             # Marks typed are meant: "gái đãi" are not words of "gai leo" or "Đại".
             marked = fold(word) != word.lower()
             known = fold(word) in index.postings and fold(word) not in self.ctx.fillers
             known = known and (not marked or accent_key(word) in index.word_keys)
             if known:
+                if head_first and not runs[-1] and i == 1 and self._names_another_thing(typed[0]):
+                    tails.add(len(runs) - 1)
                 runs[-1].append(word)
             elif runs[-1]:
                 runs.append([])
         found: list[tuple[str, SearchResult]] = []
-        for run in sorted((r for r in runs if len(r) >= 2), key=len, reverse=True)[:3]:
+        heads = [r for n, r in enumerate(runs) if len(r) >= 2 and n not in tails]
+        for run in sorted(heads, key=len, reverse=True)[:3]:
             again = products.find(self.ctx, " ".join(run), ignore_stars=True)
             if again.hits and not again.listing and plausible(again.query, again.hits[0].product):
                 found.append((" ".join(run), again))
@@ -177,6 +186,18 @@ class Subjects:
         if whole and there and share >= 0.9:
             return run, again, ()
         return text, result, tuple(dict.fromkeys(h.product for _, r in found for h in r.hits[:2]))[:3]
+
+    def _names_another_thing(self, word: str) -> bool:
+        """A word typed with marks that no product has and that is no chat word: "phở", "tầm" (in
+        "cá tầm")… the head of a thing we do not have."""
+        folded, key = fold(word), accent_key(word)
+        if folded == word.lower() or not folded.isalpha() or folded in self.ctx.fillers:
+            return False
+        index = self.ctx.snapshot.index
+        if key in index.vocab.chat_keys or key in self.ctx.services.understander.lexicon.phrase_keys:
+            return False
+        # Marks left out of a word of ours are a slip ("Khâu nhục" for "Khẩu nhục"), not another word.
+        return not any(slip(word, [written]) for written in index.spellings.get(folded, ()))
 
     def _rescue(self, text: str, result: SearchResult) -> tuple[str, SearchResult, tuple[Product, ...]]:
         """ "Ba mình uống rượu nếp Cường Thịnh thấy êm": leave out the rarest words, one more each

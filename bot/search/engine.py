@@ -293,6 +293,12 @@ class SearchIndex:
         return self._name_pairs[2]
 
     @property
+    def spellings(self) -> dict[str, set[str]]:
+        """Folded word -> how the catalogue's names, qualifiers and producers write it ("khau" ->
+        "khẩu")."""
+        return self._name_pairs[5]
+
+    @property
     def proper_pairs(self) -> set[tuple[str, str]]:
         """Folded pairs written capitalised in a name ("Gia Phú", "Bản Liền"): a proper name."""
         return self._name_pairs[3]
@@ -311,12 +317,14 @@ class SearchIndex:
         set[str],
         set[tuple[str, str]],
         set[tuple[str, str, str]],
+        dict[str, set[str]],
     ]:
         pairs: dict[tuple[str, str], set[tuple[str, str]]] = {}
         areas: dict[tuple[str, str], set[str]] = {}
         keys: set[str] = set()
         proper: set[tuple[str, str]] = set()
         triples: set[tuple[str, str, str]] = set()
+        spellings: dict[str, set[str]] = {}
         seen: dict[str, tuple[str, str]] = {}  # names share their words: each is read once
 
         def read(word: str) -> tuple[str, str]:
@@ -340,8 +348,11 @@ class SearchIndex:
             for (fa, _), (fb, _) in zip(english, english[1:], strict=False):  # "Lương Thịnh honey"
                 areas.setdefault((fa, fb), set()).add(product.area or "")
             keys.update(k for _, k in typed)
-            keys.update(read(w)[1] for w in words(f"{product.qualifier or ''} {product.producer or ''}"))
-        return pairs, areas, keys, proper, triples
+            others = words(f"{product.qualifier or ''} {product.producer or ''}")
+            keys.update(read(w)[1] for w in others)
+            for word in (*written, *others):
+                spellings.setdefault(read(word)[0], set()).add(word.lower())
+        return pairs, areas, keys, proper, triples, spellings
 
     def parse(self, raw: str, fillers: frozenset[str] = frozenset()) -> ParsedQuery:
         """`fillers`: more words to drop, as a chat's; a catalogue word among them stays a bonus."""

@@ -75,7 +75,7 @@ def _marks(word: str) -> Counter:
     return Counter(c for c in unicodedata.normalize("NFD", word.lower()) if unicodedata.combining(c))
 
 
-def _slip(typed: str, written: list[str]) -> bool:
+def slip(typed: str, written: list[str]) -> bool:
     """Marks left out, none wrong: "mât" for "mật" yes; "tuổi" for "tươi" no (ổ is not ơ)."""
     marks = _marks(typed)
     return any(not (marks - _marks(word)) for word in written)
@@ -88,7 +88,7 @@ def _credit(term, keys: set[str], folded: dict[str, list[str]]) -> float:
     marked = fold(term.accented) != term.accented
     if (accent_key(term.accented) in keys) if marked else (term.typed in folded):
         return 1.0
-    if marked and term.typed in folded and _slip(term.accented, folded[term.typed]):
+    if marked and term.typed in folded and slip(term.accented, folded[term.typed]):
         return 0.75
     slips = [p for alt, p in term.alternatives if len(alt) == 1 and p < 1.0 and alt[0] in folded]
     if not marked and slips:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import tomllib
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from bot.text import accent_key, fold, nfc
@@ -64,6 +65,12 @@ class Lexicon:
     elsewhere: dict[tuple[str, ...], str] = field(default_factory=dict)  # folded -> "Hà Giang"
     words: dict[str, frozenset[str]] = field(default_factory=dict)  # [words] of intents.toml, folded
     pointing: frozenset[str] = frozenset()  # as written: "này" (this), not "nay" (now)
+
+    @cached_property
+    def phrase_keys(self) -> frozenset[str]:
+        """The accent keys of the words of our question phrases as written ("bán", "mấy"): words
+        of the chat, not names of things."""
+        return frozenset(accent_key(w) for options in self.phrases.values() for p in options for w in p.accented)
 
     @property
     def max_phrase(self) -> int:

@@ -300,3 +300,12 @@ async def test_places_by_their_own_name_whatever_is_asked_of_them(services):
     (reply,) = await ask(services, "Does the Sapa night market sell OCOP products?")
     night = next(row for row in PLACES if row["kind"] == "night_market" and row["area"] == "Sa Pa")
     assert reply.kind == "place_info" and night["name"] in reply.text and reply.language == "en"
+
+
+async def test_a_dish_we_do_not_have_is_not_a_look_alike_of_ours(services):
+    # "phở chua" is a Bắc Hà dish; "chua Lào Cai" runs on catalogue words ("Sữa ong chúa").
+    replies = await ask(services, "phở chua Lào Cai có phải sp OCOP không ad")
+    assert [r.kind for r in replies] == ["not_found"] and not shown(replies)
+    # A slip in the marks of a word of ours is no other thing ("Khâu nhục" for "Khẩu nhục").
+    replies = await ask(services, "Khâu nhục Mường Khương mấy sao")
+    assert shown(replies)[:1] == [product_id("Khẩu nhục Mường Khương")]
