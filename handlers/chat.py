@@ -180,7 +180,10 @@ async def _borrow_subjects(asks: list[Ask], subjects: Subjects, mentions: list[s
     for ask in asks:
         borrow = ask.intent in PRODUCT_JOBS | {"list"} and ask.subject and ask.subject not in one + several
         says = await _says_nothing(subjects, ask.subject) if borrow else None
-        if says and (one or (several and (story or says == "stars"))):
+        # Where several products sharing a name are sold is asked of all of them ("Thổ cẩm Lan
+        # Rừng có OCOP không? Cửa hàng ở số mấy phố Cầu Mây").
+        shared = story or says == "stars" or ask.intent in ("where_to_buy", "hours")
+        if says and (one or (several and shared)):
             ask = Ask(ask.intent, (one or several)[0], ask.clause)
         if all((a.intent, a.subject) != (ask.intent, ask.subject) for a in out):
             out.append(ask)
@@ -191,9 +194,9 @@ async def _says_nothing(subjects: Subjects, text: str) -> str | None:
     """ "weak" when the words find only look-alikes, "stars" when they are only a star level
     ("4 star or 3 star"), else None."""
     subject = await subjects.get(text)
-    if subject.state == "weak":
-        return "weak"
     query = subject.result.query if subject.result is not None else None
+    if subject.state == "weak":  # "đều 4 sao hả": a star level, and a word that finds nothing
+        return "stars" if query is not None and (query.star or query.star_min) else "weak"
     if query is not None and subject.state == "listing" and not (query.place or query.category):
         return "stars"
     return None

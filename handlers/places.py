@@ -42,9 +42,13 @@ KIND_ORDER = {"ocop_point": 0, "producer_shop": 1, "shop": 2, "market": 3, "nigh
 
 
 def places_for_area(ctx: Context, area: str, *, product: Product | None = None) -> list[Place]:
+    """The places of an area; with a product, the places that sell it first, wherever they are
+    (its producer's shop, a place whose record names it)."""
+    sellers = [p for p in ctx.snapshot.catalogue.places if sells(p, product)] if product is not None else []
     if not area:
-        return []
+        return sellers
     places = [p for p in ctx.snapshot.catalogue.places if p.area == area]
+    places = sellers + [p for p in places if p not in sellers]
     if product is not None:
         # Places whose own description names the product come first. Another producer's shop
         # is not a place to buy this product ("where to buy the honey" listed a cinnamon-oil
@@ -55,6 +59,13 @@ def places_for_area(ctx: Context, area: str, *, product: Product | None = None) 
     else:
         places.sort(key=lambda p: KIND_ORDER.get(p.kind, 9))
     return places
+
+
+def sells(place: Place, product: Product) -> bool:
+    """The place is its producer's ("Cửa hàng thổ cẩm Lan Rừng (Công ty … Lan Rừng)"), or its own
+    record names the product."""
+    maker = fold(product.producer or "")
+    return (len(maker) > 8 and maker in fold(place.name)) or _names_any(place, [fold(product.name)])
 
 
 def _names_any(place: Place, folded_names: Sequence[str]) -> bool:
@@ -103,18 +114,20 @@ async def for_products(ctx: Context, found: list[Product]) -> list[Reply]:
     match's area first, at most five places in all."""
     areas = list(dict.fromkeys(p.area for p in found if p.area))[:3]
     # Each area's places for the product from that area; places that name one of the products
-    # first ("Shan tuyết tea": the tea cooperative, not a roadside táo mèo stand).
+    # first ("Shan tuyết tea": the tea cooperative, not a roadside táo mèo stand); the shops of
+    # products whose area is not on record ("Thổ cẩm Lan Rừng").
     local = [
         place
         for area in areas
         for place in places_for_area(ctx, area, product=next(p for p in found if p.area == area))
     ]
+    local += [place for p in found[:5] if not p.area for place in places_for_area(ctx, "", product=p)]
     names = [fold(p.name) for p in found[:5]]  # the products shown; a common word finds thousands
     local.sort(key=lambda place: not _names_any(place, names))
     local = list(dict.fromkeys(local))[:5]
     ids = tuple(p.id for p in found)
     if not local:
-        lines = [ctx.t("places.none_in_area", area=", ".join(areas) or "?")]
+        lines = [ctx.t("places.none_in_area", area=", ".join(areas)) if areas else ctx.t("places.none_for_these")]
         centre = ctx.snapshot.gazetteer.centre(areas[0]) if areas else None
         if centre is not None:  # "no verified place in Văn Chấn": the nearest ones, distances honest
             # Another producer's shop is no place to buy these; markets and OCOP points may be.
@@ -128,7 +141,8 @@ async def for_products(ctx: Context, found: list[Product]) -> list[Reply]:
         choices = render.product_choices(ctx, found[:5])
         return [Reply("\n".join(lines), choices, language=ctx.lang, kind="places", product_ids=ids)]
     block, _ = render.places_block(ctx, rank_places(ctx, local, None))
-    lines = [ctx.t("places.for_products", areas=", ".join(areas)), *block]
+    heading = ctx.t("places.for_products", areas=", ".join(areas)) if areas else ctx.t("places.for_these")
+    lines = [heading, *block]
     choices = tuple(Choice(render.short_line(ctx, p), WhereToBuy(p.id).pack()) for p in found[:5])
     link = render.web_link(ctx, f"/places?product={found[0].id}")
     return [Reply("\n".join(lines), choices, language=ctx.lang, kind="places", product_ids=ids, web_url=link)]
@@ -155,15 +169,10 @@ def _products_sold(ctx: Context, named: list[Place]) -> list[Product]:
     one tap from the place to their cards."""
     sold: list[Product] = []
     for place in named:
-        own_name = fold(place.name)
         index = ctx.snapshot.index
         # The place's area, and the products whose area the sources do not give.
         docs = index.ordered_by_area.get(place.area, []) + index.ordered_by_area.get("", [])
-        for product in (index.products[doc] for doc in docs):
-            maker = fold(product.producer or "")
-            made_here = len(maker) > 8 and maker in own_name  # "Cửa hàng thổ cẩm Lan Rừng (Công ty … Lan Rừng)"
-            if product not in sold and (made_here or _names_any(place, [fold(product.name)])):
-                sold.append(product)
+        sold += [p for p in (index.products[doc] for doc in docs) if p not in sold and sells(place, p)]
     return sold[:MAX_SOLD]
 
 

@@ -339,7 +339,10 @@ async def where_to_buy(ctx: Context, product_id: int, *, pins: bool) -> list[Rep
     ranked = rank_places(ctx, places, origin=None)
     shown = ranked[:MAX_PLACES]
     block, reply_pins = render.places_block(ctx, shown)
-    lines = [ctx.t("buy.heading", name=name, area=product.area), *block, *online]
+    heading = (
+        ctx.t("buy.heading", name=name, area=product.area) if product.area else ctx.t("buy.heading_any", name=name)
+    )
+    lines = [heading, *block, *online]
     if len(ranked) > len(shown):
         lines.append(ctx.t("buy.more", n=len(ranked) - len(shown), area=product.area))
     choices = [Choice(ctx.t("button.card"), ProductCard(product.id).pack())]

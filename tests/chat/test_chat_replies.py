@@ -309,3 +309,23 @@ async def test_a_dish_we_do_not_have_is_not_a_look_alike_of_ours(services):
     # A slip in the marks of a word of ours is no other thing ("Khâu nhục" for "Khẩu nhục").
     replies = await ask(services, "Khâu nhục Mường Khương mấy sao")
     assert shown(replies)[:1] == [product_id("Khẩu nhục Mường Khương")]
+
+
+async def test_where_to_buy_a_product_whose_area_is_unknown_finds_its_producers_shop(services):
+    shop = next(row for row in PLACES if "Lan Rừng" in row["name"])
+    (reply,) = await ask(services, "Tấm trải trang trí Thổ cẩm mua ở đâu")
+    assert reply.kind == "places" and shop["name"] in reply.text and " ở :" not in reply.text
+    replies = await ask(services, "Thổ cẩm Lan Rừng có OCOP không? Cửa hàng ở số mấy phố Cầu Mây?")
+    assert [r.kind for r in replies] == ["stars", "places"] and shop["name"] in replies[1].text
+    assert "?" not in replies[1].text.splitlines()[0]
+
+
+async def test_price_then_shipping_in_one_message(services):
+    replies = await ask(services, "bưởi Đại Minh giá bao nhiêu 1 cân, ship về Hà Nội được không shop")
+    assert [r.kind for r in replies] == ["price", "commerce"]
+    assert shown(replies) == [product_id("Bưởi Đại Minh")]
+
+
+async def test_a_claim_that_both_have_a_star_level_is_answered_for_both(services):
+    replies = await ask(services, "Lục Bách Niên Trà với Hồng LienShan Trà khác gì nhau, đều 4 sao hả")
+    assert [r.kind for r in replies] == ["stars"] and len(shown(replies)) == 2
