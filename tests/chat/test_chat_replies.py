@@ -323,7 +323,7 @@ async def test_where_to_buy_a_product_whose_area_is_unknown_finds_its_producers_
 async def test_price_then_shipping_in_one_message(services):
     replies = await ask(services, "bưởi Đại Minh giá bao nhiêu 1 cân, ship về Hà Nội được không shop")
     assert [r.kind for r in replies] == ["price", "commerce"]
-    assert shown(replies) == [product_id("Bưởi Đại Minh")]
+    assert set(shown(replies)) == {product_id("Bưởi Đại Minh")}
 
 
 async def test_a_claim_that_both_have_a_star_level_is_answered_for_both(services):
