@@ -170,16 +170,22 @@ async def _borrow_subjects(asks: list[Ask], subjects: Subjects, mentions: list[s
     the sauce, not about "HN". A question whose own words find nothing borrows a found product;
     several products sharing a name ("…cordycep Sapa, 4 star or 3 star?") are borrowed by a
     question that is only a star level, or in a story."""
+    found = {"product", "several"}
+    says_nothing: dict[int, str | None] = {}
+    for n, ask in enumerate(asks):
+        own = (await subjects.get(ask.subject)).state if ask.subject else ""
+        if ask.intent in PRODUCT_JOBS | {"list"} and ask.subject and own not in found:
+            says_nothing[n] = await _says_nothing(subjects, ask.subject)
+    if not any(says_nothing.values()):
+        return asks
+    # Only now the products the story mentions: each is a search, at 20,000 products a costly one.
     candidates = [a.subject for a in asks if a.subject] + [m for m in mentions if m]
     states = {text: (await subjects.get(text)).state for text in candidates}
     one = [t for t in candidates if states[t] == "product"]
     several = [t for t in candidates if states[t] == "several"]
-    if not one and not several:
-        return asks
     out = []
-    for ask in asks:
-        borrow = ask.intent in PRODUCT_JOBS | {"list"} and ask.subject and ask.subject not in one + several
-        says = await _says_nothing(subjects, ask.subject) if borrow else None
+    for n, ask in enumerate(asks):
+        says = says_nothing.get(n)
         # Where several products sharing a name are sold is asked of all of them ("Thổ cẩm Lan
         # Rừng có OCOP không? Cửa hàng ở số mấy phố Cầu Mây").
         shared = story or says == "stars" or ask.intent in ("where_to_buy", "hours")

@@ -109,6 +109,8 @@ class Subjects:
             written = typed
         for phrase, name in self.ctx.services.understander.lexicon.elsewhere.items():
             size = len(phrase)
+            if phrase[0] not in typed:
+                continue
             keys = [accent_key(w) for w in name.lower().split()]
             for i in range(1, len(typed) - size + 1):
                 if tuple(typed[i : i + size]) != phrase or typed[i - 1] in directions:
