@@ -80,8 +80,11 @@ class Subjects:
             if _JOINS.search(text) and not _names_one(result, text):
                 named = self._each_named(text)  # "hồng Bảo Hà với hồng ngâm Tân Thượng"
                 named = named if len(named) > 1 else ()
-            if not result.hits and not named and len(text.split()) >= LONG_SUBJECT:
-                text, result, suggestions = self._from_runs(text, result)  # a story: its product's run first
+            doubtful = not result.hits or not (result.query.category or plausible(result.query, result.hits[0].product))
+            if doubtful and not named and len(text.split()) >= LONG_SUBJECT:
+                # A story: its product's run first ("giờ bán phấn hoa Bảo Yên có tem OCOP" found
+                # "trà hoa sen" by "hoa" alone).
+                text, result, suggestions = self._from_runs(text, result)
             if not result.hits and not named and not any(plausible(result.query, p) for p in result.suggestions):
                 text, result, suggestions = (
                     self._rescue(text, result) if not suggestions else (text, result, suggestions)

@@ -476,10 +476,21 @@ class SearchIndex:
                 and tuple(map(accent_key, typed)) not in written
             ):
                 continue
+            if written is not None and all(fold(w) == w for w in typed) and not self.plain_name(folded, a):
+                continue  # "chuoi ngu an tien bao thang": "tien bao" is no "Bát tiên Bảo Hưng" here
             areas.append(self.name_pair_areas[pair])
         if not areas:
             return False
         return several or (place.district is not None and all(place.district not in found for found in areas))
+
+    def plain_name(self, folded: list[str], i: int) -> bool:
+        """Typed without marks, the pair at `i` is a name's when it is a proper name ("gia phu")
+        or a neighbour goes on with the name ("huu co ban", "viet hong tra")."""
+        if (folded[i], folded[i + 1]) in self.proper_pairs:
+            return True
+        return (
+            tuple(folded[max(i - 1, 0) : i + 2]) in self.name_triples or tuple(folded[i : i + 3]) in self.name_triples
+        )
 
     def _expand(
         self, token: str, *, prefix: bool, budget: _FuzzyBudget | None = None

@@ -421,22 +421,11 @@ class Understander:
                 pair = (accented[i], accented[i + 1])
                 plain = all(fold(w) == w for w in pair)
                 if (folded[i], folded[i + 1]) in pairs and (
-                    (plain and self._plain_pair_named(folded, i, index))
+                    (plain and index.plain_name(folded, i))
                     or tuple(map(accent_key, pair)) in pairs[folded[i], folded[i + 1]]
                 ):
                     protected.update((i, i + 1))
         return protected
-
-    @staticmethod
-    def _plain_pair_named(folded: list[str], i: int, index) -> bool:
-        """Typed without marks, a pair of name words names the product when it is a proper name
-        ("gia phu") or a neighbour goes on with the name ("huu co ban"); "co ban o" is "có bán ở"."""
-        pair = (folded[i], folded[i + 1])
-        if pair in index.proper_pairs:
-            return True
-        before = tuple(folded[i - 1 : i + 2]) if i else ()
-        after = tuple(folded[i : i + 3])
-        return before in index.name_triples or after in index.name_triples
 
     def _ends_in_claim(self, accented: list[str], folded: list[str]) -> bool:
         """The clause ends with a claim particle, openers after it aside ("… 5 sao à ad"). Typed

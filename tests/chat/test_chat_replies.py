@@ -329,3 +329,19 @@ async def test_price_then_shipping_in_one_message(services):
 async def test_a_claim_that_both_have_a_star_level_is_answered_for_both(services):
     replies = await ask(services, "Lục Bách Niên Trà với Hồng LienShan Trà khác gì nhau, đều 4 sao hả")
     assert [r.kind for r in replies] == ["stars"] and len(shown(replies)) == 2
+
+
+async def test_a_place_typed_without_marks_after_a_name_word_is_still_the_place(services):
+    # "tien bao" is also in "Trà Bát tiên Bảo Hưng"; here "bao thang" is Bảo Thắng.
+    replies = await ask(services, "chuoi ngu an tien bao thang bn sao ad")
+    assert [r.kind for r in replies] == ["stars"] and shown(replies) == [product_id("Chuối Ngự An Tiến")]
+
+
+async def test_a_story_finds_its_product_when_one_common_word_finds_another(services):
+    text = (
+        "Bà ngoại tôi người Tày ở Bảo Yên, hay kể ngày xưa tự lấy phấn hoa. Giờ thấy bán phấn hoa "
+        "Bảo Yên có tem OCOP, bà hỏi mấy sao đấy cháu."
+    )
+    replies = await ask(services, text)
+    pollen = next(pid for pid, row in PRODUCTS.items() if row["name"] == "Phấn hoa" and row["area"] == "Bảo Yên")
+    assert [r.kind for r in replies] == ["stars"] and shown(replies) == [pollen]
