@@ -76,7 +76,8 @@ async def answer(ctx: Context, understood: Understanding, last_product: int | No
     # "chứng nhận chỉ có thời hạn, vậy chứng nhận của chè này còn không": the product's answer
     # says it; the general rule is not a second answer.
     if any(a.intent == "validity" and a.subject for a in asks):
-        asks = [a for a in asks if a.intent != "validity_rule"]
+        # Unless the rule is asked as a question of its own ("chứng nhận OCOP có thời hạn bao lâu?").
+        asks = [a for a in asks if a.intent != "validity_rule" or _asks_something(ctx, a.clause)]
     # "có OCOP không, cho mình xin thông tin": the card answers both, stars included.
     carded = {a.subject for a in asks if a.intent == "info"}
     asks = [a for a in asks if not (a.intent == "stars" and a.subject in carded)] or asks
@@ -174,8 +175,10 @@ async def _borrow_subjects(asks: list[Ask], subjects: Subjects, mentions: list[s
     says_nothing: dict[int, str | None] = {}
     for n, ask in enumerate(asks):
         own = (await subjects.get(ask.subject)).state if ask.subject else ""
-        if ask.intent in PRODUCT_JOBS | {"list"} and ask.subject and own not in found:
-            says_nothing[n] = await _says_nothing(subjects, ask.subject)
+        if ask.intent in PRODUCT_JOBS | {"list", "product"} and ask.subject and own not in found:
+            says = await _says_nothing(subjects, ask.subject)
+            # "lê Si Ma Cai mùa nào có v, 3 sao hả": a bare star level beside a product is a claim.
+            says_nothing[n] = says if ask.intent != "product" or says == "stars" else None
     if not any(says_nothing.values()):
         return asks
     # Only now the products the story mentions: each is a search, at 20,000 products a costly one.
@@ -190,7 +193,7 @@ async def _borrow_subjects(asks: list[Ask], subjects: Subjects, mentions: list[s
         # Rừng có OCOP không? Cửa hàng ở số mấy phố Cầu Mây").
         shared = story or says == "stars" or ask.intent in ("where_to_buy", "hours")
         if says and (one or (several and shared)):
-            ask = Ask(ask.intent, (one or several)[0], ask.clause)
+            ask = Ask("stars" if ask.intent == "product" else ask.intent, (one or several)[0], ask.clause)
         if all((a.intent, a.subject) != (ask.intent, ask.subject) for a in out):
             out.append(ask)
     return out

@@ -345,3 +345,15 @@ async def test_a_story_finds_its_product_when_one_common_word_finds_another(serv
     replies = await ask(services, text)
     pollen = next(pid for pid, row in PRODUCTS.items() if row["name"] == "Phấn hoa" and row["area"] == "Bảo Yên")
     assert [r.kind for r in replies] == ["stars"] and shown(replies) == [pollen]
+
+
+async def test_a_bare_star_claim_beside_a_product_is_about_it(services):
+    replies = await ask(services, "lê si ma cai mùa nào có v, 3 sao hả")
+    pear = product_id("Quả lê Si Ma Cai")
+    assert "stars" in [r.kind for r in replies] and set(shown(replies)) == {pear}
+    assert not any(r.kind == "list" for r in replies)
+
+
+async def test_the_validity_rule_asked_as_a_question_is_answered_beside_the_product(services):
+    replies = await ask(services, "chứng nhận OCOP có thời hạn bao lâu? Trà Bát tiên Bảo Hưng còn hạn không")
+    assert [r.kind for r in replies] == ["facts", "validity"] and "36" in replies[0].text
