@@ -357,3 +357,10 @@ async def test_a_bare_star_claim_beside_a_product_is_about_it(services):
 async def test_the_validity_rule_asked_as_a_question_is_answered_beside_the_product(services):
     replies = await ask(services, "chứng nhận OCOP có thời hạn bao lâu? Trà Bát tiên Bảo Hưng còn hạn không")
     assert [r.kind for r in replies] == ["facts", "validity"] and "36" in replies[0].text
+
+
+async def test_english_around_unaccented_vietnamese_names(services):
+    replies = await ask(services, "trying to find che shan tuyet co thu for my dad, which brands have OCOP?")
+    assert replies[0].language == "en" and product_id("Chè Shan tuyết cổ thụ") in shown(replies)[:3]
+    replies = await ask(services, "Can I order Dai Lao Vuong tea online and ship it to Singapore?")
+    assert "online" in [r.kind for r in replies] and all(r.language == "en" for r in replies)
