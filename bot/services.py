@@ -140,6 +140,7 @@ def build_snapshot(catalogue: Catalogue, vocab: Vocabulary) -> Snapshot:
     """The catalogue with its indexes; pure, so it can run off the event loop."""
     index = SearchIndex(catalogue.products, catalogue.localities, vocab)
     index.name_pairs  # noqa: B018  (built here, off the loop, not at the first message)
+    index.gloss_words  # noqa: B018
     return Snapshot(
         catalogue, index, Gazetteer(catalogue.localities), PlaceNames(catalogue.places, catalogue.localities)
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import heapq
 import math
+import re
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
@@ -188,6 +189,10 @@ def fuzzy_budget() -> Iterator[None]:
         _MESSAGE_BUDGET.reset(token)
 
 
+_PARENS_RE = re.compile(r"[(（][^)）]*[)）]")
+_CJK_RUN_RE = re.compile(r"[\u3400-\u9fff\uac00-\ud7af][\u3400-\u9fff\uac00-\ud7af ]*[\u3400-\u9fff\uac00-\ud7af]")
+
+
 class SearchIndex:
     def __init__(self, products: Sequence[Product], localities: Sequence[Locality], vocab: Vocabulary) -> None:
         self.vocab = vocab
@@ -297,6 +302,28 @@ class SearchIndex:
         """Folded word -> how the catalogue's names, qualifiers and producers write it ("khau" ->
         "khẩu")."""
         return self._name_pairs[5]
+
+    @cached_property
+    def gloss_words(self) -> dict[str, list[tuple[str, str]]]:
+        """The Chinese and Korean words of our glosses of the names ("Thanh Mai 말린 개구리" for
+        "Ếch sấy Thanh Mai"), by first character -> (word, the Vietnamese words it glosses),
+        longest first: a person may type back what the bot showed. A word two products gloss
+        differently says neither."""
+        found: dict[str, set[str]] = {}
+        for product in self.products.values():
+            for gloss in (product.name_zh, product.name_ko):
+                bare = _PARENS_RE.sub(" ", gloss or "")
+                said = {fold(w) for w in words(bare) if w.isascii()}
+                meaning = " ".join(w for w in words(split_qualifier(product.name)[0]) if fold(w) not in said)
+                for run in _CJK_RUN_RE.findall(bare):
+                    run = " ".join(run.split())
+                    if len(run) >= 2 and meaning:
+                        found.setdefault(run, set()).add(meaning)
+        by_first: dict[str, list[tuple[str, str]]] = {}
+        for text, meanings in sorted(found.items(), key=lambda item: -len(item[0])):
+            if len(meanings) == 1:
+                by_first.setdefault(text[0], []).append((text, next(iter(meanings))))
+        return by_first
 
     @property
     def proper_pairs(self) -> set[tuple[str, str]]:

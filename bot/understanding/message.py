@@ -124,7 +124,7 @@ class Understander:
             return result
         folded_words = fold(text).split()
         result.only_openers = bool(folded_words) and all(w in self.lexicon.openers for w in folded_words)
-        text, unread, some_unread, modifier, available = self._read_cjk(text)
+        text, unread, some_unread, modifier, available = self._read_cjk(text, index)
         result.unread, result.unread_words, result.unread_modifier = unread, some_unread, modifier
         result.asks_available = available
         kept: set[str] = set()
@@ -253,7 +253,7 @@ class Understander:
                     return found
         return None
 
-    def _read_cjk(self, text: str) -> tuple[str, bool, bool, bool, bool]:
+    def _read_cjk(self, text: str, index=None) -> tuple[str, bool, bool, bool, bool]:
         """Chinese and Korean words -> placeholders, place names, intents. Also returns: nothing
         read but something unread; some words unread; an unread word right before a product word
         ("普洱茶", "제주 감귤": a kind of it we may not have); a "do you have" ending (吗, 있어요)."""
@@ -274,15 +274,23 @@ class Understander:
                 run = run if ch == " " else 0
                 i += 1
                 continue
-            for word in self._cjk_by_first.get(ch, ()):
-                if text.startswith(word.text, i):
-                    out.append(f" {self._cjk_replacement(word)} ")
-                    understood += word.kind not in ("filler", "available")
-                    available = available or word.kind == "available"
-                    modifier = modifier or (word.kind == "product" and run >= 2)
-                    run = 0
-                    i += len(word.text)
-                    break
+            word = next((w for w in self._cjk_by_first.get(ch, ()) if text.startswith(w.text, i)), None)
+            gloss = (
+                next((g for g in index.gloss_words.get(ch, ()) if text.startswith(g[0], i)), None) if index else None
+            )
+            if gloss is not None and (word is None or len(gloss[0]) > len(word.text)):
+                # Our own gloss of a name, typed back ("말린 개구리" says more than "개구리").
+                out.append(f" {gloss[1]} ")
+                understood += 1
+                run = 0
+                i += len(gloss[0])
+            elif word is not None:
+                out.append(f" {self._cjk_replacement(word)} ")
+                understood += word.kind not in ("filler", "available")
+                available = available or word.kind == "available"
+                modifier = modifier or (word.kind == "product" and run >= 2)
+                run = 0
+                i += len(word.text)
             else:
                 if not _particles_from(text, i):  # "표고버섯": 고 is no particle inside a word
                     unread += 1

@@ -364,3 +364,10 @@ async def test_english_around_unaccented_vietnamese_names(services):
     assert replies[0].language == "en" and product_id("Chè Shan tuyết cổ thụ") in shown(replies)[:3]
     replies = await ask(services, "Can I order Dai Lao Vuong tea online and ship it to Singapore?")
     assert "online" in [r.kind for r in replies] and all(r.language == "en" for r in replies)
+
+
+async def test_our_own_chinese_or_korean_gloss_typed_back_finds_the_product(services):
+    frog = product_id("Ếch sấy Thanh Mai")
+    gloss = PRODUCTS[frog]["name_ko"].replace("Thanh Mai", "").strip()  # what the bot shows a Korean user
+    replies = await ask(services, f"{gloss} 진짜 OCOP 제품이에요?")
+    assert shown(replies)[:1] == [frog] and replies[0].language == "ko"
