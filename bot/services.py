@@ -141,6 +141,7 @@ def build_snapshot(catalogue: Catalogue, vocab: Vocabulary) -> Snapshot:
     index = SearchIndex(catalogue.products, catalogue.localities, vocab)
     index.name_pairs  # noqa: B018  (built here, off the loop, not at the first message)
     index.gloss_words  # noqa: B018
+    index.warm()
     return Snapshot(
         catalogue, index, Gazetteer(catalogue.localities), PlaceNames(catalogue.places, catalogue.localities)
     )

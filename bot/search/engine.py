@@ -824,6 +824,23 @@ class SearchIndex:
         # Computed for the few ranked candidates only, and only when the user typed marks.
         return frozenset(accent_key(w) for w in words(self.products[doc].display_name))
 
+    def warm(self) -> None:
+        """Walk the lists people ask for most (each star level, by district and former province,
+        and the counts) with the snapshot, off the event loop: at 20,000 products the first "sp 4
+        sao ở Sa Pa" took 18 ms, every later one under 2."""
+        provinces = sorted({p for p in self.province_of.values() if p})
+        for star in (None, 3, 4, 5):
+            for district in (None, *self.areas):
+                place = PlacePhrase(tuple(fold(district).split()), district, None, district) if district else None
+                self._listing(ParsedQuery(raw="", star=star, place=place), None)
+            for province in provinces:
+                place = PlacePhrase(tuple(fold(province).split()), None, province, province)
+                self._listing(ParsedQuery(raw="", star=star, place=place), None)
+        for district in (None, *self.areas):
+            self.star_counts(district=district, province=None, category=None)
+        for province in provinces:
+            self.star_counts(district=None, province=province, category=None)
+
     def star_counts(self, *, district: str | None, province: str | None, category: str | None) -> Counter:
         """How many products of each star level the filters keep (None: star not confirmed)."""
         place = PlacePhrase(tuple(fold(district or province or "").split()), district, province, "")
@@ -846,9 +863,9 @@ class SearchIndex:
     def _listing(self, query: ParsedQuery, limit: int | None) -> list[Hit]:
         """Filters only: the same few lists are asked for again and again ("sp 4 sao ở Sa Pa"), and
         the catalogue of an index never changes, so each is walked once and kept."""
-        place = query.place
-        key = (query.star, query.star_min, query.star_filter_off, query.category, limit,
-               place.district if place else None, place.province if place else None, place.tokens if place else ())  # fmt: skip
+        place = query.place  # its words matter not: a list walks its district's or province's products
+        stars = (None, None) if query.star_filter_off else (query.star, query.star_min)  # off: all levels
+        key = (*stars, query.category, limit, place.district if place else None, place.province if place else None)
         cached = self._listings.get(key)
         if cached is None:
             if len(self._listings) >= LISTINGS_KEPT:
