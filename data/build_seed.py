@@ -563,6 +563,7 @@ SYNONYMS: list[tuple[str, str]] = [
     ("wild honey", "mật ong hoa tự nhiên;mật ong rừng"),
     ("natural honey", "mật ong hoa tự nhiên"),
     ("forest honey", "mật ong rừng;mật ong hoa tự nhiên"),
+    ("mật ong rừng", "mật ong hoa tự nhiên"),  # "wild honey" as Vietnamese say it
     ("pollen", "phấn hoa"),
     ("bee pollen", "phấn hoa"),
     ("royal jelly", "sữa ong chúa"),

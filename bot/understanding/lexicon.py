@@ -65,6 +65,16 @@ class Lexicon:
     elsewhere: dict[tuple[str, ...], str] = field(default_factory=dict)  # folded -> "Hà Giang"
     words: dict[str, frozenset[str]] = field(default_factory=dict)  # [words] of intents.toml, folded
     pointing: frozenset[str] = frozenset()  # as written: "này" (this), not "nay" (now)
+    # [[combine]] of intents.toml: (when all of these, drop these, rename these), in order
+    combining: tuple[tuple[frozenset[str], frozenset[str], dict[str, str]], ...] = ()
+
+    def combine(self, intents: list[str]) -> list[str]:
+        """One clause's questions, as [[combine]] merges them: "có hội chợ OCOP nào" asks the
+        fairs, not a list and the fairs."""
+        for when, drop, rename in self.combining:
+            if when <= set(intents):
+                intents = [rename.get(i, i) for i in intents if i not in drop]
+        return intents
 
     @cached_property
     def phrase_keys(self) -> frozenset[str]:
@@ -155,6 +165,10 @@ class Lexicon:
             emoji=emoji,
             words={key: frozenset(fold(w) for w in items) for key, items in intents.get("words", {}).items()},
             pointing=frozenset(nfc(w).lower() for w in intents.get("words", {}).get("pointing", [])),
+            combining=tuple(
+                (frozenset(rule["when"]), frozenset(rule.get("drop", [])), dict(rule.get("rename", {})))
+                for rule in intents.get("combine", [])
+            ),
             elsewhere=elsewhere,
             units=frozenset(fold(item) for item in intents.get("amount", {}).get("units", [])),
             follow_up=tuple(

@@ -162,20 +162,7 @@ class Understander:
                 if borrowed:  # the place a borrowed subject was named with comes along
                     where = f"{where} {_nearest(texts, i, named if borrowed in named else subjects)}"
             intents = [intent for _, intent in sorted(clause.intents)]
-            if "list" in intents and "events" in intents:  # "có hội chợ OCOP nào": the fairs are the list
-                intents = [i for i in intents if i != "list"]
-            if "list" in intents and {"expiring", "expired", "certified_in"} & set(intents):
-                intents = [i for i in intents if i != "list"]  # "danh sách sp hết hạn năm 2025": that list
-            if "list" in intents:  # "có loại trà túi lọc nào OCOP không": which ones, not one's stars
-                intents = [i for i in intents if i not in ("real_or_fake", "stars")]
-            if "list" in intents and "validity" in intents:  # "Văn Chấn có sp nào còn hạn": those still valid
-                intents = ["still_valid" if i == "validity" else i for i in intents if i != "list"]
-            if "list" in intents:  # "what local products should I buy in Sapa": a list, not shops
-                intents = [i for i in intents if i != "where_to_buy"]
-            if "near" in intents:  # "gần ga Lào Cai có chỗ nào bán": one answer, the places near
-                intents = [i for i in intents if i != "where_to_buy"]
-            if "online" in intents:  # "mua online ở đâu": the online shops answer the where
-                intents = [i for i in intents if i != "where_to_buy"]
+            intents = self.lexicon.combine(intents)
             business = [CLAIM_INTENTS.get(i, i) for i in intents if i not in self.lexicon.smalltalk]
             result.smalltalk += [i for i in intents if i in self.lexicon.smalltalk]
             if not business and clause.has_content:

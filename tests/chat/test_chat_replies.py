@@ -371,3 +371,19 @@ async def test_our_own_chinese_or_korean_gloss_typed_back_finds_the_product(serv
     gloss = PRODUCTS[frog]["name_ko"].replace("Thanh Mai", "").strip()  # what the bot shows a Korean user
     replies = await ask(services, f"{gloss} 진짜 OCOP 제품이에요?")
     assert shown(replies)[:1] == [frog] and replies[0].language == "ko"
+
+
+async def test_one_clause_asking_two_things_that_are_one_question(services):
+    # [[combine]] of intents.toml: the fairs' whereabouts are the fairs; "what's good to buy" a list.
+    replies = await ask(services, "hội chợ ocop năm nay ở đâu")
+    assert [r.kind for r in replies] == ["events"]
+    (reply,) = await ask(services, "What's good to buy in Bac Ha?")
+    bac_ha = {pid for pid, row in PRODUCTS.items() if row["area"] == "Bắc Hà"}
+    assert reply.kind == "list" and reply.language == "en" and set(reply.product_ids) <= bac_ha
+
+
+async def test_wild_honey_as_vietnamese_say_it(services):
+    replies = await ask(services, "mật ong rừng mù cang chải có ocop ko")
+    assert [r.kind for r in replies] == ["stars"] and shown(replies) == [
+        product_id("Mật ong hoa tự nhiên Mù Cang Chải")
+    ]
