@@ -387,3 +387,21 @@ async def test_wild_honey_as_vietnamese_say_it(services):
     assert [r.kind for r in replies] == ["stars"] and shown(replies) == [
         product_id("Mật ong hoa tự nhiên Mù Cang Chải")
     ]
+
+
+async def test_which_is_better_shows_each_ones_stars(services):
+    replies = await ask(services, "ad ơi cho e hỏi tí, bưởi múc với bưởi đại minh cái nào ngon hơn ạ")
+    assert [r.kind for r in replies] == ["stars"]
+    assert set(shown(replies)) == {product_id("Quả bưởi Múc"), product_id("Bưởi Đại Minh")}
+
+
+async def test_a_chatty_english_request_for_a_kind_of_product_lists_it(services):
+    replies = await ask(services, "can u recommend smth for my mom, she likes tea")
+    assert replies[0].kind in ("results", "list") and replies[0].language == "en"
+    assert all("tea" in PRODUCTS[pid]["english_name"].lower() or "trà" in PRODUCTS[pid]["name"].lower()
+               or "chè" in PRODUCTS[pid]["name"].lower() for pid in shown(replies)[:3])  # fmt: skip
+
+
+async def test_when_a_market_opens_asked_in_korean(services):
+    (reply,) = await ask(services, "안녕하세요, 박하 시장 언제 열려요?")
+    assert reply.kind == "place_info" and reply.language == "ko" and "Bắc Hà" in reply.text
