@@ -37,9 +37,16 @@ PRODUCT_JOBS = {"stars", "where_to_buy", "price", "shipping", "wholesale", "paym
                 "expiring", "expired", "online", "hours", "producer", "info"}  # fmt: skip
 
 
-async def answer(ctx: Context, understood: Understanding, last_product: int | None = None) -> list[Reply]:
+async def answer(
+    ctx: Context, understood: Understanding, last_product: int | None = None, last_asked: tuple[str, ...] = ()
+) -> list[Reply]:
+    """`last_asked`: the product questions of the chat's previous message, asked again by a
+    follow-up that names something new ("mua ở đâu" … "còn mật ong Mù Cang Chải thì sao")."""
     ctx.fillers = understood.fillers
     asks = understood.asks
+    if understood.follows_up and last_asked and asks and all(a.intent == "product" for a in asks):
+        asks = [Ask(intent, a.subject, a.clause) for a in asks for intent in last_asked]
+    ctx.asked = tuple(dict.fromkeys(a.intent for a in asks if a.intent in PRODUCT_JOBS))
     if understood.unread and understood.asks_available and not any(a.subject for a in asks):
         # "有芒果干吗？", "말린 망고 있어요?": asked whether we have a thing no word of ours names.
         return [products.not_found(ctx, understood.original, SearchResult(ParsedQuery(raw="")))]

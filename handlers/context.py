@@ -16,6 +16,7 @@ class Context:
     snapshot: Snapshot
     fillers: frozenset[str] = frozenset()  # this message's chat words that are also catalogue words
     searched: dict = field(default_factory=dict)  # (text, ignore_stars) -> result, for this message
+    asked: tuple[str, ...] = ()  # the questions about a product this message asked, for a follow-up
 
     def t(self, key: str, **values: object) -> str:
         return self.services.i18n.t(self.lang, key, **values)

@@ -32,6 +32,7 @@ class Router:
         self._last_language: OrderedDict[tuple[str, str], str] = OrderedDict()
         # The product each chat last saw, so "mua ở đâu?" after a card is about that product.
         self._last_product: OrderedDict[tuple[str, str], int] = OrderedDict()
+        self._last_asked: OrderedDict[tuple[str, str], tuple[str, ...]] = OrderedDict()
         # The announcement draft a staff member was just shown, per (platform, chat, user): a typed
         # "ok" confirms it only as that person's next message. Any other message clears it.
         self._previewed: OrderedDict[tuple[str, str, str], int] = OrderedDict()
@@ -70,11 +71,14 @@ class Router:
             # "Forget me" covers what this process remembers too, not only the database.
             self._last_language.pop(chat, None)
             self._last_product.pop(chat, None)
+            self._last_asked.pop(chat, None)
             return replies
         _remember(self._last_language, chat, ctx.lang)
         shown = [r.product_ids[0] for r in replies if len(r.product_ids) == 1 and r.kind != "results"]
         if shown:
             _remember(self._last_product, chat, shown[-1])
+        if ctx.asked:
+            _remember(self._last_asked, chat, ctx.asked)
         return replies
 
     async def _dispatch(
@@ -207,8 +211,9 @@ class Router:
             return await self._whole_message(ctx, understood.whole)
         if not folded and not understood.asks and not understood.smalltalk and not understood.unread:
             return [Reply(ctx.t("input.no_words"), start.main_menu(ctx), language=ctx.lang, kind="help")]
-        last = self._last_product.get((ctx.request.platform, ctx.request.chat_id))
-        return await chat.answer(ctx, understood, last)
+        chat_key = (ctx.request.platform, ctx.request.chat_id)
+        last = self._last_product.get(chat_key)
+        return await chat.answer(ctx, understood, last, self._last_asked.get(chat_key, ()))
 
     async def _whole_message(self, ctx: Context, action: str) -> list[Reply]:
         if action in LANG_ACTIONS:

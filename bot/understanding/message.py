@@ -61,6 +61,7 @@ class Understanding:
     mentions: list[str] = field(default_factory=list)  # what clauses named without asking, in order
     only_openers: bool = False  # nothing but openers and particles ("ad ơi")
     asks_available: bool = False  # "有…吗", "…있어요?": whether we have something
+    follows_up: bool = False  # asks nothing but opens or closes as a follow-up: "còn mật ong thì sao"
 
     @property
     def intents(self) -> list[str]:
@@ -143,6 +144,9 @@ class Understander:
             result.smalltalk = sorted(small)
             return result
         self._follow_ups(clauses, parts)
+        result.follows_up = not business and any(
+            c.has_content and self._is_follow_up(part) for c, (part, _) in zip(clauses, parts, strict=True)
+        )
         # A clause that asks without a subject borrows the nearest one's, earlier first; one that
         # only carries a claim ("chỗ đó có phải OCOP 3 sao ko") borrows it and keeps the claim.
         subjects = [c.subject if c.has_content else "" for c in clauses]
@@ -204,7 +208,6 @@ class Understander:
     def _follow_ups(self, clauses: list[_Clause], parts: list[tuple[str, bool]]) -> None:
         """ "Lạc đỏ Nàn Sín mấy sao? Còn lạc ri đỏ Minh Tiến thì sao?": the second clause names a
         new product and asks the first one's question again."""
-        starts, ends = self.lexicon.follow_up
         asked: list[tuple[int, str]] = []
         for clause, (part, _) in zip(clauses, parts, strict=True):
             business = [(p, i) for p, i in clause.intents if i not in self.lexicon.smalltalk]
@@ -213,12 +216,15 @@ class Understander:
                 continue
             if not (clause.has_content and asked and not clause.filters_only):
                 continue
-            folded = fold(part).split()
-            raw = part.strip()
-            opens = any(tuple(folded[: len(s)]) == s or raw.startswith(s[0]) for s in starts if s)
-            closes = any(tuple(folded[-len(e) :]) == e or raw.rstrip("?？ ").endswith(e[0]) for e in ends if e)
-            if opens or closes:
+            if self._is_follow_up(part):
                 clause.intents = list(asked)
+
+    def _is_follow_up(self, part: str) -> bool:
+        starts, ends = self.lexicon.follow_up
+        folded = fold(part).split()
+        raw = part.strip()
+        opens = any(tuple(folded[: len(s)]) == s or raw.startswith(s[0]) for s in starts if s)
+        return opens or any(tuple(folded[-len(e) :]) == e or raw.rstrip("?？ ").endswith(e[0]) for e in ends if e)
 
     def whole_message(self, text: str) -> str | None:
         folded = fold(text)

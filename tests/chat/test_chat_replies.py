@@ -405,3 +405,17 @@ async def test_a_chatty_english_request_for_a_kind_of_product_lists_it(services)
 async def test_when_a_market_opens_asked_in_korean(services):
     (reply,) = await ask(services, "안녕하세요, 박하 시장 언제 열려요?")
     assert reply.kind == "place_info" and reply.language == "ko" and "Bắc Hà" in reply.text
+
+
+async def test_a_follow_up_in_a_new_message_asks_the_last_question_again(services):
+    router = Router(services)
+
+    async def say(text):
+        return await router.handle(Request("console", "follow", "follow", text=text))
+
+    (first,) = await say("chè shan tuyết suối giàng mua ở đâu")
+    assert first.kind == "places"
+    (reply,) = await say("còn mật ong mù cang chải thì sao?")
+    assert reply.kind == "places" and shown([reply]) == [product_id("Mật ong hoa tự nhiên Mù Cang Chải")]
+    (reply,) = await say("mật ong")  # no follow-up words: a new question, the search's own answer
+    assert reply.kind != "places"
