@@ -20,6 +20,7 @@ from handlers.subjects import LONG_SUBJECT, Subject, Subjects
 
 NAMES_A_PRODUCT = {"stars", "where_to_buy", "price", "info", "producer"}  # questions that need a thing named
 MAX_ANSWERS = 4  # a pasted paragraph does not get a wall of replies
+COMPARED_APART = 3  # products compared by name, each answered apart; more share one list
 ELSEWHERE_ASKS = {"product", "stars", "info", "list", "where_to_buy", "validity", "price"}
 ON_TOPIC = {"stars", "validity", "near"}  # questions only we answer, whatever else the message tells
 _YEAR_RE = re.compile(r"\b20[1-3]\d\b")
@@ -227,7 +228,7 @@ async def _answer_one(ctx: Context, ask: Ask, subjects: Subjects, original: str,
     if intent == "stars_meaning" and ask.subject:
         compared = await subjects.get(ask.subject)
         if compared.named:  # "trà ô long Bảo Yên vs trà Việt Ô Long khác gì": each one's stars
-            return [products.several_stars(ctx, list(compared.named), None)]
+            return _each_stars(ctx, list(compared.named))
     if intent in FACT_TOPICS:
         return _tag(await about.about(ctx, FACT_TOPICS[intent]), "facts")
     if intent == "count":
@@ -269,7 +270,7 @@ async def _answer_one(ctx: Context, ask: Ask, subjects: Subjects, original: str,
     if intent in ("list", "product") and subject.named:
         # "Măng mai Lâm Thượng với măng Bát Độ, cái nào có OCOP", "bưởi Múc với bưởi Đại Minh cái nào
         # ngon hơn": each one's stars (taste is not ours to judge).
-        return [products.several_stars(ctx, list(subject.named), None)]
+        return _each_stars(ctx, list(subject.named))
     for group, job in JOBS:
         if intent in group:
             return await job(ctx, intent, subject, original)
@@ -300,7 +301,7 @@ async def _search(ctx: Context, intent: str, subject: Subject, original: str) ->
 
 async def _stars(ctx: Context, intent: str, subject: Subject, original: str) -> list[Reply]:
     if subject.named:  # "chè Hương Lý và chè Đại Hưng cái nào nhiều sao hơn"
-        return [products.several_stars(ctx, list(subject.named), None)]
+        return _each_stars(ctx, list(subject.named))
     if subject.state == "product" and subject.result is not None and len(subject.text.split()) >= LONG_SUBJECT:
         # A story names one product among other words ("…miến đao tráng thái Toàn Nga trên
         # facebook"): the subject already settled which; its words may carry a claimed level.
@@ -381,6 +382,14 @@ JOBS = (
     ({*commerce.TOPICS, "online"}, _trade),
     ({"producer", "info"}, _producer),
 )
+
+
+def _each_stars(ctx: Context, named: list) -> list[Reply]:
+    """Products compared by name ("tương ớt Mường Khương với tương ớt Khánh Yên Thượng cái nào
+    nhiều sao hơn"): each one's star answer, in the order named; many at once in one list."""
+    if len(named) <= COMPARED_APART:
+        return [products.star_answer(ctx, product, None) for product in named]
+    return [products.several_stars(ctx, named, None)]
 
 
 def _only_a_place(subject: Subject) -> bool:

@@ -328,7 +328,7 @@ async def test_price_then_shipping_in_one_message(services):
 
 async def test_a_claim_that_both_have_a_star_level_is_answered_for_both(services):
     replies = await ask(services, "Lục Bách Niên Trà với Hồng LienShan Trà khác gì nhau, đều 4 sao hả")
-    assert [r.kind for r in replies] == ["stars"] and len(shown(replies)) == 2
+    assert {r.kind for r in replies} == {"stars"} and len(set(shown(replies))) == 2
 
 
 async def test_a_place_typed_without_marks_after_a_name_word_is_still_the_place(services):
@@ -391,7 +391,7 @@ async def test_wild_honey_as_vietnamese_say_it(services):
 
 async def test_which_is_better_shows_each_ones_stars(services):
     replies = await ask(services, "ad ơi cho e hỏi tí, bưởi múc với bưởi đại minh cái nào ngon hơn ạ")
-    assert [r.kind for r in replies] == ["stars"]
+    assert [r.kind for r in replies] == ["stars", "stars"]  # one answer each, in the order named
     assert set(shown(replies)) == {product_id("Quả bưởi Múc"), product_id("Bưởi Đại Minh")}
 
 
