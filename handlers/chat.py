@@ -138,13 +138,19 @@ async def _off_topic(ctx: Context, asks: list[Ask], subjects: Subjects) -> tuple
     aside_clauses = {a.clause for a in asks if a.intent == "out_of_scope"}
     states = [(await subjects.get(a.subject)).state if a.subject else "" for a in asks]
     # "Nhà hàng cá hồi Song Nhi mở cửa mấy giờ": a restaurant, and a place of ours by name.
-    placed = {a.clause for a in asks if a.clause and ctx.snapshot.place_names.find(a.clause, kind_said=True)}
+    near = ctx.services.understander.lexicon.words["near"]
+    placed = {
+        a.clause for a in asks
+        if a.clause and ctx.snapshot.place_names.find(a.clause, kind_said=True) and not near & set(fold(a.clause).split())
+    }  # fmt: skip
     # An off-topic clause's other questions ("đi cáp treo hết bao nhiêu tiền") are off topic too,
     # unless they are ours alone to answer or name a product or place of ours.
+    # "gần chợ Bắc Hà có khách sạn nào không": near our place, their question; nothing of ours asked.
+    around = {c for c in aside_clauses if near & set(fold(c).split())}
     rest = [
         a for a, state in zip(asks, states, strict=True)
-        if a.intent != "out_of_scope" and (a.clause not in aside_clauses or state in ("product", "several")
-                                           or a.intent in ON_TOPIC or a.clause in placed)
+        if a.intent != "out_of_scope" and a.clause not in around
+        and (a.clause not in aside_clauses or state in ("product", "several") or a.intent in ON_TOPIC or a.clause in placed)
     ]  # fmt: skip
     kept = [state for a, state in zip(asks, states, strict=True) if a in rest]
     # "the hotel guy recommended rượu ngô Bản Phố, is that OCOP?", "any OCOP shop near the
@@ -250,18 +256,19 @@ async def _answer_one(ctx: Context, ask: Ask, subjects: Subjects, original: str,
         and subject.state == "product"
         and bool(ctx.services.understander.lexicon.words["which"] & set(fold(ask.clause).split()))
     )
+    if subject.elsewhere and intent in ELSEWHERE_ASKS:
+        # "mật ong bạc hà Hà Giang có OCOP Lào Cai không": not ours, whatever looks like it; "vải
+        # thiều Lục Ngạn bán ở chợ Cốc Lếu ko": not ours, wherever it is asked about.
+        alike = subject.hits[:3] or list(subject.suggestions)
+        if alike:
+            return [products.absent_but(ctx, original, alike)]
+        return [products.not_found(ctx, original, SearchResult(ParsedQuery(raw="")))]
     # "Does the Sapa night market sell OCOP products?": a place of ours asked about, no product named.
     placed = intent in ("product", "list", "near", "where_to_buy", "hours") or (
         intent == "stars" and subject.state in ("none", "weak", "listing")
     )
     if named and not listed and not which and placed:
         return [places.place_info(ctx, named)]
-    if subject.elsewhere and intent in ELSEWHERE_ASKS:
-        # "mật ong bạc hà Hà Giang có OCOP Lào Cai không": not ours, whatever looks like it.
-        alike = subject.hits[:3] or list(subject.suggestions)
-        if alike:
-            return [products.absent_but(ctx, original, alike)]
-        return [products.not_found(ctx, original, SearchResult(ParsedQuery(raw="")))]
     if subject.state == "suggest":
         return [products.unsure(ctx, original, subject.result.query, list(subject.suggestions))]
     if unsure and subject.state in ("product", "several") and intent in ("stars", "product", "info"):

@@ -419,3 +419,17 @@ async def test_a_follow_up_in_a_new_message_asks_the_last_question_again(service
     assert reply.kind == "places" and shown([reply]) == [product_id("Mật ong hoa tự nhiên Mù Cang Chải")]
     (reply,) = await say("mật ong")  # no follow-up words: a new question, the search's own answer
     assert reply.kind != "places"
+
+
+async def test_near_our_place_their_question(services):
+    # A place of ours said as where ("gần chợ …") does not make an off-topic question ours.
+    for text in ("gần chợ Bắc Hà có khách sạn nào không", "trà sữa trân châu gần chợ Cốc Lếu quán nào ngon"):
+        replies = await ask(services, text)
+        assert [r.kind for r in replies] == ["out_of_scope"], text
+    replies = await ask(services, "gần ga Lào Cai có chỗ nào bán đặc sản không, tàu chạy lúc mấy giờ")
+    assert [r.kind for r in replies] == ["places", "out_of_scope"]
+
+
+async def test_a_product_from_another_province_asked_at_our_market_is_not_ours(services):
+    replies = await ask(services, "vải thiều Lục Ngạn bán ở chợ Cốc Lếu ko")
+    assert [r.kind for r in replies] == ["not_found"] and not shown(replies)
