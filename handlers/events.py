@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from bot.models import Event
-from bot.replies import Reply
+from bot.replies import Choice, Reply
 from handlers import render
 from handlers.context import Context
+from handlers.subscriptions import Subscribe
 
 
 async def events(ctx: Context) -> list[Reply]:
@@ -20,7 +21,8 @@ async def events(ctx: Context) -> list[Reply]:
         lines.append(ctx.t("events.recent"))
         lines += [render.event_lines(ctx, e) for e in past[:3]]
     lines.append(ctx.t("events.subscribe_hint"))
-    return [Reply("\n".join(lines), language=ctx.lang, web_url=render.web_link(ctx, "/events"))]
+    subscribe = (Choice(ctx.t("button.subscribe"), Subscribe().pack()),)  # one tap, as "đăng ký" typed
+    return [Reply("\n".join(lines), subscribe, language=ctx.lang, web_url=render.web_link(ctx, "/events"))]
 
 
 def split(ctx: Context) -> tuple[list[Event], list[Event], list[Event]]:

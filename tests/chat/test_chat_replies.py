@@ -433,3 +433,10 @@ async def test_near_our_place_their_question(services):
 async def test_a_product_from_another_province_asked_at_our_market_is_not_ours(services):
     replies = await ask(services, "vải thiều Lục Ngạn bán ở chợ Cốc Lếu ko")
     assert [r.kind for r in replies] == ["not_found"] and not shown(replies)
+
+
+async def test_the_fairs_answer_offers_the_subscription_in_one_tap(services):
+    (reply,) = await ask(services, "tôi muốn đăng ký nhận tin hội chợ")
+    assert reply.kind == "events" and [c.action for c in reply.choices] == ["sub"]
+    (done,) = await Router(services).handle(Request("console", "u1", "u1", action="sub"))
+    assert "đăng ký" in done.text.lower() or "nhận tin" in done.text.lower()
