@@ -44,7 +44,11 @@ KIND_ORDER = {"ocop_point": 0, "producer_shop": 1, "shop": 2, "market": 3, "nigh
 def places_for_area(ctx: Context, area: str, *, product: Product | None = None) -> list[Place]:
     """The places of an area; with a product, the places that sell it first, wherever they are
     (its producer's shop, a place whose record names it)."""
-    sellers = [p for p in ctx.snapshot.catalogue.places if sells(p, product)] if product is not None else []
+    # Anywhere: its producer's own shop; a place that names it only counts in its area ("Mật ong"
+    # is in many markets' descriptions, not all of them sell Bảo Yên's).
+    sellers = [p for p in ctx.snapshot.catalogue.places if _made_here(p, product)] if product is not None else []
+    if product is not None and not area:
+        sellers += [p for p in ctx.snapshot.catalogue.places if p not in sellers and sells(p, product)]
     if not area:
         return sellers
     places = [p for p in ctx.snapshot.catalogue.places if p.area == area]
@@ -64,8 +68,12 @@ def places_for_area(ctx: Context, area: str, *, product: Product | None = None) 
 def sells(place: Place, product: Product) -> bool:
     """The place is its producer's ("Cửa hàng thổ cẩm Lan Rừng (Công ty … Lan Rừng)"), or its own
     record names the product."""
+    return _made_here(place, product) or _names_any(place, [fold_cached(product.name)])
+
+
+def _made_here(place: Place, product: Product) -> bool:
     maker = fold_cached(product.producer or "")
-    return (len(maker) > 8 and maker in fold_cached(place.name)) or _names_any(place, [fold_cached(product.name)])
+    return len(maker) > 8 and maker in fold_cached(place.name)
 
 
 def _names_any(place: Place, folded_names: Sequence[str]) -> bool:

@@ -309,9 +309,10 @@ def clearly_one(result: SearchResult) -> bool:
     if place is not None and not result.listing:
         # "chè Bát tiên Hưng Khánh": the commune is in one tea's name; the others are only from
         # its district. The one that names every word typed is meant.
+        # Official names only: our qualifier "(Sa Pa)" tells generic names apart, it names no commune.
         words = {t.typed for t in result.query.required} | set(place.tokens)
         named = [
-            set(fold(f"{hit.product.display_name} {hit.product.english_name or ''}").split()) >= words
+            set(fold(f"{hit.product.name} {split_qualifier(hit.product.english_name or '')[0]}").split()) >= words
             for hit in hits[:2]
         ]
         if named == [True, False]:

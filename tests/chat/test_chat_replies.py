@@ -440,3 +440,18 @@ async def test_the_fairs_answer_offers_the_subscription_in_one_tap(services):
     assert reply.kind == "events" and [c.action for c in reply.choices] == ["sub"]
     (done,) = await Router(services).handle(Request("console", "u1", "u1", action="sub"))
     assert "đăng ký" in done.text.lower() or "nhận tin" in done.text.lower()
+
+
+async def test_our_own_qualifier_names_no_commune(services):
+    # "Cá hồi cuộn pho mai (Sa Pa)": "(Sa Pa)" is ours, to tell generic names apart; every salmon
+    # product is from Sa Pa, so "Sa Pa salmon" is all of them, not that one.
+    replies = await ask(services, "Is Sa Pa salmon OCOP?")
+    salmon = {pid for pid, row in PRODUCTS.items() if "salmon" in row["english_name"].lower()}
+    assert len(set(shown(replies)) & salmon) >= 3
+
+
+async def test_a_generic_name_in_a_far_market_is_no_place_to_buy_ours(services):
+    (reply,) = await ask(services, "mật ong mua ở đâu")
+    areas = {row["area"] for row in PRODUCTS.values() if "honey" in row["english_name"].lower()}
+    listed = [row for row in PLACES if f"📍 {row['name']}" in reply.text]
+    assert listed and all(row["area"] in areas for row in listed)
