@@ -40,11 +40,9 @@ def answer(ctx: Context, subject: str) -> Reply:
     named: list = []
     if star is not None and 0 < stars.get(star, 0) <= FEW:
         # "sp 5 sao ở Lào Cai có mấy cái": two, and which two.
-        named = [
-            p for p in ctx.snapshot.catalogue.products
-            if p.star == star and (area is None or p.area == area)
-            and (province is None or p.former_province == province) and (category is None or p.category == category)
-        ]  # fmt: skip
+        # The index's list for the filters (walked once per catalogue), not the whole catalogue.
+        listed = ctx.snapshot.index.listing(star=star, district=area, category=category).hits
+        named = [h.product for h in listed if province is None or h.product.former_province == province]
         lines += [f"• {render.short_line(ctx, p)}" for p in named]
     lines.append(ctx.t("count.incomplete"))
     lines += official_lines(ctx, first_per_scope=True)

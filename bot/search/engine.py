@@ -311,10 +311,15 @@ class SearchIndex:
         differently says neither."""
         found: dict[str, set[str]] = {}
         for product in self.products.values():
+            name_words: list[str] | None = None
             for gloss in (product.name_zh, product.name_ko):
-                bare = _PARENS_RE.sub(" ", gloss or "")
-                said = {fold(w) for w in words(bare) if w.isascii()}
-                meaning = " ".join(w for w in words(split_qualifier(product.name)[0]) if fold(w) not in said)
+                if not gloss or not _CJK_RUN_RE.search(gloss):
+                    continue
+                bare = _PARENS_RE.sub(" ", gloss) if "(" in gloss or "（" in gloss else gloss
+                said = {fold_cached(w) for w in words(bare) if w.isascii()}
+                if name_words is None:
+                    name_words = words(split_qualifier(product.name)[0])
+                meaning = " ".join(w for w in name_words if fold_cached(w) not in said)
                 for run in _CJK_RUN_RE.findall(bare):
                     run = " ".join(run.split())
                     if len(run) >= 2 and meaning:
