@@ -236,8 +236,14 @@ def _place_is_origin(ctx: Context, query: ParsedQuery) -> bool:
     tokens = query.place.tokens if query.place else ()
     for i in range(len(folded) - len(tokens) + 1):
         if tuple(folded[i : i + len(tokens)]) == tokens:
-            return not (i and folded[i - 1] in ctx.services.understander.lexicon.words["directions"])
+            return said_as_origin(ctx, folded, i)
     return True
+
+
+def said_as_origin(ctx: Context, folded: list[str], i: int) -> bool:
+    """The place at word `i` is where the thing comes from, not where someone is, goes or ships
+    to: no direction word before it ("ship ra Hà Nội", "tea in Sapa")."""
+    return not (i and folded[i - 1] in ctx.services.understander.lexicon.words["directions"])
 
 
 def several_stars(ctx: Context, found: list[Product], claimed: int | None) -> Reply:

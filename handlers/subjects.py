@@ -105,7 +105,6 @@ class Subjects:
         """The province or town outside ours the words give as the thing's origin: "nước mắm Cát
         Hải", "honey from Hà Giang"; not "ship ra Hà Nội" (where it goes), nor a place that a
         product of ours has in its own name."""
-        directions = self.ctx.services.understander.lexicon.words["directions"]
         typed = fold(text).split()
         written = text.lower().split()
         if len(written) != len(typed):
@@ -116,7 +115,7 @@ class Subjects:
                 continue
             keys = [accent_key(w) for w in name.lower().split()]
             for i in range(1, len(typed) - size + 1):
-                if tuple(typed[i : i + size]) != phrase or typed[i - 1] in directions:
+                if tuple(typed[i : i + size]) != phrase or not products.said_as_origin(self.ctx, typed, i):
                     continue
                 # Marks typed are meant: "Bắc Hà năm 2021" does not say "Hà Nam".
                 if any(w != fold(w) and accent_key(w) != k for w, k in zip(written[i : i + size], keys, strict=False)):
