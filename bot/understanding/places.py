@@ -26,6 +26,9 @@ KIND_WORDS = {
     "fair_ground": {"san", "khuon vien", "quang truong", "square"},
     "tourist_info": {"khong gian", "trung tam"},
 }  # fmt: skip
+# Kind words that fit a place only when its own name says them: "homestay" names "Homestay A
+# Sình", not "HTX … Mù Cang Chải" (both producers' places).
+OWN_KIND_WORDS = {"homestay", "nha hang", "restaurant", "khong gian", "vuon", "garden", "xuong", "workshop"}
 SHARED_WORD = 3  # a word in this many place names is no part of any one's own name
 MARKET_KINDS = {"market", "night_market"}
 NIGHT_WORDS = {"dem", "night", "evening"}
@@ -35,7 +38,7 @@ LEGAL = ("cong ty tnhh mtv", "cong ty tnhh", "cong ty co phan", "cong ty", "hop 
          "tnhh", "mtv")  # fmt: skip
 # Capitalised words that open a name by saying the kind of place ("Chợ phiên", "Điểm", "Khu").
 PREFIX = {"cho", "phien", "dem", "diem", "cua", "hang", "lang", "khu", "khong", "gian", "nha", "san", "quang",
-          "truong", "pho", "ocop", "khuon"}  # fmt: skip
+          "truong", "pho", "ocop", "khuon", "to"}  # fmt: skip
 
 
 def _signature(name: str) -> frozenset[str]:
@@ -116,6 +119,8 @@ class PlaceNames:
             kind_words = KIND_WORDS.get(place.kind, set())
             if place.kind in MARKET_KINDS or "cho" in fold(place.name).split():
                 kind_words = kind_words | KIND_WORDS["market"] | KIND_WORDS["night_market"]
+            named_kind = f" {fold(place.name)} "
+            kind_words = {w for w in kind_words if w not in OWN_KIND_WORDS or f" {w} " in named_kind}
             loose = len(signature) >= 3 and signature not in self._town_names and not kind_said
             own = signature not in self._town_names and len(tokens & self._own_words.get(place.id, frozenset())) >= 2
             if not (said & kind_words) and not loose and not own:

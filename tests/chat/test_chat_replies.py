@@ -455,3 +455,11 @@ async def test_a_generic_name_in_a_far_market_is_no_place_to_buy_ours(services):
     areas = {row["area"] for row in PRODUCTS.values() if "honey" in row["english_name"].lower()}
     listed = [row for row in PLACES if f"📍 {row['name']}" in reply.text]
     assert listed and all(row["area"] in areas for row in listed)
+
+
+async def test_a_kind_word_fits_only_the_places_whose_name_says_it(services):
+    # "homestay" is a producer's place kind, but the honey cooperative of Mù Cang Chải is no homestay.
+    replies = await ask(services, "We had smoked buffalo meat at our homestay in Mu Cang Chai, where can we buy some?")
+    assert not any("HTX Xây dựng" in r.text for r in replies if r.kind == "place_info")
+    (reply,) = await ask(services, "Xã Lao Chải bên Mù Cang Chải có homestay nào bán táo mèo sấy không")
+    assert reply.kind == "place_info" and "Homestay A Sình" in reply.text
