@@ -379,6 +379,8 @@ class SearchIndex:
             english = [read(w) for w in words(split_qualifier(product.english_name or "")[0])]
             for (fa, _), (fb, _) in zip(english, english[1:], strict=False):  # "Lương Thịnh honey"
                 areas.setdefault((fa, fb), set()).add(product.area or "")
+            english_folded = [f for f, _ in english]
+            triples.update(tuple(english_folded[i : i + 3]) for i in range(len(english_folded) - 2))
             keys.update(k for _, k in typed)
             others = words(f"{product.qualifier or ''} {product.producer or ''}")
             keys.update(read(w)[1] for w in others)
@@ -497,6 +499,10 @@ class SearchIndex:
         for a, b in glued:
             pair = (folded[a], folded[b])
             neighbour = folded[a] if a < start else folded[b]
+            if length >= 2 and b == end and tuple(folded[b - 2 : b + 1]) not in self.name_triples:
+                # A place of two words followed by a name's word is in that name only with both:
+                # "Việt Hồng trà" is, "Tran Yen cinnamon" is not "Văn Yên cinnamon".
+                continue
             if pair not in self.name_pair_areas or (neighbour,) in self.vocab.stop_phrases:
                 continue  # "Văn Yên có…": "có" glues to no name
             typed = (accented[a], accented[b])

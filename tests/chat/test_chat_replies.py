@@ -463,3 +463,10 @@ async def test_a_kind_word_fits_only_the_places_whose_name_says_it(services):
     assert not any("HTX Xây dựng" in r.text for r in replies if r.kind == "place_info")
     (reply,) = await ask(services, "Xã Lao Chải bên Mù Cang Chải có homestay nào bán táo mèo sấy không")
     assert reply.kind == "place_info" and "Homestay A Sình" in reply.text
+
+
+async def test_a_two_word_place_before_an_english_name_word_stays_a_place(services):
+    # "Văn Yên cinnamon …" is an English name; "Tran Yen cinnamon quills" names Trấn Yên's quills.
+    replies = await ask(services, "Is the OCOP certificate of the Tran Yen cinnamon quills still valid?")
+    quills = next(pid for pid, row in PRODUCTS.items() if row["name"] == "Quế điếu" and row["area"] == "Trấn Yên")
+    assert [r.kind for r in replies] == ["validity"] and shown(replies) == [quills]
