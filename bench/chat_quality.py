@@ -32,6 +32,7 @@ SUITES = (
     ("suite 5", ROOT / "tests/chat/chat_suite5.csv"),
     ("suite 6", ROOT / "tests/chat/chat_suite6.csv"),
     ("suite 7", ROOT / "tests/chat/chat_suite7.csv"),
+    ("suite 8", ROOT / "tests/chat/chat_suite8.csv"),
     ("holdout suite", ROOT / "tests/chat/chat_holdout.csv"),
     ("holdout 2", ROOT / "tests/chat/chat_holdout2.csv"),
     ("holdout 3", ROOT / "tests/chat/chat_holdout3.csv"),
