@@ -564,6 +564,7 @@ SYNONYMS: list[tuple[str, str]] = [
     ("natural honey", "mật ong hoa tự nhiên"),
     ("forest honey", "mật ong rừng;mật ong hoa tự nhiên"),
     ("mật ong rừng", "mật ong hoa tự nhiên"),  # "wild honey" as Vietnamese say it
+    ("xôi", "nếp"),  # sticky rice steamed: made from our glutinous rice
     ("pollen", "phấn hoa"),
     ("bee pollen", "phấn hoa"),
     ("royal jelly", "sữa ong chúa"),

@@ -90,12 +90,15 @@ async def answer(
     carded = {a.subject for a in asks if a.intent == "info"}
     asks = [a for a in asks if not (a.intent == "stars" and a.subject in carded)] or asks
     replies: list[Reply] = []
+    scenery: list[Reply] = []  # "not ours" about a clause that asked nothing ("we want to make xoi at home")
     for ask in asks[:MAX_ANSWERS]:
         for reply in await _answer_one(ctx, ask, subjects, understood.original, understood.unread_modifier):
             # Two phrasings of one question get one answer; "not ours" is said once.
             said = any(reply.text == r.text or reply.kind == r.kind == "not_found" for r in replies)
             if not said:
                 replies.append(reply)
+                if ask.intent == "product" and reply.kind == "not_found":
+                    scenery.append(reply)
     elsewhere = any([(await subjects.get(a.subject)).elsewhere for a in asks if a.subject])
     if any(r.kind == "not_found" for r in replies) and not any(r.product_ids for r in replies) and not elsewhere:
         # Last look before "not in our catalogue": does the message as a whole name one product?
@@ -106,10 +109,11 @@ async def answer(
             replies = [products.did_you_mean(ctx, understood.original, [named]) if r.kind == "not_found"
                        else r for r in replies]  # fmt: skip
     offers = any(r.kind not in UNANSWERED or (r.kind == "did_you_mean" and r.choices) for r in replies)
-    if story and offers:
-        # A story's scenery ("em là sinh viên ở Hà Nội") found nothing, its question found its
-        # answer: "not in our catalogue" about the scenery would read as about the product.
-        replies = [r for r in replies if r.kind != "not_found"]
+    if offers and (story or scenery):
+        # A story's scenery ("em là sinh viên ở Hà Nội"), or a clause that asks nothing, found
+        # nothing while a question found its answer: "not in our catalogue" about the scenery
+        # would read as about the product.
+        replies = [r for r in replies if r.kind != "not_found" or (not story and r not in scenery)]
     if asides and offers:
         # "Bản Tát mấy sao, đi từ Yên Bái mất bao lâu": the second question is heard, not ignored.
         replies.append(smalltalk.out_of_scope(ctx, aside=True))

@@ -470,3 +470,8 @@ async def test_a_two_word_place_before_an_english_name_word_stays_a_place(servic
     replies = await ask(services, "Is the OCOP certificate of the Tran Yen cinnamon quills still valid?")
     quills = next(pid for pid, row in PRODUCTS.items() if row["name"] == "Quế điếu" and row["area"] == "Trấn Yên")
     assert [r.kind for r in replies] == ["validity"] and shown(replies) == [quills]
+
+
+async def test_a_clause_that_asks_nothing_and_finds_nothing_is_scenery(services):
+    replies = await ask(services, "rabbit sausage in Luc Yen? we saw a sign. OCOP?")
+    assert "not_found" not in [r.kind for r in replies] and product_id("Xúc xích thỏ") in shown(replies)
