@@ -80,7 +80,9 @@ class Subjects:
             if _JOINS.search(text) and not _names_one(result, text):
                 named = self._each_named(text)  # "hồng Bảo Hà với hồng ngâm Tân Thượng"
                 named = named if len(named) > 1 else ()
-            doubtful = not result.hits or not (result.query.category or plausible(result.query, result.hits[0].product))
+            doubtful = not result.listing and (
+                not result.hits or not (result.query.category or plausible(result.query, result.hits[0].product))
+            )
             if doubtful and not named and len(text.split()) >= LONG_SUBJECT:
                 # A story: its product's run first ("giờ bán phấn hoa Bảo Yên có tem OCOP" found
                 # "trà hoa sen" by "hoa" alone).

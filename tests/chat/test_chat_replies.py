@@ -475,3 +475,9 @@ async def test_a_two_word_place_before_an_english_name_word_stays_a_place(servic
 async def test_a_clause_that_asks_nothing_and_finds_nothing_is_scenery(services):
     replies = await ask(services, "rabbit sausage in Luc Yen? we saw a sign. OCOP?")
     assert "not_found" not in [r.kind for r in replies] and product_id("Xúc xích thỏ") in shown(replies)
+
+
+async def test_a_list_asked_in_a_long_english_question_stays_a_list(services):
+    (reply,) = await ask(services, "Does Lao Cai have any 5 star OCOP products? list please")
+    five = {pid for pid, row in PRODUCTS.items() if row["star"] == "5"}
+    assert reply.kind == "list" and set(reply.product_ids) == five
