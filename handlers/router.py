@@ -49,8 +49,8 @@ class Router:
         whole = self.services.understander.whole_message(text) if text.strip() else None
         command_word = whole in ("subscribe", "unsubscribe", "forget")
         quiet = request.action or request.command or not text.strip() or text.strip()[:1] == "/" or command_word
-        # "thanks", "ok" from someone who has been writing Vietnamese: still Vietnamese.
-        borrowed = self._last_language.get(chat) in ("vi", "en") and borrowed_only(text)
+        # "thanks", "ok", "bye" from someone who has been writing Vietnamese (or Korean): still theirs.
+        borrowed = chat in self._last_language and borrowed_only(text)
         if stored is None and (quiet or text.strip().isdigit() or borrowed):
             hint = self._last_language.get(chat) or hint
             lang = pick_language(stored, hint, "", self.services.config.bot.default_language)

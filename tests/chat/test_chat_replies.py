@@ -481,3 +481,16 @@ async def test_a_list_asked_in_a_long_english_question_stays_a_list(services):
     (reply,) = await ask(services, "Does Lao Cai have any 5 star OCOP products? list please")
     five = {pid for pid, row in PRODUCTS.items() if row["star"] == "5"}
     assert reply.kind == "list" and set(reply.product_ids) == five
+
+
+async def test_where_someone_is_in_english_carries_no_product(services):
+    # "near the lake" is where the tourist is; "lake" made the salmon "not in our catalogue".
+    replies = await ask(services, "Where can I buy Sapa salmon near the lake?")
+    assert [r.kind for r in replies] == ["places"] and replies[0].language == "en" and shown(replies)
+
+
+async def test_a_borrowed_goodbye_keeps_the_chats_language(services):
+    router = Router(services)
+    await router.handle(Request("console", "ko-chat", "ko-chat", text="박하 시장 언제 열려요?"))
+    (reply,) = await router.handle(Request("console", "ko-chat", "ko-chat", text="bye"))
+    assert reply.language == "ko"
