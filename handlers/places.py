@@ -173,19 +173,15 @@ def place_info(ctx: Context, named: list[Place]) -> Reply:
 
 
 def _products_sold(ctx: Context, named: list[Place]) -> list[Product]:
-    """Our products a place's own description names, or its producer makes ("HTX Quang Tom"):
-    one tap from the place to their cards."""
+    """Our products a place sells by its own record or its producer ("HTX Quang Tom"): one tap from
+    the place to their cards. Looked for among the place's area's products and those whose area
+    the sources do not give."""
     sold: list[Product] = []
     index = ctx.snapshot.index
     for place in named:
-        # The place's area, and the products whose area the sources do not give; thousands at
-        # 20,000 products, so the place's words are folded once and each name looked up folded.
-        described, own_name = fold(place.products_hint + " " + place.name), fold(place.name)
         docs = index.ordered_by_area.get(place.area, []) + index.ordered_by_area.get("", [])
-        for doc in docs:
-            product = index.products[doc]
-            maker = fold_cached(product.producer or "")
-            if (index.name_folded[doc] in described or (len(maker) > 8 and maker in own_name)) and product not in sold:
+        for product in (index.products[doc] for doc in docs):
+            if product not in sold and sells(place, product):
                 sold.append(product)
                 if len(sold) == MAX_SOLD:
                     return sold

@@ -14,7 +14,7 @@ from handlers import products
 from handlers.context import Context
 
 LONG_SUBJECT = 6  # words: a subject this long is a story, searched by its runs of known words first
-RESCUE_SHARE = 0.7
+RESCUE_SHARE = 0.7  # a match found by leaving words out answers when it carries this much of what was typed
 _JOINS = re.compile(r"\s(?:và|với|hay|hoặc|va|voi|hoac|and|or|vs|versus)\s", re.IGNORECASE)
 
 

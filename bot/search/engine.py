@@ -189,6 +189,18 @@ def fuzzy_budget() -> Iterator[None]:
         _MESSAGE_BUDGET.reset(token)
 
 
+@dataclass(frozen=True)
+class NameWords:
+    """What the products' names say word by word, built once per catalogue version."""
+
+    pairs: dict[tuple[str, str], set[tuple[str, str]]]  # folded pair -> the same pair as accent keys
+    areas: dict[tuple[str, str], set[str]]  # folded pair (English names too) -> areas so named
+    keys: set[str]  # accent keys of every word of names, qualifiers and producers
+    proper: set[tuple[str, str]]  # folded pairs written capitalised ("Gia Phú")
+    triples: set[tuple[str, str, str]]  # folded runs of three words (English names too)
+    spellings: dict[str, set[str]]  # folded word -> as the catalogue writes it
+
+
 _PARENS_RE = re.compile(r"[(（][^)）]*[)）]")
 _CJK_RUN_RE = re.compile(r"[\u3400-\u9fff\uac00-\ud7af][\u3400-\u9fff\uac00-\ud7af ]*[\u3400-\u9fff\uac00-\ud7af]")
 
@@ -285,23 +297,23 @@ class SearchIndex:
         understanding tells "bán liền" for "Bản Liền" from "có bán" with them). Built with the
         snapshot, in its thread: at 20,000 products it takes ~0.5 s, once on the loop it was
         the first reply after every import."""
-        return self._name_pairs[0]
+        return self._name_words.pairs
 
     @property
     def name_pair_areas(self) -> dict[tuple[str, str], set[str]]:
         """Folded word pairs of product names -> the areas of the products so named."""
-        return self._name_pairs[1]
+        return self._name_words.areas
 
     @property
     def word_keys(self) -> set[str]:
         """The accent keys of every word of product names, qualifiers and producers."""
-        return self._name_pairs[2]
+        return self._name_words.keys
 
     @property
     def spellings(self) -> dict[str, set[str]]:
         """Folded word -> how the catalogue's names, qualifiers and producers write it ("khau" ->
         "khẩu")."""
-        return self._name_pairs[5]
+        return self._name_words.spellings
 
     @cached_property
     def gloss_words(self) -> dict[str, list[tuple[str, str]]]:
@@ -333,24 +345,15 @@ class SearchIndex:
     @property
     def proper_pairs(self) -> set[tuple[str, str]]:
         """Folded pairs written capitalised in a name ("Gia Phú", "Bản Liền"): a proper name."""
-        return self._name_pairs[3]
+        return self._name_words.proper
 
     @property
     def name_triples(self) -> set[tuple[str, str, str]]:
         """Folded runs of three words of product names."""
-        return self._name_pairs[4]
+        return self._name_words.triples
 
     @cached_property
-    def _name_pairs(
-        self,
-    ) -> tuple[
-        dict[tuple[str, str], set[tuple[str, str]]],
-        dict[tuple[str, str], set[str]],
-        set[str],
-        set[tuple[str, str]],
-        set[tuple[str, str, str]],
-        dict[str, set[str]],
-    ]:
+    def _name_words(self) -> NameWords:
         pairs: dict[tuple[str, str], set[tuple[str, str]]] = {}
         areas: dict[tuple[str, str], set[str]] = {}
         keys: set[str] = set()
@@ -386,7 +389,7 @@ class SearchIndex:
             keys.update(read(w)[1] for w in others)
             for word in (*written, *others):
                 spellings.setdefault(read(word)[0], set()).add(word.lower())
-        return pairs, areas, keys, proper, triples, spellings
+        return NameWords(pairs, areas, keys, proper, triples, spellings)
 
     def parse(self, raw: str, fillers: frozenset[str] = frozenset()) -> ParsedQuery:
         """`fillers`: more words to drop, as a chat's; a catalogue word among them stays a bonus."""
