@@ -132,7 +132,7 @@ def listing_title(ctx: Context, result: SearchResult) -> str:
     n = len(result.hits)
     query = result.query
     what = []
-    if (query.star or query.star_min) and "star" not in result.relaxed:
+    if _filtered(result):
         key = "search.listing_star" if query.star else "search.listing_star_min"
         what.append(ctx.t(key, star=query.star or query.star_min))
     if query.place is not None and "place" not in result.relaxed:
