@@ -37,6 +37,7 @@ SUITES = (
     ("holdout 2", ROOT / "tests/chat/chat_holdout2.csv"),
     ("holdout 3", ROOT / "tests/chat/chat_holdout3.csv"),
     ("holdout 4", ROOT / "tests/chat/chat_holdout4.csv"),
+    ("holdout 5", ROOT / "tests/chat/chat_holdout5.csv"),
 )
 TODAY = date(2026, 11, 30)
 

@@ -204,6 +204,8 @@ async def _borrow_subjects(asks: list[Ask], subjects: Subjects, mentions: list[s
     states = {text: (await subjects.get(text)).state for text in candidates}
     one = [t for t in candidates if states[t] == "product"]
     several = [t for t in candidates if states[t] == "several"]
+    # Only look-alikes of what the story mentions: "did you mean" it, never "not ours".
+    doubted = [t for t in candidates if states[t] == "suggest"]
     out = []
     for n, ask in enumerate(asks):
         says = says_nothing.get(n)
@@ -212,6 +214,8 @@ async def _borrow_subjects(asks: list[Ask], subjects: Subjects, mentions: list[s
         shared = story or says == "stars" or ask.intent in ("where_to_buy", "hours")
         if says and (one or (several and shared)):
             ask = Ask("stars" if ask.intent == "product" else ask.intent, (one or several)[0], ask.clause)
+        elif says and story and doubted:
+            ask = Ask(ask.intent, doubted[0], ask.clause)
         if all((a.intent, a.subject) != (ask.intent, ask.subject) for a in out):
             out.append(ask)
     return out

@@ -186,12 +186,47 @@ class Subjects:
         if not found:
             return text, result, ()
         run, again = found[0]
+        place = result.query.place
+        if place is not None and not products.clearly_one(again) and not set(place.tokens) <= set(fold(run).split()):
+            # "…bánh chưng đen ăn ở chợ phiên Bắc Hà…": the story's place tells its run's products apart.
+            run, again = self._with_place(run, again, place.tokens)
         whole = len(run.split()) >= 3 and products.clearly_one(again)
-        there = _from_there(result.query.place, again.hits[0].product)
+        there = _from_there(place, again.hits[0].product)
         share = matched_share(again.query, again.hits[0].product, index.postings, index.word_keys)
         if whole and there and share >= 0.9:
             return run, again, ()
+        if there and share >= 0.9 and len(run.split()) >= 2 and self._all_named(run, again) and not self._a_place(run):
+            # "…mấy loại chè Bát tiên của Trấn Yên…": the run is the whole name of each it finds.
+            return run, again, ()
         return text, result, tuple(dict.fromkeys(h.product for _, r in found for h in r.hits[:2]))[:3]
+
+    @staticmethod
+    def _all_named(run: str, result: SearchResult) -> bool:
+        """Each product found has the run in its name, but for one word ("chè" of "Trà Bát tiên")."""
+        place = set(result.query.place.tokens) if result.query.place else set()
+        typed = [word for word in fold(run).split() if word not in place]
+
+        def named(product: Product) -> bool:
+            name = set(fold(f"{product.name} {product.english_name or ''}").split())
+            found = sum(word in name for word in typed)
+            return found >= 2 and found >= len(typed) - 1 and plausible(result.query, product)
+
+        return len(result.hits) > 1 and all(named(h.product) for h in result.hits[:4])
+
+    def _a_place(self, run: str) -> bool:
+        """The run is (part of) a place's name: "Si Ma" of "Si Ma Cai" ("cái" is a chat word)."""
+        said = f" {fold(run)} "
+        return any(said in f" {fold(loc.name)} " for loc in self.ctx.snapshot.catalogue.localities)
+
+    def _with_place(self, run: str, result: SearchResult, place: tuple[str, ...]) -> tuple[str, SearchResult]:
+        placed = f"{run} {' '.join(place)}"
+        again = products.find(self.ctx, placed, ignore_stars=True)
+        index = self.ctx.snapshot.index
+        if not again.hits or again.listing:
+            return run, result
+        if matched_share(again.query, again.hits[0].product, index.postings, index.word_keys) < 0.9:
+            return run, result
+        return placed, again
 
     def _names_another_thing(self, word: str) -> bool:
         """A word typed with marks that no product has and that is no chat word: "phở", "tầm" (in

@@ -494,3 +494,26 @@ async def test_a_borrowed_goodbye_keeps_the_chats_language(services):
     await router.handle(Request("console", "ko-chat", "ko-chat", text="박하 시장 언제 열려요?"))
     (reply,) = await router.handle(Request("console", "ko-chat", "ko-chat", text="bye"))
     assert reply.language == "ko"
+
+
+async def test_a_storys_place_tells_apart_the_products_its_words_name(services):
+    # Two black chưng cakes are ours (Bắc Hà and Văn Bàn); the story says it ate the Bắc Hà one.
+    cake = product_id("Bánh chưng đen Bắc Hà")
+    replies = await ask(
+        services,
+        "Mẹ chồng em lần đầu lên Lào Cai chơi. Bà thích nhất cái bánh chưng đen ăn ở chợ phiên Bắc Hà hôm "
+        "Chủ nhật, cứ bảo về phải mua biếu hàng xóm. Giờ em muốn mua thêm chục cái nữa thì mua ở đâu hả bot?",
+    )
+    assert [r.kind for r in replies] == ["places"] and shown(replies)[:1] == [cake]
+    assert "không có trong danh mục" not in replies[0].text.lower()
+
+
+async def test_a_storys_run_that_names_several_products_whole_offers_them(services):
+    teas = {pid for pid, row in PRODUCTS.items() if "bát tiên" in row["name"].lower() and row["area"] == "Trấn Yên"}
+    replies = await ask(
+        services,
+        "Em mở quán cà phê nhỏ ở Yên Bái, muốn có thêm món trà đặc sản cho khách. Em đang phân vân giữa mấy "
+        "loại chè Bát tiên của Trấn Yên, loại nào được OCOP 4 sao ạ?",
+    )
+    assert len(teas) >= 2 and replies[0].kind in ("list", "results")
+    assert set(shown(replies)[:3]) <= teas and len(set(shown(replies)[:3])) >= 2
