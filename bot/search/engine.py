@@ -110,6 +110,20 @@ class SearchResult:
         return bool(self.hits)
 
 
+def _other_number(token: str) -> list[str]:
+    """An English word's singular or plural. No Vietnamese syllable ends in "s", so a word ending
+    in it is not one of ours misread."""
+    if len(token) < 4 or not token.isascii() or not token.isalpha():
+        return []
+    if token.endswith("ies"):
+        return [token[:-3] + "y"]
+    if token.endswith("es"):
+        return [token[:-1], token[:-2]]
+    if token.endswith("s") and not token.endswith("ss"):
+        return [token[:-1]]
+    return [token + "s", token + "es"]
+
+
 def _read_csv(path: Path) -> list[dict[str, str]]:
     if not path.exists():
         return []
@@ -558,6 +572,9 @@ class SearchIndex:
             return alternatives + [((decoded,), 0.95)]
         if token.isdigit():
             return alternatives
+        number = [w for w in _other_number(token) if w in self.postings]
+        if number:  # "homestays", "noodle": English says one or many; the thing is the same
+            return alternatives + [((number[0],), 1.0)]
         n = len(token)
         budget = 0 if n <= 2 else 1 if n <= 7 else 2
         if budget:

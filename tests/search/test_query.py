@@ -50,3 +50,11 @@ def test_english_words_expand_to_vietnamese(index):
 def test_typo_expansion_has_a_penalty(index):
     (term,) = [t for t in index.parse("bưởi Múcc").terms if t.typed == "mucc"]
     assert any(alt == ("muc",) and penalty < 1 for alt, penalty in term.alternatives)
+
+
+def test_an_english_plural_or_singular_is_the_same_word(index):
+    # The catalogue writes "homestay" and "noodles"; no Vietnamese syllable ends in "s".
+    (term,) = [t for t in index.parse("homestays").terms if t.typed == "homestays"]
+    assert (("homestay",), 1.0) in term.alternatives
+    (term,) = [t for t in index.parse("glass noodle").terms if t.typed == "noodle"]
+    assert (("noodles",), 1.0) in term.alternatives
