@@ -13,6 +13,7 @@ from bot.replies import Reply
 from bot.search import SearchResult
 from bot.search.query import ParsedQuery
 from bot.text import fold
+from bot.understanding.lexicon import intent_token
 from bot.understanding.message import Ask, Understanding
 from handlers import about, commerce, counts, events, places, products, smalltalk, validity
 from handlers.context import Context
@@ -175,6 +176,8 @@ async def _off_topic(ctx: Context, asks: list[Ask], subjects: Subjects) -> tuple
 def _asks_something(ctx: Context, clause: str) -> bool:
     """An off-topic clause that is a question of its own, not scenery around ours."""
     if "?" in clause or "？" in clause:
+        return True
+    if intent_token("out_of_scope") in clause:  # "비행기 기내에 들고 타도 돼요": read from a question
         return True
     lexicon = ctx.services.understander.lexicon
     said = clause.lower().split()

@@ -61,6 +61,7 @@ class Lexicon:
     follow_up: tuple[frozenset[tuple[str, ...]], frozenset[tuple[str, ...]]] = (frozenset(), frozenset())
     claim_ends: frozenset[str] = frozenset()  # "5 sao à?": the particle that makes a star a claim
     units: frozenset[str] = frozenset()  # folded: "1 hũ", "2 kg" are amounts
+    counted: frozenset[str] = frozenset()  # English words that count like a number: "a bottle"
     emoji: dict[str, str] = field(default_factory=dict)  # "👍" -> "ok", "🙏" -> "thanks"
     elsewhere: dict[tuple[str, ...], str] = field(default_factory=dict)  # folded -> "Hà Giang"
     words: dict[str, frozenset[str]] = field(default_factory=dict)  # [words] of intents.toml, folded
@@ -171,6 +172,7 @@ class Lexicon:
             ),
             elsewhere=elsewhere,
             units=frozenset(fold(item) for item in intents.get("amount", {}).get("units", [])),
+            counted=frozenset(fold(item) for item in intents.get("amount", {}).get("counted", [])),
             follow_up=tuple(
                 frozenset(
                     tuple(fold(item).split()) or (nfc(item),) for item in intents.get("follow_up", {}).get(key, [])

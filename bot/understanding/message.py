@@ -349,6 +349,14 @@ class Understander:
                 amounts = True
                 if j + 1 < n and folded[j + 1] in self.lexicon.units and j + 1 not in protected:
                     consumed.add(j + 1)
+            elif (
+                word in self.lexicon.counted
+                and j + 1 < n
+                and folded[j + 1] in self.lexicon.units
+                and accented[j + 1].isascii()  # "a bottle", not "a chai"
+                and j + 1 not in protected
+            ):
+                consumed.update((j, j + 1))
         if amounts and "price" not in {i for _, i in intents} and _has(folded, ("bao", "nhieu")):
             intents.append((folded.index("bao"), "price"))  # "măng ớt bn 1 hũ"
         points = any(tuple(folded[j : j + len(p)]) == p for p in self.lexicon.pointers for j in range(n)) or any(
@@ -389,10 +397,22 @@ class Understander:
         )
         if claimable and (not intents or particle_only) and claim and (stars or "ocop" in folded):
             intents = [(0, "stars")]  # "Is Múc pomelo 4 stars?", "Van Yen cassava starch OCOP?"
+        elif stars and {i for _, i in intents} - self.lexicon.smalltalk == {"validity"} and self._level_claimed(folded):
+            # "đúng 5 sao không và chứng nhận còn hạn không": the level is asked too, and first.
+            intents = [(0, "stars"), *intents]
         return _Clause(
             intents, subject if has_content else "", has_content, filters_only=filters_only, exact=exact, points=points,
             place=query.place is not None,
         )  # fmt: skip
+
+    def _level_claimed(self, folded: list[str]) -> bool:
+        """A claim word right before the star level: "đúng 5 sao", "is it 4 stars", not "chè 4 sao"."""
+        openers = self.lexicon.words["claim_openers"]
+        for j in range(1, len(folded) - 1):
+            if _is_number(folded[j]) and folded[j + 1] in STAR_WORDS:
+                before = folded[max(j - 2, 0) : j]
+                return any(w in openers and w != "co" for w in before)
+        return False
 
     def _entry(self, key: tuple[str, ...], accented_words: list[str], folded: list[str], i: int):
         """("intent", Phrase) or ("filler", None) for the words at i, or None."""

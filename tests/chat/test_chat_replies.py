@@ -517,3 +517,42 @@ async def test_a_storys_run_that_names_several_products_whole_offers_them(servic
     )
     assert len(teas) >= 2 and replies[0].kind in ("list", "results")
     assert set(shown(replies)[:3]) <= teas and len(set(shown(replies)[:3])) >= 2
+
+
+async def test_a_korean_second_question_off_our_topic_gets_the_aside(services):
+    # No question mark on the second clause: its words alone make it a question we cannot answer.
+    oil = product_id("Tinh dầu Quế Bảo Yên")
+    replies = await ask(services, "Bảo Yên 계피 에센셜 오일 OCOP 몇 성이에요? 비행기 기내에 들고 타도 돼요")
+    assert [r.kind for r in replies] == ["stars", "out_of_scope"] and shown(replies) == [oil]
+    assert PRODUCTS[oil]["star"] in replies[0].text
+
+
+async def test_a_bottle_is_an_amount_not_a_product_name(services):
+    liquor = product_id("Rượu trắng Pansipan")
+    replies = await ask(services, "Is Pansipan white liquor OCOP? Can I take a bottle on the plane?")
+    # Before, "a bottle" was read as part of a name and the liquor became a "did you mean".
+    assert replies[0].kind in ("stars", "card") and set(shown(replies)) == {liquor}
+    assert not {r.kind for r in replies} & {"did_you_mean", "not_found"}
+
+
+async def test_list_all_with_a_travel_question_lists_and_sets_the_travel_aside(services):
+    area = "Bát Xát"
+    four_stars = {pid for pid, row in PRODUCTS.items() if row["area"] == area and row["star"] == "4"}
+    replies = await ask(
+        services, f"List all the 4-star OCOP products in Bat Xat. Also how do I get from Sapa to {area}?"
+    )
+    assert four_stars and replies[0].kind in ("list", "results")
+    assert set(shown(replies[:1])) == four_stars
+    assert replies[-1].kind == "out_of_scope"
+
+
+async def test_a_claimed_level_and_its_validity_are_both_answered_level_first(services):
+    extract = product_id("Cao mềm actiso Sa Pa")
+    level = PRODUCTS[extract]["star"]
+    replies = await ask(services, f"cao mềm actiso Sa Pa có đúng {level} sao không, chứng nhận còn hạn không ạ")
+    assert [r.kind for r in replies][:2] == ["stars", "validity"] and set(shown(replies)) == {extract}
+
+
+async def test_validity_alone_gets_no_star_reply_first(services):
+    replies = await ask(services, "cao mềm actiso Sa Pa còn hạn không")
+    assert [r.kind for r in replies] == ["validity"]
