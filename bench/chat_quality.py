@@ -33,6 +33,7 @@ SUITES = (
     ("suite 6", ROOT / "tests/chat/chat_suite6.csv"),
     ("suite 7", ROOT / "tests/chat/chat_suite7.csv"),
     ("suite 8", ROOT / "tests/chat/chat_suite8.csv"),
+    ("suite 9", ROOT / "tests/chat/chat_suite9.csv"),
     ("holdout suite", ROOT / "tests/chat/chat_holdout.csv"),
     ("holdout 2", ROOT / "tests/chat/chat_holdout2.csv"),
     ("holdout 3", ROOT / "tests/chat/chat_holdout3.csv"),

@@ -192,6 +192,7 @@ async def _borrow_subjects(asks: list[Ask], subjects: Subjects, mentions: list[s
     the sauce, not about "HN". A question whose own words find nothing borrows a found product;
     several products sharing a name ("…cordycep Sapa, 4 star or 3 star?") are borrowed by a
     question that is only a star level, or in a story."""
+    asks = await _told_which(asks, subjects, mentions, story)
     found = {"product", "several"}
     says_nothing: dict[int, str | None] = {}
     for n, ask in enumerate(asks):
@@ -221,6 +222,24 @@ async def _borrow_subjects(asks: list[Ask], subjects: Subjects, mentions: list[s
             ask = Ask(ask.intent, doubted[0], ask.clause)
         if all((a.intent, a.subject) != (ask.intent, ask.subject) for a in out):
             out.append(ask)
+    return out
+
+
+async def _told_which(asks: list[Ask], subjects: Subjects, mentions: list[str], story: bool) -> list[Ask]:
+    """The question's words find several products and the story names one of them: that one.
+    "…mang về túi mận sấy dẻo, trên bao bì có chữ HTX Quang Tom. sp này có OCOP ko" (a producer
+    of two), "…gửi về gói Lục Bách Niên Trà… Ông thì bảo làm gì có chè 5 sao. Ad phân xử giúp"."""
+    out = []
+    for ask in asks:
+        subject = await subjects.get(ask.subject) if ask.subject else None
+        if subject is not None and (subject.producer or (story and subject.state == "several")):
+            among = {p.id for p in subject.hits}
+            for mention in mentions:
+                told = await subjects.get(mention) if mention and mention != ask.subject else None
+                if told is not None and told.state == "product" and told.product.id in among:
+                    ask = Ask(ask.intent, mention, ask.clause)
+                    break
+        out.append(ask)
     return out
 
 

@@ -26,6 +26,7 @@ class Subject:
     suggestions: tuple[Product, ...] = ()  # found only once a word was left out: "did you mean"
     named: tuple[Product, ...] = ()  # "chè Hương Lý và chè Đại Hưng": each one named, found apart
     elsewhere: str = ""  # "mật ong bạc hà Hà Giang": named as from a province that is not ours
+    producer: str = ""  # "HTX Quang Tom": the words name only a producer, of the products in `named`
 
     @property
     def state(self) -> str:
@@ -54,6 +55,12 @@ class Subject:
 def _names_one(result: SearchResult, text: str) -> bool:
     """The words are one product's whole name, joining word included ("Trà hoa sen và …")."""
     return bool(result.hits) and any(fold(text) in fold(hit.product.name) for hit in result.hits[:1])
+
+
+def names_only_producer(text: str, product: Product) -> bool:
+    """The words are all of the producer's, and not all of the product's own name."""
+    said = set(fold(text).split())
+    return bool(said) and said <= set(fold(product.producer).split()) and not said <= set(fold(product.name).split())
 
 
 class Subjects:
@@ -98,7 +105,13 @@ class Subjects:
                 # "có nhận thanh toán momo" finds "Quả nhãn": a look-alike is not the subject.
                 product = result.hits[0].product if plausible(result.query, result.hits[0].product) else None
             elsewhere = self._elsewhere(text, result) or (self._elsewhere(asked, result) if asked != text else "")
-            subject = Subject(text, result, product, suggestions, named, elsewhere)
+            producer = ""
+            if product is not None and not named and names_only_producer(text, product):
+                # "HTX Quang Tom có OCOP ko": each of its products, not the one with it in its name.
+                siblings = [p for p in ctx.snapshot.index.products.values() if p.producer == product.producer]
+                if len(siblings) > 1:
+                    producer, named, product = product.producer, tuple(siblings), None
+            subject = Subject(text, result, product, suggestions, named, elsewhere, producer)
             text = asked
         self._cache[text] = subject
         return subject

@@ -422,6 +422,9 @@ class Understander:
                 continue  # "mua không" (buy?) is not "mưa không" (rain?)
             if phrase.intent == "stars" and i and _is_number(folded[i - 1]):
                 continue  # "4 sao" is a star level, not the question "how many stars"
+            after = i + len(key)
+            if phrase.intent == "shipping" and after < len(folded) and folded[after] in self.lexicon.units:
+                continue  # "cậu em gửi về gói chè": what was sent, a story, not a question of delivery
             return ("intent", phrase)
         if key in self.lexicon.fillers and (len(key) > 1 or self._filler_agrees(accented_words[i], key[0])):
             return ("filler", None)

@@ -556,3 +556,45 @@ async def test_a_claimed_level_and_its_validity_are_both_answered_level_first(se
 async def test_validity_alone_gets_no_star_reply_first(services):
     replies = await ask(services, "cao mềm actiso Sa Pa còn hạn không")
     assert [r.kind for r in replies] == ["validity"]
+
+
+def _producer_of_several():
+    by_producer: dict[str, list[int]] = {}
+    for pid, row in PRODUCTS.items():
+        by_producer.setdefault(row["producer"], []).append(pid)
+    return next((producer, pids) for producer, pids in by_producer.items() if producer.startswith("HTX Quang Tom"))
+
+
+async def test_a_producer_named_alone_answers_for_each_of_its_products(services):
+    producer, pids = _producer_of_several()
+    replies = await ask(services, "HTX Quang Tom có OCOP ko")
+    assert len(pids) > 1 and set(shown(replies)) == set(pids)
+
+
+async def test_a_story_says_which_of_a_producers_products_is_asked_about(services):
+    producer, pids = _producer_of_several()
+    plums = product_id("Mận Tam hoa sấy dẻo")
+    assert plums in pids
+    replies = await ask(
+        services,
+        "chồng mình đi công tác Bắc Hà mang về túi mận sấy dẻo, trên bao bì có chữ HTX Quang Tom. "
+        "con bé nhà mình ăn hết nửa túi 😂 sp này có OCOP ko ad",
+    )
+    assert [r.kind for r in replies] == ["stars"] and shown(replies) == [plums]
+
+
+async def test_a_star_level_alone_in_teen_code_or_english_lists_that_level(services):
+    five = {pid for pid, row in PRODUCTS.items() if row["star"] == "5"}
+    for text in ("ad oi co sp nao 5s ko", "Hi, what's a good gift to bring home from Lao Cai? something with 5 stars"):
+        replies = await ask(services, text)
+        assert five and replies[0].kind == "list" and set(shown(replies)) == five, text
+        assert "not_found" not in {r.kind for r in replies}, text
+
+
+async def test_who_the_teller_is_is_scenery_not_an_off_topic_question(services):
+    # "kế toán" holds "toán" (maths), which is off topic; an accountant asking for gifts is not.
+    replies = await ask(
+        services, "Mình làm kế toán, sếp giao đi mua quà OCOP cho đối tác. Ad gợi ý giúp mấy sản phẩm 4 sao với ạ"
+    )
+    four = {pid for pid, row in PRODUCTS.items() if row["star"] == "4"}
+    assert [r.kind for r in replies] == ["list"] and set(shown(replies)) <= four
