@@ -62,6 +62,7 @@ class Lexicon:
     claim_ends: frozenset[str] = frozenset()  # "5 sao à?": the particle that makes a star a claim
     units: frozenset[str] = frozenset()  # folded: "1 hũ", "2 kg" are amounts
     counted: frozenset[str] = frozenset()  # English words that count like a number: "a bottle"
+    date_words: frozenset[str] = frozenset()  # "tháng 12", "năm 2025": the number is a date, not an amount
     emoji: dict[str, str] = field(default_factory=dict)  # "👍" -> "ok", "🙏" -> "thanks"
     elsewhere: dict[tuple[str, ...], str] = field(default_factory=dict)  # folded -> "Hà Giang"
     words: dict[str, frozenset[str]] = field(default_factory=dict)  # [words] of intents.toml, folded
@@ -173,6 +174,7 @@ class Lexicon:
             elsewhere=elsewhere,
             units=frozenset(fold(item) for item in intents.get("amount", {}).get("units", [])),
             counted=frozenset(fold(item) for item in intents.get("amount", {}).get("counted", [])),
+            date_words=frozenset(fold(item) for item in intents.get("amount", {}).get("dates", [])),
             follow_up=tuple(
                 frozenset(
                     tuple(fold(item).split()) or (nfc(item),) for item in intents.get("follow_up", {}).get(key, [])

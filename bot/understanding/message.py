@@ -37,6 +37,9 @@ CLAIM_INTENTS = {"real_or_fake": "stars"}
 # phải OCOP 3 sao ko") is about the product its neighbour names.
 PRODUCT_QUESTIONS = {"stars", "real_or_fake", "validity", "price", "shipping", "wholesale", "payment", "export",
                      "info", "producer", "where_to_buy"}  # fmt: skip
+# Questions about the catalogue as a whole: they borrow a product named after them only when
+# asked again of it ("Bao nhiêu sp hết hạn tháng 12, bưởi Đại Minh có trong đó ko").
+LISTINGS = {"expiring", "expired", "count", "certified_in"}
 
 
 @dataclass(frozen=True)
@@ -157,11 +160,12 @@ class Understander:
             asked = {i for _, i in clause.intents}
             claims = clause.filters_only and bool(asked & PRODUCT_QUESTIONS) and "list" not in asked
             where = parts[i][0].strip()
-            if clause.intents and clause.points and _nearest(named, i):
+            later = not asked <= LISTINGS | self.lexicon.smalltalk
+            if clause.intents and clause.points and _nearest(named, i, later=later):
                 subject = _nearest(named, i)  # "…gạo lứt Séng Cù…, không biết sp đó mấy sao"
                 where = f"{where} {_nearest(texts, i, named)}"
             elif clause.intents and (not subject or claims):
-                borrowed = _nearest(named, i) or ("" if subject else _nearest(subjects, i))
+                borrowed = _nearest(named, i, later=later) or ("" if subject else _nearest(subjects, i, later=later))
                 subject = f"{borrowed} {subject}".strip() if borrowed else subject
                 if borrowed:  # the place a borrowed subject was named with comes along
                     where = f"{where} {_nearest(texts, i, named if borrowed in named else subjects)}"
@@ -346,7 +350,8 @@ class Understander:
             star_level = word.isdigit() and j + 1 < n and folded[j + 1] in STAR_WORDS
             if (word.isdigit() and not star_level) or _AMOUNT_RE.fullmatch(word):
                 consumed.add(j)
-                amounts = True
+                # "hết hạn trong tháng 12": a date, not how many of something.
+                amounts = amounts or not (j and folded[j - 1] in self.lexicon.date_words)
                 if j + 1 < n and folded[j + 1] in self.lexicon.units and j + 1 not in protected:
                     consumed.add(j + 1)
             elif (
@@ -381,9 +386,11 @@ class Understander:
         }
         subject = " ".join(accented[j] for j in range(n) if j not in consumed)
         if not subject:
-            return _Clause(intents, "", False, points=points)
+            return _Clause(self._ocop_asked(intents, folded, asked), "", False, points=points)
         query = index.parse(subject, frozenset(kept))
         has_content = bool(query.required or query.has_filters)
+        if not has_content:
+            intents = self._ocop_asked(intents, folded, asked)
         filters_only = not query.required and query.has_filters
         exact = query.has_filters or any(t.typed in index.postings for t in query.required)
         stars = query.star or query.star_min
@@ -404,6 +411,15 @@ class Understander:
             intents, subject if has_content else "", has_content, filters_only=filters_only, exact=exact, points=points,
             place=query.place is not None,
         )  # fmt: skip
+
+    def _ocop_asked(self, intents: list[tuple[int, str]], folded: list[str], asked: bool) -> list[tuple[int, str]]:
+        """ "Muong Khuong chilli sauce - OCOP?": a clause of "OCOP?" alone asks it of what the one
+        before names."""
+        questions = self.lexicon.words["questions"]
+        alone = not any(w in questions for w in folded)  # "which brands have OCOP?" asks for a list
+        if asked and alone and folded[-1:] == ["ocop"] and all(i in self.lexicon.smalltalk for _, i in intents):
+            return [*intents, (len(folded) - 1, "real_or_fake")]
+        return intents
 
     def _level_claimed(self, folded: list[str]) -> bool:
         """A claim word right before the star level: "đúng 5 sao", "is it 4 stars", not "chè 4 sao"."""
@@ -512,12 +528,12 @@ def _is_number(word: str) -> bool:
     return word.isdigit() or word in {"mot", "hai", "ba", "bon", "nam", "one", "two", "three", "four", "five"}
 
 
-def _nearest(values: list[str], i: int, by: list[str] | None = None) -> str:
-    """The nearest non-empty value before i, else after; with `by`, the value at the position of
-    `by`'s nearest non-empty entry (a clause's text for its subject)."""
+def _nearest(values: list[str], i: int, by: list[str] | None = None, *, later: bool = True) -> str:
+    """The nearest non-empty value before i, else after (unless not `later`); with `by`, the value
+    at the position of `by`'s nearest non-empty entry (a clause's text for its subject)."""
     key = by if by is not None else values
     before = [j for j in range(i) if key[j]]
-    after = [j for j in range(i + 1, len(key)) if key[j]]
+    after = [j for j in range(i + 1, len(key)) if key[j]] if later else []
     j = before[-1] if before else (after[0] if after else None)
     return values[j] if j is not None else ""
 

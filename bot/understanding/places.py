@@ -89,9 +89,15 @@ class PlaceNames:
         # Words many names share ("điểm", "bán", "sản phẩm", "OCOP") say nothing of which place.
         heads = {place.id: frozenset(fold(place.name.split("(")[0]).split()) for place in places}
         shared = Counter(w for head in heads.values() for w in head)
+        # Not the words of any of its names' signatures: "Chợ du lịch Lào Cai (chợ Phố Mới)" is
+        # not named by "Lào Cai mới có bao nhiêu sản phẩm".
+        signed: dict[int, set[str]] = {}
+        for place, sig in self._signatures:
+            signed.setdefault(place.id, set()).update(sig)
         self._own_words = {
-            place.id: frozenset(w for w in heads[place.id] if len(w) > 1 and shared[w] < SHARED_WORD) - sig
-            for place, sig in self._signatures
+            place.id: frozenset(w for w in heads[place.id] if len(w) > 1 and shared[w] < SHARED_WORD)
+            - signed[place.id]
+            for place, _ in self._signatures
         }
 
     def find(self, text: str, *, kind_said: bool = False) -> list[Place]:

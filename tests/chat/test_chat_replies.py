@@ -598,3 +598,33 @@ async def test_who_the_teller_is_is_scenery_not_an_off_topic_question(services):
     )
     four = {pid for pid, row in PRODUCTS.items() if row["star"] == "4"}
     assert [r.kind for r in replies] == ["list"] and set(shown(replies)) <= four
+
+
+async def test_ocop_asked_alone_after_a_dash_asks_it_of_the_product_before(services):
+    sauce = product_id("Tương ớt Mường Khương")
+    replies = await ask(services, "Muong Khuong chilli sauce - OCOP? and where to buy in Lao Cai city")
+    assert [r.kind for r in replies] == ["stars", "places"] and set(shown(replies)) == {sauce}
+
+
+async def test_a_month_number_is_a_date_not_a_price_and_the_expiring_list_comes_first(services):
+    pomelo = product_id("Bưởi Đại Minh")
+    replies = await ask(services, "Bao nhiêu sp OCOP hết hạn trong tháng 12 này vậy ad, bưởi Đại Minh có trong đó ko")
+    assert [r.kind for r in replies] == ["validity", "validity"]
+    assert replies[0].text.count("•") > 1  # the expiring list, not the pomelo's card
+    assert replies[1].product_ids == (pomelo,)
+    assert "price" not in {r.kind for r in replies}
+
+
+async def test_a_town_name_beside_new_is_not_the_market_of_that_other_name(services):
+    # "Chợ du lịch Lào Cai (chợ Phố Mới)": "Lào Cai mới" (the new province) names no market.
+    five = {pid for pid, row in PRODUCTS.items() if row["star"] == "5"}
+    replies = await ask(services, "Lào Cai mới có bao nhiêu sản phẩm OCOP 5 sao, là những sản phẩm nào")
+    assert "place_info" not in {r.kind for r in replies}
+    assert set(shown(replies)) == five
+
+
+async def test_any_ocop_with_a_kind_of_product_lists_them(services):
+    oolongs = {pid for pid, row in PRODUCTS.items() if "oolong" in row["english_name"].lower()}
+    replies = await ask(services, "my wife loves oolong tea. Any OCOP oolong from Lao Cai?")
+    assert len(oolongs) > 1 and replies[0].kind in ("list", "results")
+    assert set(shown(replies)[:3]) <= oolongs
