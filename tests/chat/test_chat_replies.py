@@ -628,3 +628,14 @@ async def test_any_ocop_with_a_kind_of_product_lists_them(services):
     replies = await ask(services, "my wife loves oolong tea. Any OCOP oolong from Lao Cai?")
     assert len(oolongs) > 1 and replies[0].kind in ("list", "results")
     assert set(shown(replies)[:3]) <= oolongs
+
+
+async def test_please_confirm_checks_the_claim_told_before_and_wholesale_names_whom_to_contact(services):
+    oil = product_id("Tinh dầu Quế Bảo Yên")
+    replies = await ask(
+        services,
+        "Chị gái mình bán hàng online, định nhập tinh dầu quế về bán. Chị bảo tinh dầu quế Bảo Yên của HTX "
+        f"Vĩnh Yên được {PRODUCTS[oil]['star']} sao. Ad xác nhận giúp với, còn muốn lấy sỉ thì liên hệ kiểu gì?",
+    )
+    # Selling online is the sister's trade, not a question about online shops.
+    assert [r.kind for r in replies] == ["stars", "commerce"] and set(shown(replies)) == {oil}
