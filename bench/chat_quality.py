@@ -34,11 +34,13 @@ SUITES = (
     ("suite 7", ROOT / "tests/chat/chat_suite7.csv"),
     ("suite 8", ROOT / "tests/chat/chat_suite8.csv"),
     ("suite 9", ROOT / "tests/chat/chat_suite9.csv"),
+    ("suite 10", ROOT / "tests/chat/chat_suite10.csv"),
     ("holdout suite", ROOT / "tests/chat/chat_holdout.csv"),
     ("holdout 2", ROOT / "tests/chat/chat_holdout2.csv"),
     ("holdout 3", ROOT / "tests/chat/chat_holdout3.csv"),
     ("holdout 4", ROOT / "tests/chat/chat_holdout4.csv"),
     ("holdout 5", ROOT / "tests/chat/chat_holdout5.csv"),
+    ("holdout 6", ROOT / "tests/chat/chat_holdout6.csv"),
 )
 TODAY = date(2026, 11, 30)
 

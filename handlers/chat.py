@@ -308,6 +308,11 @@ async def _answer_one(ctx: Context, ask: Ask, subjects: Subjects, original: str,
         # "Măng mai Lâm Thượng với măng Bát Độ, cái nào có OCOP", "bưởi Múc với bưởi Đại Minh cái nào
         # ngon hơn": each one's stars (taste is not ours to judge).
         return _each_stars(ctx, list(subject.named))
+    year = _year(ask.clause)
+    if intent == "list" and year and subject.state in ("listing", "none"):
+        # "sp OCOP năm 2023 có những gì", "what products got OCOP certified in 2024?"
+        query = subject.result.query if subject.state == "listing" and subject.result else None
+        return [validity.listing(ctx, "certified_in", query, year)]
     for group, job in JOBS:
         if intent in group:
             return await job(ctx, intent, subject, original)
@@ -344,6 +349,8 @@ async def _stars(ctx: Context, intent: str, subject: Subject, original: str) -> 
         # facebook"): the subject already settled which; its words may carry a claimed level.
         query = subject.result.query
         return [products.star_answer(ctx, subject.product, query.star or query.star_min)]
+    if subject.state == "listing":  # "Trạm Tấu có sp ocop k", "有四星的乌龙茶吗": the list is the answer
+        return await _search(ctx, "list", subject, original)
     if subject.text:  # the words may carry a claim ("có phải 4 sao không")
         return await products.star_question(ctx, subject.text, echo=original)
     if subject.product is not None:
@@ -369,7 +376,8 @@ async def _validity(ctx: Context, intent: str, subject: Subject, original: str) 
     if intent == "still_valid":  # "Văn Chấn có sp nào còn hạn": a list, filtered as asked
         return [validity.listing(ctx, "valid", query)]
     year = _year(original)
-    if intent == "certified_in" or (intent in ("expiring", "expired") and year and subject.state != "product"):
+    listed = intent == "certified_in" or (intent in ("expiring", "expired") and year)
+    if listed and subject.state != "product":
         # "danh sách sản phẩm hết hạn chứng nhận trong năm 2025", "sp nào được cấp năm 2025"
         which = "certified_in" if intent == "certified_in" else "ends_in"
         return [validity.listing(ctx, which, query if subject.state == "listing" else None, year)]

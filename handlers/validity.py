@@ -101,7 +101,9 @@ def listing(ctx: Context, which: str, query=None, year: int | None = None) -> Re
     lines.append(ctx.t("validity.note"))
     shown = [p for _, p in rows[:MAX_LISTED]] + unknown
     choices = render.product_choices(ctx, shown[:MAX_LISTED])
-    return Reply("\n".join(lines), choices, language=ctx.lang, kind="validity")
+    # Certified in a year is a list of the catalogue by year, not an answer about validity.
+    kind = "list" if which == "certified_in" else "validity"
+    return Reply("\n".join(lines), choices, language=ctx.lang, kind=kind, product_ids=tuple(p.id for p in shown))
 
 
 def _by_year(ctx: Context, which: str, year: int) -> list:

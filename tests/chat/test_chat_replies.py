@@ -639,3 +639,30 @@ async def test_please_confirm_checks_the_claim_told_before_and_wholesale_names_w
     )
     # Selling online is the sister's trade, not a question about online shops.
     assert [r.kind for r in replies] == ["stars", "commerce"] and set(shown(replies)) == {oil}
+
+
+async def test_a_place_asked_whether_it_has_ocop_products_gets_its_list(services):
+    area = "Trạm Tấu"
+    theirs = {pid for pid, row in PRODUCTS.items() if row["area"] == area}
+    replies = await ask(services, "Trạm Tấu có sp ocop k ạ")
+    assert theirs and [r.kind for r in replies] == ["list"] and set(shown(replies)) == theirs
+
+
+async def test_products_of_a_year_are_the_list_of_that_years_certificates(services):
+    of_2024 = {pid for pid, row in PRODUCTS.items() if row["year"] == "2024"}
+    for text in ("sp OCOP năm 2024 có những gì", "what products got OCOP certified in 2024?"):
+        replies = await ask(services, text)
+        assert of_2024 and [r.kind for r in replies] == ["list"], text
+        assert set(shown(replies)) == of_2024, text
+
+
+async def test_what_a_star_level_means_and_who_grants_it_are_the_rules_not_a_product(services):
+    for text in (
+        "What does a 4-star OCOP rating actually mean?",
+        "Ai là người công nhận sản phẩm OCOP 5 sao?",
+        "sp 2 sao thì có được dán logo OCOP không?",
+        "OCOP五星和四星有什么区别？",
+        "OCOP 4성은 몇 점 이상이어야 해요?",
+    ):
+        replies = await ask(services, text)
+        assert [r.kind for r in replies] == ["facts"] and not shown(replies), text
