@@ -25,6 +25,7 @@ COMPARED_APART = 3  # products compared by name, each answered apart; more share
 ELSEWHERE_ASKS = {"product", "stars", "info", "list", "where_to_buy", "validity", "price"}
 ON_TOPIC = {"stars", "validity", "near"}  # questions only we answer, whatever else the message tells
 _YEAR_RE = re.compile(r"\b20[1-3]\d\b")
+_HAVE_RE = re.compile("有|있")  # "there is / do you have", in Chinese and Korean
 STORY_WORDS = 20  # a message longer than this tells a story around its question
 SOCIAL = {"greeting", "thanks", "compliment", "bye"}  # small talk that is a whole message's point
 UNANSWERED = {"not_found", "did_you_mean", "smalltalk", "help"}
@@ -77,6 +78,15 @@ async def answer(
         return [smalltalk.out_of_scope(ctx)]
     story = len(understood.original.split()) > STORY_WORDS
     asks = await _borrow_subjects(asks, subjects, understood.mentions, story)
+    if understood.asks_available and not understood.unread_words and _HAVE_RE.search(understood.original):
+        # "有四星的乌龙茶吗", "우롱차 OCOP 제품 있나요": whether we have them; the ones we have, listed.
+        # Not "…真的是五星吗" (a claim), nor "有香菇的…吗" (香菇 unread: perhaps not ours at all).
+        asks = [
+            Ask("list", a.subject, a.clause)
+            if a.intent == "stars" and a.subject and (await subjects.get(a.subject)).state == "several"
+            else a
+            for a in asks
+        ]
     # "gần Sa Pa có chỗ nào bán đặc sản OCOP ko": the places near are the answer; "OCOP ko"
     # there asks of no product.
     placed = {a.subject for a in asks if a.intent in ("near", "where_to_buy")}
@@ -270,6 +280,10 @@ async def _answer_one(ctx: Context, ask: Ask, subjects: Subjects, original: str,
     if intent == "count":
         return [counts.answer(ctx, ask.subject)]
     subject = await subjects.get(ask.subject)
+    if intent in ("where_to_buy", "near") and subject.state in ("none", "weak", "listing") and _far_away(ctx, ask):
+        # "Tết 2026 ở Hà Nội có chỗ nào bán hàng OCOP Lào Cai": we know no shop there; the fairs
+        # that brought our products there are what we know.
+        return _tag(await events.events(ctx), "events")
     # A place is named by its kind ("chợ Bắc Hà", "cửa hàng Lan Rừng"), or by a long proper name
     # when nothing else is asked about; "tinh dầu quế Nậm Đét mua ở đâu" is about the oil.
     strict = intent in ("product", "list") or subject.state in ("product", "several")
@@ -317,6 +331,16 @@ async def _answer_one(ctx: Context, ask: Ask, subjects: Subjects, original: str,
         if intent in group:
             return await job(ctx, intent, subject, original)
     return await _search(ctx, intent, subject, original)
+
+
+def _far_away(ctx: Context, ask: Ask) -> bool:
+    """The question is asked of a city outside our province, as where to buy ("ở Hà Nội")."""
+    said = fold(ask.clause).split()
+    for phrase in ctx.services.understander.lexicon.elsewhere:
+        for i in range(len(said) - len(phrase) + 1):
+            if tuple(said[i : i + len(phrase)]) == phrase and not products.said_as_origin(ctx, said, i):
+                return any(e.place and fold(phrase[0]) in fold(e.place) for e in ctx.snapshot.catalogue.events)
+    return False
 
 
 async def _search(ctx: Context, intent: str, subject: Subject, original: str) -> list[Reply]:

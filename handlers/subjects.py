@@ -57,6 +57,17 @@ def _names_one(result: SearchResult, text: str) -> bool:
     return bool(result.hits) and any(fold(text) in fold(hit.product.name) for hit in result.hits[:1])
 
 
+def _whole_names(run: str, result: SearchResult) -> bool:
+    """Each product's name (or English name) has no common word beyond the run: what is left
+    is a proper name (a brand, a place: "… Lèo Thúy"), not another kind ("… nhài")."""
+    said = set(fold(run).split()) | (set(result.query.place.tokens) if result.query.place else set())
+
+    def whole(name: str) -> bool:
+        return all(fold(w) in said or w[:1].isupper() for w in re.findall(r"\w+", name))
+
+    return all(whole(h.product.name) or whole(h.product.english_name or "") for h in result.hits[:4])
+
+
 def names_only_producer(text: str, product: Product) -> bool:
     """The words are all of the producer's, and not all of the product's own name."""
     said = set(fold(text).split())
@@ -179,19 +190,30 @@ class Subjects:
         # name: the first word says what kind of thing is meant (a whole message, or no story).
         head_first = head_first or len(typed) < LONG_SUBJECT
         tails: set[int] = set()
+        # Runs with a word we do not know right beside them: "trà hoa | cúc" is a tea we do not
+        # have, not the teas named "trà hoa …".
+        bordered: set[int] = set()
+        unknown_before = False
         for i, word in enumerate(typed):
             # Marks typed are meant: "gái đãi" are not words of "gai leo" or "Đại".
             marked = fold(word) != word.lower()
             known = fold(word) in index.postings and fold(word) not in self.ctx.fillers
             known = known and (not marked or accent_key(word) in index.word_keys)
+            unknown = not known and fold(word) not in self.ctx.fillers and fold(word).isalpha()
             if known:
                 if head_first and not runs[-1] and i == 1 and self._names_another_thing(typed[0]):
                     tails.add(len(runs) - 1)
+                if not runs[-1] and i and unknown_before:
+                    bordered.add(len(runs) - 1)
                 runs[-1].append(word)
             elif runs[-1]:
+                if unknown:
+                    bordered.add(len(runs) - 1)
                 runs.append([])
+            unknown_before = unknown
         found: list[tuple[str, SearchResult]] = []
         heads = [r for n, r in enumerate(runs) if len(r) >= 2 and n not in tails]
+        loose = {" ".join(r) for n, r in enumerate(runs) if n in bordered}
         for run in sorted(heads, key=len, reverse=True)[:3]:
             again = products.find(self.ctx, " ".join(run), ignore_stars=True)
             if again.hits and not again.listing and plausible(again.query, again.hits[0].product):
@@ -208,7 +230,10 @@ class Subjects:
         share = matched_share(again.query, again.hits[0].product, index.postings, index.word_keys)
         if whole and there and share >= 0.9:
             return run, again, ()
-        if there and share >= 0.9 and len(run.split()) >= 2 and self._all_named(run, again) and not self._a_place(run):
+        # Beside a word we do not know, the run must be each one's whole name: "thịt trâu gác bếp |
+        # nhậu" names the smoked buffalo; "trà hoa | cúc" is not "Trà hoa nhài".
+        named = self._all_named(run, again) and (run not in loose or _whole_names(run, again))
+        if there and share >= 0.9 and len(run.split()) >= 2 and named and not self._a_place(run):
             # "…mấy loại chè Bát tiên của Trấn Yên…": the run is the whole name of each it finds.
             return run, again, ()
         return text, result, tuple(dict.fromkeys(h.product for _, r in found for h in r.hits[:2]))[:3]

@@ -667,3 +667,31 @@ async def test_what_a_star_level_means_and_who_grants_it_are_the_rules_not_a_pro
     ):
         replies = await ask(services, text)
         assert [r.kind for r in replies] == ["facts"] and not shown(replies), text
+
+
+async def test_a_word_we_lack_beside_a_known_run_is_another_kind_not_ours(services):
+    # "trà hoa cúc": our "trà hoa …" teas are other flowers; no star level is claimed for them.
+    assert not any("cúc" in row["name"].lower() for row in PRODUCTS.values())
+    replies = await ask(services, "trà hoa cúc mấy sao")
+    assert [r.kind for r in replies] in (["did_you_mean"], ["not_found"])
+
+
+async def test_a_run_beside_an_unknown_word_still_names_products_whose_rest_is_a_brand(services):
+    buffalo = {product_id("Thịt trâu gác bếp Lèo Thúy"), product_id("Thịt trâu gác bếp")}
+    replies = await ask(
+        services,
+        "Mấy hôm nay trời lạnh, mẹ em muốn mua ít thịt trâu gác bếp về nhậu với bố. Có loại nào là OCOP không ạ",
+    )
+    assert replies[0].kind in ("list", "results") and buffalo <= set(shown(replies))
+
+
+async def test_do_you_have_in_chinese_or_korean_lists_the_ones_we_have(services):
+    oolongs = {pid for pid, row in PRODUCTS.items() if "oolong" in row["english_name"].lower()}
+    for text in ("有没有OCOP的乌龙茶？", "우롱차 OCOP 제품 있나요?"):
+        replies = await ask(services, text)
+        assert replies[0].kind in ("list", "results") and set(shown(replies)) == oolongs, text
+
+
+async def test_where_to_buy_in_a_city_outside_the_province_is_the_fairs_held_there(services):
+    replies = await ask(services, "Tết 2026 ở Hà Nội có chỗ nào bán hàng OCOP Lào Cai không ad")
+    assert [r.kind for r in replies] == ["events"] and "Hà Nội" in replies[0].text
