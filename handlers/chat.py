@@ -327,6 +327,8 @@ async def _answer_one(ctx: Context, ask: Ask, subjects: Subjects, original: str,
         # "sp OCOP năm 2023 có những gì", "what products got OCOP certified in 2024?"
         query = subject.result.query if subject.state == "listing" and subject.result else None
         return [validity.listing(ctx, "certified_in", query, year)]
+    if intent == "stars":
+        return await _stars(ctx, intent, subject, original, ask.clause)
     for group, job in JOBS:
         if intent in group:
             return await job(ctx, intent, subject, original)
@@ -365,9 +367,14 @@ async def _search(ctx: Context, intent: str, subject: Subject, original: str) ->
     return await products.search(ctx, subject.text, echo=original, heading_key=key)
 
 
-async def _stars(ctx: Context, intent: str, subject: Subject, original: str) -> list[Reply]:
+async def _stars(ctx: Context, intent: str, subject: Subject, original: str, clause: str = "") -> list[Reply]:
     if subject.named:  # "chè Hương Lý và chè Đại Hưng cái nào nhiều sao hơn"
         return _each_stars(ctx, list(subject.named))
+    query = subject.result.query if subject.result is not None else None
+    which = ctx.services.understander.lexicon.words["which"] & set(fold(clause).split())
+    if subject.state == "several" and query is not None and (query.star or query.star_min) and which:
+        # "Séng Cù 大米哪个是四星的": which of them hold that level, listed.
+        return await _search(ctx, "list", subject, original)
     if subject.state == "product" and subject.result is not None and len(subject.text.split()) >= LONG_SUBJECT:
         # A story names one product among other words ("…miến đao tráng thái Toàn Nga trên
         # facebook"): the subject already settled which; its words may carry a claimed level.
@@ -444,8 +451,7 @@ async def _producer(ctx: Context, intent: str, subject: Subject, original: str) 
     return await _search(ctx, intent, subject, original)
 
 
-JOBS = (
-    ({"stars"}, _stars),
+JOBS = (  # "stars" is answered before these: it reads the clause too
     ({"where_to_buy", "hours", "near"}, _where),
     ({"validity", "expiring", "expired", "still_valid", "certified_in"}, _validity),
     ({*commerce.TOPICS, "online"}, _trade),

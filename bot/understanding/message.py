@@ -159,7 +159,7 @@ class Understander:
             subject = subjects[i]
             asked = {i for _, i in clause.intents}
             claims = clause.filters_only and bool(asked & PRODUCT_QUESTIONS) and "list" not in asked
-            where = parts[i][0].strip()
+            where = parts[i][0].strip() + ("?" if parts[i][1] else "")  # an aside is heard when asked
             later = not asked <= LISTINGS | self.lexicon.smalltalk
             if clause.intents and clause.points and _nearest(named, i, later=later):
                 subject = _nearest(named, i)  # "…gạo lứt Séng Cù…, không biết sp đó mấy sao"

@@ -695,3 +695,17 @@ async def test_do_you_have_in_chinese_or_korean_lists_the_ones_we_have(services)
 async def test_where_to_buy_in_a_city_outside_the_province_is_the_fairs_held_there(services):
     replies = await ask(services, "Tết 2026 ở Hà Nội có chỗ nào bán hàng OCOP Lào Cai không ad")
     assert [r.kind for r in replies] == ["events"] and "Hà Nội" in replies[0].text
+
+
+async def test_which_of_several_holds_a_level_lists_those_that_do(services):
+    rice = {pid for pid, row in PRODUCTS.items() if "séng cù" in row["name"].lower()}
+    four = {pid for pid in rice if PRODUCTS[pid]["star"] == "4"}
+    for text in ("Séng Cù 大米哪个是四星的？", "Séng Cù 쌀 중에 4성은 어느 거예요?"):
+        replies = await ask(services, text)
+        assert four and four != rice and replies[0].kind in ("list", "results"), text
+        assert set(shown(replies)) == four, text
+
+
+async def test_a_health_question_after_ours_gets_the_aside(services):
+    replies = await ask(services, "cao cà gai leo Viễn Sơn có OCOP thật không, với uống có khỏi được men gan không ad?")
+    assert [r.kind for r in replies] == ["stars", "out_of_scope"]
