@@ -86,6 +86,7 @@ class Understander:
     def __init__(self, lexicon: Lexicon) -> None:
         self.lexicon = lexicon
         self._marked = False  # set per message by `understand`
+        self._typed_marks = False  # the message itself is typed with Vietnamese marks
         self._cjk_by_first: dict[str, list] = {}
         for word in lexicon.cjk:
             self._cjk_by_first.setdefault(word.text[0], []).append(word)
@@ -136,7 +137,8 @@ class Understander:
         latin = words(text)
         # Someone who types marks leaves a word bare on purpose: "gan" (liver) is not "gần".
         # An English message's "the" is not "thẻ" (card), nor its "me" "mẹ": bare words, bare meaning.
-        self._marked = sum(fold(w) != w for w in latin) >= max(2, 0.3 * len(latin)) or (detect_language(text) == "en")
+        self._typed_marks = sum(fold(w) != w for w in latin) >= max(2, 0.3 * len(latin))
+        self._marked = self._typed_marks or (detect_language(text) == "en")
         clauses = [self._clause(part, index, asked, kept) for part, asked in parts]
         result.fillers = frozenset(kept)
         _merge_settings(clauses)
@@ -339,8 +341,13 @@ class Understander:
                 intents.append((i, phrase.intent))
             # A single word that is also a catalogue word stays for the search, which keeps it as
             # an optional bonus: "bán" is also "bản" (Bản Liền).
-            if size > 1 or folded[i] not in index.postings:
+            # In a message typed with marks, a bare word is meant bare: "sếp giao đi mua" is no
+            # "Giảo" (Trà Giảo cổ lam), so it is no bonus either.
+            bare = self._typed_marks and accented[i] == folded[i] and accent_key(accented[i]) not in index.word_keys
+            if size > 1 or folded[i] not in index.postings or bare:
                 consumed.update(range(i, i + size))
+                if bare and size == 1 and folded[i] in index.postings:
+                    kept.add(folded[i])  # still a chat word to the search ("cô giáo giao tìm hiểu")
             else:
                 kept.add(folded[i])
                 soft.add(i)

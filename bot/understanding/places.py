@@ -95,8 +95,7 @@ class PlaceNames:
         for place, sig in self._signatures:
             signed.setdefault(place.id, set()).update(sig)
         self._own_words = {
-            place.id: frozenset(w for w in heads[place.id] if len(w) > 1 and shared[w] < SHARED_WORD)
-            - signed[place.id]
+            place.id: frozenset(w for w in heads[place.id] if len(w) > 1 and shared[w] < SHARED_WORD) - signed[place.id]
             for place, _ in self._signatures
         }
 

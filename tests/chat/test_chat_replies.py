@@ -709,3 +709,20 @@ async def test_which_of_several_holds_a_level_lists_those_that_do(services):
 async def test_a_health_question_after_ours_gets_the_aside(services):
     replies = await ask(services, "cao cà gai leo Viễn Sơn có OCOP thật không, với uống có khỏi được men gan không ad?")
     assert [r.kind for r in replies] == ["stars", "out_of_scope"]
+
+
+async def test_a_storys_product_is_the_one_asked_about_online_and_by_star(services):
+    rice = product_id("Gạo Séng Cù Mường Lò")
+    replies = await ask(
+        services,
+        "Chị đồng nghiệp quê Nghĩa Lộ hay cho em gạo Séng Cù Mường Lò, nấu cơm dẻo thơm. Giờ em muốn tự đặt mà "
+        "ở xa quá. Gạo này có bán online không ad?",
+    )
+    assert [r.kind for r in replies] == ["online"] and shown(replies) == [rice]
+    liquor = product_id("Rượu trắng Pansipan")
+    replies = await ask(
+        services,
+        "xuống núi ghé quán ăn ở Bát Xát, ông chủ mời uống rượu trắng Pansipan, bảo là rượu OCOP. Uống êm lắm 😂 "
+        "giờ muốn mua vài chai làm quà mà không biết có OCOP thật không, mấy sao vậy ad?",
+    )
+    assert [r.kind for r in replies] == ["stars"] and shown(replies) == [liquor]
