@@ -68,7 +68,8 @@ async def answer(
     subjects = Subjects(ctx, last_product)
     if understood.unread_words and intents and await _unread_thing(ctx, understood, asks, subjects):
         return [products.not_found(ctx, understood.original, SearchResult(ParsedQuery(raw="")))]
-    if set(understood.smalltalk) & SOCIAL and all(a.intent == "product" for a in asks):
+    asked = any("?" in a.clause or "？" in a.clause for a in asks)
+    if set(understood.smalltalk) & SOCIAL and all(a.intent == "product" for a in asks) and not asked:
         # "cảm ơn nhiều nhé, hữu ích lắm": thanks, and words that name nothing of ours.
         states = {(await subjects.get(a.subject)).state for a in asks}
         if states <= {"none", "weak"}:
@@ -280,6 +281,9 @@ async def _answer_one(ctx: Context, ask: Ask, subjects: Subjects, original: str,
     if intent == "count":
         return [counts.answer(ctx, ask.subject)]
     subject = await subjects.get(ask.subject)
+    place = subject.result.query.place if subject.result is not None else None
+    if place is not None:
+        ctx.area = place.district or place.label
     if intent in ("where_to_buy", "near") and subject.state in ("none", "weak", "listing") and _far_away(ctx, ask):
         # "Tết 2026 ở Hà Nội có chỗ nào bán hàng OCOP Lào Cai": we know no shop there; the fairs
         # that brought our products there are what we know.
@@ -312,6 +316,8 @@ async def _answer_one(ctx: Context, ask: Ask, subjects: Subjects, original: str,
         intent == "stars" and subject.state in ("none", "weak", "listing")
     )
     if named and not listed and not which and placed:
+        if len({p.area for p in named}) == 1:
+            ctx.area = named[0].area
         return [places.place_info(ctx, named)]
     if subject.state == "suggest":
         return [products.unsure(ctx, original, subject.result.query, list(subject.suggestions))]

@@ -12,6 +12,7 @@ from bot.search import fuzzy_budget
 from bot.services import Services
 from bot.text import clean_input, fold
 from bot.understanding.language import borrowed_only
+from bot.understanding.message import has_cjk
 from handlers import about, actions, chat, events, lists, places, products, staff, start, subscriptions, validity
 from handlers.actions import MapPins, ProductCard, WhereToBuy
 from handlers.context import Context
@@ -33,6 +34,8 @@ class Router:
         # The product each chat last saw, so "mua ở đâu?" after a card is about that product.
         self._last_product: OrderedDict[tuple[str, str], int] = OrderedDict()
         self._last_asked: OrderedDict[tuple[str, str], tuple[str, ...]] = OrderedDict()
+        # The area each chat was last about ("Bac Ha market…"), so "what do they sell there" is there.
+        self._last_area: OrderedDict[tuple[str, str], str] = OrderedDict()
         # The announcement draft a staff member was just shown, per (platform, chat, user): a typed
         # "ok" confirms it only as that person's next message. Any other message clears it.
         self._previewed: OrderedDict[tuple[str, str, str], int] = OrderedDict()
@@ -72,6 +75,7 @@ class Router:
             self._last_language.pop(chat, None)
             self._last_product.pop(chat, None)
             self._last_asked.pop(chat, None)
+            self._last_area.pop(chat, None)
             return replies
         _remember(self._last_language, chat, ctx.lang)
         shown = [r.product_ids[0] for r in replies if len(r.product_ids) == 1 and r.kind != "results"]
@@ -79,6 +83,8 @@ class Router:
             _remember(self._last_product, chat, shown[-1])
         if ctx.asked:
             _remember(self._last_asked, chat, ctx.asked)
+        if ctx.area:
+            _remember(self._last_area, chat, ctx.area)
         return replies
 
     async def _dispatch(
@@ -206,14 +212,30 @@ class Router:
             confirmed = await staff.confirm_typed(ctx, just_previewed)
             if confirmed is not None:
                 return confirmed
+        chat_key = (ctx.request.platform, ctx.request.chat_id)
+        text = self._there(ctx, text, self._last_area.get(chat_key, ""))
         understood = self.services.understander.understand(text, ctx.snapshot.index)
         if understood.whole:
             return await self._whole_message(ctx, understood.whole)
         if not folded and not understood.asks and not understood.smalltalk and not understood.unread:
             return [Reply(ctx.t("input.no_words"), start.main_menu(ctx), language=ctx.lang, kind="help")]
-        chat_key = (ctx.request.platform, ctx.request.chat_id)
         last = self._last_product.get(chat_key)
         return await chat.answer(ctx, understood, last, self._last_asked.get(chat_key, ()))
+
+    def _there(self, ctx: Context, text: str, area: str) -> str:
+        """ "what do they sell there" after "Bac Ha market…": there is the area last spoken of,
+        unless the message names a place of its own."""
+        if not area:
+            return text
+        said = f" {fold(text)} "
+        there = self.services.understander.lexicon.words.get("there", frozenset())
+        if not any(phrase in text if has_cjk(phrase) else f" {phrase} " in said for phrase in there):
+            return text
+        read = self.services.understander.read_cjk(text, ctx.snapshot.index)  # "那里" beside "沙坝"
+        if ctx.snapshot.index.parse(read).place is not None or ctx.snapshot.place_names.find(read):
+            return text
+        body = text.rstrip(" ?？!！.。")
+        return f"{body} {area}{text[len(body):]}"  # before the question mark: one clause
 
     async def _whole_message(self, ctx: Context, action: str) -> list[Reply]:
         if action in LANG_ACTIONS:

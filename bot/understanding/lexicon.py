@@ -165,7 +165,8 @@ class Lexicon:
             pointers=pointers,
             claim_ends=frozenset(nfc(item).lower() for item in intents.get("claim", {}).get("ends", [])),
             emoji=emoji,
-            words={key: frozenset(fold(w) for w in items) for key, items in intents.get("words", {}).items()},
+            # Chinese and Korean words fold to nothing: they are kept as written.
+            words={key: frozenset(fold(w) or nfc(w) for w in items) for key, items in intents.get("words", {}).items()},
             pointing=frozenset(nfc(w).lower() for w in intents.get("words", {}).get("pointing", [])),
             combining=tuple(
                 (frozenset(rule["when"]), frozenset(rule.get("drop", [])), dict(rule.get("rename", {})))

@@ -252,6 +252,10 @@ class Understander:
                     return found
         return None
 
+    def read_cjk(self, text: str, index) -> str:
+        """The text with its Chinese and Korean words read as ours ("沙坝夜市" -> "Sa Pa chợ đêm")."""
+        return self._read_cjk(text, index)[0]
+
     def _read_cjk(self, text: str, index=None) -> tuple[str, bool, bool, bool, bool]:
         """Chinese and Korean words -> placeholders, place names, intents. Also returns: nothing
         read but something unread; some words unread; an unread word right before a product word
@@ -511,6 +515,10 @@ class Understander:
                 out_a.append(a)
                 out_f.append(f)
         return out_a, out_f
+
+
+def has_cjk(text: str) -> bool:
+    return bool(_CJK_RE.search(text))
 
 
 def _clauses(text: str) -> list[tuple[str, bool]]:

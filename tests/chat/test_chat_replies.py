@@ -726,3 +726,26 @@ async def test_a_storys_product_is_the_one_asked_about_online_and_by_star(servic
         "giờ muốn mua vài chai làm quà mà không biết có OCOP thật không, mấy sao vậy ad?",
     )
     assert [r.kind for r in replies] == ["stars"] and shown(replies) == [liquor]
+
+
+async def test_there_is_the_area_the_chat_was_last_about(services):
+    router = Router(services)
+
+    async def say(text):
+        return await router.handle(Request("console", "u-there", "u-there", text=text))
+
+    (market,) = await say("Bac Ha market open which day?")
+    assert market.kind == "place_info" and "Bắc Hà" in market.text
+    replies = await say("any 4 star products there?")
+    in_bac_ha = {pid for pid, row in PRODUCTS.items() if row["area"] == "Bắc Hà"}
+    assert [r.kind for r in replies] == ["list"] and set(shown(replies)) <= in_bac_ha
+    # A place of its own wins: "there" is not needed to name Sa Pa.
+    replies = await say("那里有什么OCOP产品")
+    assert set(shown(replies)) <= in_bac_ha
+    replies = await say("chợ Sa Pa có gì")
+    assert replies[0].kind == "place_info" and "Sa Pa" in replies[0].text
+
+
+async def test_a_greeting_before_a_question_is_no_small_talk_only(services):
+    replies = await ask(services, "hi, is there any good coffee in Lao Cai with OCOP?")
+    assert [r.kind for r in replies] == ["not_found"]
