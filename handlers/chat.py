@@ -425,12 +425,24 @@ async def _validity(ctx: Context, intent: str, subject: Subject, original: str) 
     if state == "product":
         return [validity.status(ctx, subject.product)]
     if state == "several":
-        return [validity.several(ctx, subject.hits[: products.MAX_STAR_ANSWERS])]
+        hits = _at_level(subject)  # "chè shan tuyết 4 sao còn hạn không": the 4-star ones
+        if len(hits) == 1:
+            return [validity.status(ctx, hits[0])]
+        return [validity.several(ctx, hits[: products.MAX_STAR_ANSWERS])]
     if intent in ("expiring", "expired") and state in ("none", "listing"):
         return [validity.listing(ctx, intent, subject.result.query if subject.result else None)]
     if state == "none":
         return _tag(await about.about(ctx, "validity"), "facts")
     return await _search(ctx, intent, subject, original)
+
+
+def _at_level(subject: Subject) -> list:
+    """The products found, only those at the star level the words give, if any are."""
+    query = subject.result.query if subject.result is not None else None
+    if query is None or not (query.star or query.star_min):
+        return subject.hits
+    kept = [p for p in subject.hits if p.star == query.star or (query.star_min and (p.star or 0) >= query.star_min)]
+    return kept or subject.hits
 
 
 async def _trade(ctx: Context, intent: str, subject: Subject, original: str) -> list[Reply]:
@@ -441,7 +453,7 @@ async def _trade(ctx: Context, intent: str, subject: Subject, original: str) -> 
             return [commerce.online(ctx, subject.product)]
         return [commerce.about_product(ctx, intent, subject.product)]
     if state == "several":
-        return [commerce.about_products(ctx, intent, subject.hits[: products.MAX_STAR_ANSWERS])]
+        return [commerce.about_products(ctx, intent, _at_level(subject)[: products.MAX_STAR_ANSWERS])]
     if state == "weak" and subject.text and intent != "online":  # "nem chua Thanh Hóa giá bao nhiêu"
         return await _search(ctx, intent, subject, original)
     if intent == "online":

@@ -749,3 +749,11 @@ async def test_there_is_the_area_the_chat_was_last_about(services):
 async def test_a_greeting_before_a_question_is_no_small_talk_only(services):
     replies = await ask(services, "hi, is there any good coffee in Lao Cai with OCOP?")
     assert [r.kind for r in replies] == ["not_found"]
+
+
+async def test_a_star_level_beside_a_shared_name_picks_those_at_that_level(services):
+    teas = {pid for pid, row in PRODUCTS.items() if "shan tuyết" in row["name"].lower()}
+    four = {pid for pid in teas if PRODUCTS[pid]["star"] == "4"}
+    replies = await ask(services, "chè shan tuyết 4 sao còn hạn không")
+    assert four and four != teas and [r.kind for r in replies] == ["validity"]
+    assert set(shown(replies)) <= four
