@@ -11,6 +11,7 @@ from dataclasses import replace
 
 from bot.replies import Reply
 from bot.search import SearchResult
+from bot.search.engine import PROVINCE_NAME
 from bot.search.query import ParsedQuery
 from bot.text import fold
 from bot.understanding.lexicon import intent_token
@@ -333,6 +334,10 @@ async def _answer_one(ctx: Context, ask: Ask, subjects: Subjects, original: str,
         # "sp OCOP năm 2023 có những gì", "what products got OCOP certified in 2024?"
         query = subject.result.query if subject.state == "listing" and subject.result else None
         return [validity.listing(ctx, "certified_in", query, year)]
+    if intent == "list" and not ask.subject:
+        # "nên mua gì làm quà", "what should I bring home": what the area the chat is about has,
+        # else the whole catalogue, best rated first; never "which product?".
+        return await products.search(ctx, ctx.last_area or PROVINCE_NAME, echo=original)
     if intent == "stars":
         return await _stars(ctx, intent, subject, original, ask.clause)
     for group, job in JOBS:

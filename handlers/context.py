@@ -18,6 +18,7 @@ class Context:
     searched: dict = field(default_factory=dict)  # (text, ignore_stars) -> result, for this message
     asked: tuple[str, ...] = ()  # the questions about a product this message asked, for a follow-up
     area: str = ""  # the area this message was about (a market's, a list's), for "there" in the next
+    last_area: str = ""  # the area the chat was last about, before this message
 
     def t(self, key: str, **values: object) -> str:
         return self.services.i18n.t(self.lang, key, **values)

@@ -220,6 +220,7 @@ class Router:
         if not folded and not understood.asks and not understood.smalltalk and not understood.unread:
             return [Reply(ctx.t("input.no_words"), start.main_menu(ctx), language=ctx.lang, kind="help")]
         last = self._last_product.get(chat_key)
+        ctx.last_area = self._last_area.get(chat_key, "")
         return await chat.answer(ctx, understood, last, self._last_asked.get(chat_key, ()))
 
     def _there(self, ctx: Context, text: str, area: str) -> str:
@@ -235,7 +236,7 @@ class Router:
         if ctx.snapshot.index.parse(read).place is not None or ctx.snapshot.place_names.find(read):
             return text
         body = text.rstrip(" ?？!！.。")
-        return f"{body} {area}{text[len(body):]}"  # before the question mark: one clause
+        return f"{body} {area}{text[len(body) :]}"  # before the question mark: one clause
 
     async def _whole_message(self, ctx: Context, action: str) -> list[Reply]:
         if action in LANG_ACTIONS:

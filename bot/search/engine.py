@@ -88,6 +88,7 @@ LEGAL_FORMS = {
     )
 }  # fmt: skip
 PROVINCE_WIDE = {("lao", "cai"), ("laocai",), ("lao", "kay"), ("laokay",)}
+PROVINCE_NAME = "Lào Cai"  # searched alone, it lists the whole catalogue
 
 
 @dataclass(frozen=True)

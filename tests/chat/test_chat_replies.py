@@ -757,3 +757,19 @@ async def test_a_star_level_beside_a_shared_name_picks_those_at_that_level(servi
     replies = await ask(services, "chè shan tuyết 4 sao còn hạn không")
     assert four and four != teas and [r.kind for r in replies] == ["validity"]
     assert set(shown(replies)) <= four
+
+
+async def test_what_to_buy_with_nothing_named_lists_the_best_rated_or_the_areas(services):
+    five = {pid for pid, row in PRODUCTS.items() if row["star"] == "5"}
+    (gift,) = await ask(services, "nên mua gì làm quà")
+    assert gift.kind == "list" and set(gift.product_ids[: len(five)]) == five
+    router = Router(services)
+
+    async def say(text):
+        return await router.handle(Request("console", "u-stay", "u-stay", text=text))
+
+    (stay,) = await say("I'm staying in Sapa for 3 days")
+    in_sapa = {pid for pid, row in PRODUCTS.items() if row["area"] == "Sa Pa"}
+    assert stay.kind == "list" and set(stay.product_ids) <= in_sapa
+    (home,) = await say("what should I bring home for my mom?")
+    assert home.kind == "list" and set(home.product_ids) <= in_sapa
