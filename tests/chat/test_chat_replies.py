@@ -773,3 +773,17 @@ async def test_what_to_buy_with_nothing_named_lists_the_best_rated_or_the_areas(
     assert stay.kind == "list" and set(stay.product_ids) <= in_sapa
     (home,) = await say("what should I bring home for my mom?")
     assert home.kind == "list" and set(home.product_ids) <= in_sapa
+
+
+async def test_among_them_narrows_the_list_just_shown(services):
+    router = Router(services)
+
+    async def say(text):
+        return await router.handle(Request("console", "u-among", "u-among", text=text))
+
+    in_sapa = {pid for pid, row in PRODUCTS.items() if row["area"] == "Sa Pa"}
+    (listed,) = await say("사파에서 살 수 있는 OCOP 제품 뭐가 있어요?")
+    assert listed.kind == "list" and set(listed.product_ids) <= in_sapa
+    (five,) = await say("그 중에 5성은?")
+    assert five.kind == "list" and five.product_ids
+    assert all(PRODUCTS[pid]["star"] == "5" and pid in in_sapa for pid in five.product_ids)
