@@ -210,6 +210,8 @@ async def _borrow_subjects(asks: list[Ask], subjects: Subjects, mentions: list[s
     for n, ask in enumerate(asks):
         own = (await subjects.get(ask.subject)).state if ask.subject else ""
         if ask.intent in PRODUCT_JOBS | {"list", "product"} and ask.subject and own not in found:
+            if own in ("weak", "none") and subjects.ctx.snapshot.place_names.find(ask.clause, kind_said=True):
+                continue  # "Where is the OCOP point at Kim Tan market…": a place of ours is asked about
             says = await _says_nothing(subjects, ask.subject)
             # "lê Si Ma Cai mùa nào có v, 3 sao hả": a bare star level beside a product is a claim.
             says_nothing[n] = says if ask.intent != "product" or says == "stars" else None

@@ -428,7 +428,8 @@ class Understander:
         before names."""
         questions = self.lexicon.words["questions"]
         alone = not any(w in questions for w in folded)  # "which brands have OCOP?" asks for a list
-        if asked and alone and folded[-1:] == ["ocop"] and all(i in self.lexicon.smalltalk for _, i in intents):
+        ocop_last = folded[-1:] == ["ocop"] or folded[-2:] in (["ocop", "product"], ["ocop", "certified"])
+        if asked and alone and ocop_last and all(i in self.lexicon.smalltalk for _, i in intents):
             return [*intents, (len(folded) - 1, "real_or_fake")]
         return intents
 

@@ -787,3 +787,21 @@ async def test_among_them_narrows_the_list_just_shown(services):
     (five,) = await say("그 중에 5성은?")
     assert five.kind == "list" and five.product_ids
     assert all(PRODUCTS[pid]["star"] == "5" and pid in in_sapa for pid in five.product_ids)
+
+
+async def test_a_place_question_keeps_its_place_when_a_product_follows(services):
+    tea = {pid for pid, row in PRODUCTS.items() if "phong hải" in (row["name"] + row["producer"]).lower()}
+    replies = await ask(
+        services, "Where is the OCOP point at Kim Tan market and what are its hours? Do they sell Phong Hai tea there?"
+    )
+    assert [r.kind for r in replies] == ["place_info", "places"]
+    assert "Kim Tân" in replies[0].text and set(replies[1].product_ids) & tea
+
+
+async def test_ocop_product_asked_alone_after_a_story_sentence_asks_it_of_the_thing_named(services):
+    wine = product_id("Rượu nếp Cường Thịnh")
+    replies = await ask(services, "saw 'Cuong Thinh sticky rice wine' at a restaurant in Van Ban. OCOP product?")
+    assert [r.kind for r in replies] == ["stars"] and shown(replies) == [wine]
+    replies = await ask(services, "Sữa ong chúa với phấn hoa Bảo Yên mỗi cái mấy sao?")
+    assert [r.kind for r in replies] == ["stars", "stars"]
+    assert set(shown(replies)) == {product_id("Sữa ong chúa"), product_id("Phấn hoa")}
