@@ -185,7 +185,9 @@ class Understander:
         # A message that asks something: the clauses that only name things are its scenery ("Ông
         # ngoại mình thích uống trà, Chè Shan tuyết Púng Luông có OCOP không") or the thing asked
         # about, already borrowed ("Bưởi Múc, mấy sao?"). Only a message of names is a search.
-        if any(a.intent != "product" for a in result.asks):
+        # Not an off-topic question alone: "셍꾸 쌀 중에 4성짜리 알려주세요. 한국에 쌀 가져가도 되나요?"
+        # names our rice and asks theirs; the rice is still what it asks about.
+        if any(a.intent not in ("product", "out_of_scope") for a in result.asks):
             result.mentions = [a.subject for a in result.asks if a.intent == "product"]
             result.asks = [a for a in result.asks if a.intent != "product"]
         return result

@@ -805,3 +805,12 @@ async def test_ocop_product_asked_alone_after_a_story_sentence_asks_it_of_the_th
     replies = await ask(services, "Sữa ong chúa với phấn hoa Bảo Yên mỗi cái mấy sao?")
     assert [r.kind for r in replies] == ["stars", "stars"]
     assert set(shown(replies)) == {product_id("Sữa ong chúa"), product_id("Phấn hoa")}
+
+
+async def test_a_clause_naming_ours_beside_an_off_topic_question_is_answered_with_the_aside(services):
+    rice = {pid for pid, row in PRODUCTS.items() if "séng cù" in row["name"].lower() and row["star"] == "4"}
+    replies = await ask(services, "셍꾸(Séng Cù) 쌀 중에 4성짜리 알려주세요. 한국에 쌀 가져가도 되나요?")
+    assert [r.kind for r in replies] == ["list", "out_of_scope"] and set(shown(replies)) == rice
+    # "中国茶": a kind of tea we do not claim to have; never its list as if it were ours.
+    (china,) = await ask(services, "中国茶有OCOP吗")
+    assert china.kind in ("did_you_mean", "not_found")
