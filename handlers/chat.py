@@ -172,7 +172,9 @@ async def _off_topic(ctx: Context, asks: list[Ask], subjects: Subjects) -> tuple
     kept = [state for a, state in zip(asks, states, strict=True) if a in rest]
     # "the hotel guy recommended rượu ngô Bản Phố, is that OCOP?", "any OCOP shop near the
     # station? we have 3 hours before our train": the hotel and the train are scenery.
-    ours = any(a.intent in ON_TOPIC and a.subject for a in rest) or any(a.clause in placed for a in rest)
+    # "…any OCOP shop near the station?": the places near are ours to give, once we know where.
+    ours = any(a.intent in ON_TOPIC and (a.subject or a.intent == "near") for a in rest)
+    ours = ours or any(a.clause in placed for a in rest)
     # "Sa Pa có những sp OCOP nào 4 sao, và đi cáp treo hết bao nhiêu tiền": our list, then theirs.
     ours = ours or any(
         a.intent in ("list", "count") and state == "listing" for a, state in zip(rest, kept, strict=True)

@@ -452,6 +452,8 @@ class Understander:
                 continue  # "mua không" (buy?) is not "mưa không" (rain?)
             if phrase.intent == "stars" and i and _is_number(folded[i - 1]):
                 continue  # "4 sao" is a star level, not the question "how many stars"
+            if phrase.intent == "hours" and i and _is_number(folded[i - 1]):
+                continue  # "we have 3 hours before our train": a while, not opening hours
             after = i + len(key)
             if phrase.intent == "shipping" and after < len(folded) and folded[after] in self.lexicon.units:
                 continue  # "cậu em gửi về gói chè": what was sent, a story, not a question of delivery

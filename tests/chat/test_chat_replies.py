@@ -814,3 +814,8 @@ async def test_a_clause_naming_ours_beside_an_off_topic_question_is_answered_wit
     # "中国茶": a kind of tea we do not claim to have; never its list as if it were ours.
     (china,) = await ask(services, "中国茶有OCOP吗")
     assert china.kind in ("did_you_mean", "not_found")
+
+
+async def test_a_while_is_no_opening_hours_and_shops_near_ask_where_you_are(services):
+    replies = await ask(services, "we have 3 hours before our train, any OCOP shop near the station?")
+    assert [r.kind for r in replies] == ["places"] and replies[0].ask_location
