@@ -387,8 +387,8 @@ async def _stars(ctx: Context, intent: str, subject: Subject, original: str, cla
         return _each_stars(ctx, list(subject.named))
     query = subject.result.query if subject.result is not None else None
     which = ctx.services.understander.lexicon.words["which"] & set(fold(clause).split())
-    if subject.state == "several" and query is not None and (query.star or query.star_min) and which:
-        # "Séng Cù 大米哪个是四星的": which of them hold that level, listed.
+    if subject.state == "several" and query is not None and which:
+        # "Séng Cù 大米哪个是四星的", "烟熏水牛肉干哪个牌子是OCOP的": which of them (hold that level), listed.
         return await _search(ctx, "list", subject, original)
     if subject.state == "product" and subject.result is not None and len(subject.text.split()) >= LONG_SUBJECT:
         # A story names one product among other words ("…miến đao tráng thái Toàn Nga trên

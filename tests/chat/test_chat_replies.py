@@ -819,3 +819,9 @@ async def test_a_clause_naming_ours_beside_an_off_topic_question_is_answered_wit
 async def test_a_while_is_no_opening_hours_and_shops_near_ask_where_you_are(services):
     replies = await ask(services, "we have 3 hours before our train, any OCOP shop near the station?")
     assert [r.kind for r in replies] == ["places"] and replies[0].ask_location
+
+
+async def test_which_of_a_shared_name_has_ocop_lists_them_with_their_stars(services):
+    buffalo = {pid for pid, row in PRODUCTS.items() if "trâu" in row["name"].lower()}
+    (reply,) = await ask(services, "烟熏水牛肉干哪个牌子是OCOP的？")
+    assert reply.kind in ("list", "results") and set(reply.product_ids) <= buffalo and len(reply.product_ids) > 1
