@@ -825,3 +825,12 @@ async def test_which_of_a_shared_name_has_ocop_lists_them_with_their_stars(servi
     buffalo = {pid for pid, row in PRODUCTS.items() if "trâu" in row["name"].lower()}
     (reply,) = await ask(services, "烟熏水牛肉干哪个牌子是OCOP的？")
     assert reply.kind in ("list", "results") and set(reply.product_ids) <= buffalo and len(reply.product_ids) > 1
+
+
+async def test_how_to_buy_from_far_away_gets_where_it_is_sold(services):
+    oil = product_id("Dầu lạc đỏ")
+    replies = await ask(
+        services,
+        "mấy hôm trước xem tivi thấy dầu lạc đỏ Lục Yên của HTX Thái Sơn có OCOP. Nhà tôi ở tận Vũng Tàu thì mua kiểu gì được?",
+    )
+    assert [r.kind for r in replies] == ["stars", "places"] and set(shown(replies)) == {oil}
