@@ -22,7 +22,7 @@ from bot.understanding.lexicon import SMALLTALK_PREFIX, Lexicon, cjk_token, inte
 
 # "đâuuuu" -> "đâu", "nhaaa" -> "nha"; a word that is only the run ("zzz") stays as typed.
 _LETTER_RUN_RE = re.compile(r"(?<=[^\W\d_])([^\W\d_])\1{2,}")
-_CLAUSE_RE = re.compile(r"[,.;!?\n。，？！、；：:]+|\s[-–]\s")
+_CLAUSE_RE = re.compile(r"[,.;!?\n。，？！、；：:]+|\s[-–]\s|(?:^|\s)\d[)]\s")  # "1) … 2) …": two questions
 _CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
 _HANGUL_PARTICLES = set("은는이가을를에서도요의로와과고죠네")
 _CJK_STARS_RE = re.compile(r"([1-5])\s*(?:颗星|星级|星|성급|성|스타|개)")
@@ -405,7 +405,12 @@ class Understander:
         if not has_content:
             intents = self._ocop_asked(intents, folded, asked)
         filters_only = not query.required and query.has_filters
-        exact = query.has_filters or any(t.typed in index.postings for t in query.required)
+        # A synonym ("mật ong rừng" for the wildflower honey) names catalogue words too.
+        exact = query.has_filters or any(
+            t.typed in index.postings
+            or any(penalty == 1.0 and all(w in index.postings for w in alt) for alt, penalty in t.alternatives)
+            for t in query.required
+        )
         stars = query.star or query.star_min
         claim = folded[0] in self.lexicon.words["claim_openers"] or asked or ends_in_claim
         # The particle may have read as small talk too ("à" is also "ok"): then it is the claim's.

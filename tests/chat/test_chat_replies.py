@@ -834,3 +834,19 @@ async def test_how_to_buy_from_far_away_gets_where_it_is_sold(services):
         "mấy hôm trước xem tivi thấy dầu lạc đỏ Lục Yên của HTX Thái Sơn có OCOP. Nhà tôi ở tận Vũng Tàu thì mua kiểu gì được?",
     )
     assert [r.kind for r in replies] == ["stars", "places"] and set(shown(replies)) == {oil}
+
+
+async def test_everyday_chat_is_small_talk_and_a_synonym_is_a_name(services):
+    for text, kind in (("bot ơi bot tên gì", "smalltalk"), ("bot có biết tiếng Trung không", "smalltalk"),
+                       ("ăn cơm chưa", "smalltalk")):  # fmt: skip
+        replies = await ask(services, text)
+        assert [r.kind for r in replies] == [kind], text
+    # "mật ong rừng" is our wildflower honey (a synonym), not a yes/no answer to nothing.
+    honey = product_id("Mật ong hoa tự nhiên Mù Cang Chải")
+    replies = await ask(services, "có mật ong rừng ko")
+    assert honey in shown(replies) and "smalltalk" not in {r.kind for r in replies}
+
+
+async def test_numbered_questions_are_answered_each(services):
+    replies = await ask(services, "1) tinh dầu quế Văn Yên mấy sao 2) có hội chợ OCOP nào sắp tới không")
+    assert [r.kind for r in replies] == ["stars", "events"]
