@@ -281,6 +281,9 @@ async def _answer_one(ctx: Context, ask: Ask, subjects: Subjects, original: str,
         compared = await subjects.get(ask.subject)
         if compared.named:  # "trà ô long Bảo Yên vs trà Việt Ô Long khác gì": each one's stars
             return _each_stars(ctx, list(compared.named))
+        level = compared.result is not None and (compared.result.query.star or compared.result.query.star_min)
+        if compared.state == "product" and not level:  # "what does khau nhuc mean": the product
+            return await products.card(ctx, compared.product.id)
     if intent in FACT_TOPICS:
         return _tag(await about.about(ctx, FACT_TOPICS[intent]), "facts")
     if intent == "count":

@@ -850,3 +850,15 @@ async def test_everyday_chat_is_small_talk_and_a_synonym_is_a_name(services):
 async def test_numbered_questions_are_answered_each(services):
     replies = await ask(services, "1) tinh dầu quế Văn Yên mấy sao 2) có hội chợ OCOP nào sắp tới không")
     assert [r.kind for r in replies] == ["stars", "events"]
+
+
+async def test_english_tourist_phrasings_for_souvenirs_stores_and_meanings(services):
+    in_sapa = {pid for pid, row in PRODUCTS.items() if row["area"] == "Sa Pa"}
+    (souvenirs,) = await ask(services, "What's special about Sapa? I want souvenirs")
+    assert souvenirs.kind == "list" and set(souvenirs.product_ids) <= in_sapa
+    (store,) = await ask(services, "Is there an OCOP store in Lao Cai city?")
+    assert store.kind == "places" and "Lào Cai" in store.text
+    (meaning,) = await ask(services, "What does OCOP 3 stars mean")
+    assert meaning.kind == "facts"
+    (dish,) = await ask(services, "what does khau nhuc mean")
+    assert dish.kind == "card" and dish.product_ids == (product_id("Khẩu nhục Mường Khương"),)
