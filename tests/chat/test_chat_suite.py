@@ -5,7 +5,8 @@ later, measured once and then tuned on; chat_holdout.csv (149) by a third author
 the bot's code or answers, and was never tuned on; chat_suite3.csv (263) by a fourth author and
 chat_suite5.csv (240) by a sixth, each measured once before tuning and then tuned on;
 chat_suite6.csv and chat_suite7.csv (260 each) by an eighth and a tenth author, the same, and
-chat_suite8.csv (220, stories, English and Korean) by an eleventh and chat_suite9.csv (240) by a twelfth;
+chat_suite8.csv (220, stories, English and Korean) by an eleventh, chat_suite9.csv (240) by a twelfth and
+chat_suite10.csv (200) by a fifteenth;
 chat_holdout2.csv (178) by a fifth, chat_holdout3.csv (200) by a seventh, chat_holdout4.csv
 (220) by a ninth and chat_holdout5.csv (220) by a thirteenth, never tuned on and their
 failures never read.
@@ -28,12 +29,13 @@ HERE = Path(__file__).resolve().parent
 FLOORS = {  # suite: (share right, false "not in our catalogue", negatives shown a product)
     "chat_suite.csv": (0.95, 0, 0),  # issue 9's targets, reached on the suite tuned on
     "chat_suite2.csv": (0.95, 0, 0),  # a second author's suite: 0.786 / 12 / 3 before tuning on it
-    "chat_suite3.csv": (0.93, 0, 2),  # a fourth author's: 0.673 / 6 / 8 on first contact
-    "chat_suite5.csv": (0.91, 0, 0),  # a sixth author's: 0.742 / 12 / 1 on first contact
-    "chat_suite6.csv": (0.91, 0, 2),  # an eighth author's: 0.796 / 1 / 4 on first contact
+    "chat_suite3.csv": (0.94, 0, 2),  # a fourth author's: 0.673 / 6 / 8 on first contact
+    "chat_suite5.csv": (0.94, 0, 0),  # a sixth author's: 0.742 / 12 / 1 on first contact
+    "chat_suite6.csv": (0.93, 0, 2),  # an eighth author's: 0.796 / 1 / 4 on first contact
     "chat_suite7.csv": (0.92, 0, 2),  # a tenth author's: 0.796 / 1 / 6 on first contact
-    "chat_suite8.csv": (0.78, 0, 0),  # an eleventh author's, tuned on briefly: 0.709 / 6 / 0 on first contact
-    "chat_suite9.csv": (0.91, 0, 0),  # a twelfth author's: 0.863 / 3 / 0 on first contact
+    "chat_suite8.csv": (0.83, 0, 0),  # an eleventh author's, tuned on briefly: 0.709 / 6 / 0 on first contact
+    "chat_suite9.csv": (0.95, 0, 0),  # a twelfth author's: 0.863 / 3 / 0 on first contact
+    "chat_suite10.csv": (0.95, 0, 1),  # a fifteenth author's (lists, facts, zh, ko): 0.780 / 1 / 2 on first contact
     "chat_holdout.csv": (0.88, 1, 1),  # never tuned on: today's figures, below the targets
     "chat_holdout2.csv": (0.86, 3, 1),  # a fifth author's, never tuned on: 0.798 / 6 / 1 first contact
     "chat_holdout3.csv": (0.84, 3, 2),  # a seventh author's, never tuned on: 0.825 / 3 / 2 first contact
