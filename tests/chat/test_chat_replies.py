@@ -23,6 +23,16 @@ def shown(replies):
     return [pid for reply in replies for pid in reply.product_ids]
 
 
+def conversation(services, user):
+    """One chat, message after message, as a person has it: the bot remembers what it showed."""
+    router = Router(services)
+
+    async def say(text):
+        return await router.handle(Request("console", user, user, text=text))
+
+    return say
+
+
 def product_id(name):
     return next(pid for pid, row in PRODUCTS.items() if row["name"] == name)
 
@@ -729,10 +739,7 @@ async def test_a_storys_product_is_the_one_asked_about_online_and_by_star(servic
 
 
 async def test_there_is_the_area_the_chat_was_last_about(services):
-    router = Router(services)
-
-    async def say(text):
-        return await router.handle(Request("console", "u-there", "u-there", text=text))
+    say = conversation(services, "u-there")
 
     (market,) = await say("Bac Ha market open which day?")
     assert market.kind == "place_info" and "Bắc Hà" in market.text
@@ -763,10 +770,7 @@ async def test_what_to_buy_with_nothing_named_lists_the_best_rated_or_the_areas(
     five = {pid for pid, row in PRODUCTS.items() if row["star"] == "5"}
     (gift,) = await ask(services, "nên mua gì làm quà")
     assert gift.kind == "list" and set(gift.product_ids[: len(five)]) == five
-    router = Router(services)
-
-    async def say(text):
-        return await router.handle(Request("console", "u-stay", "u-stay", text=text))
+    say = conversation(services, "u-stay")
 
     (stay,) = await say("I'm staying in Sapa for 3 days")
     in_sapa = {pid for pid, row in PRODUCTS.items() if row["area"] == "Sa Pa"}
@@ -776,10 +780,7 @@ async def test_what_to_buy_with_nothing_named_lists_the_best_rated_or_the_areas(
 
 
 async def test_among_them_narrows_the_list_just_shown(services):
-    router = Router(services)
-
-    async def say(text):
-        return await router.handle(Request("console", "u-among", "u-among", text=text))
+    say = conversation(services, "u-among")
 
     in_sapa = {pid for pid, row in PRODUCTS.items() if row["area"] == "Sa Pa"}
     (listed,) = await say("사파에서 살 수 있는 OCOP 제품 뭐가 있어요?")
