@@ -425,8 +425,10 @@ async def _validity(ctx: Context, intent: str, subject: Subject, original: str) 
     if intent == "still_valid":  # "Văn Chấn có sp nào còn hạn": a list, filtered as asked
         return [validity.listing(ctx, "valid", query)]
     year = _year(original)
-    listed = intent == "certified_in" or (intent in ("expiring", "expired") and year)
-    if listed and subject.state != "product":
+    # "chè bát tiên được chứng nhận năm 2023 đúng không" asks of the teas; "những sản phẩm nào hết
+    # hạn cuối năm 2026" of the catalogue.
+    certified = intent == "certified_in" and subject.state not in ("product", "several")
+    if certified or (intent in ("expiring", "expired") and year and subject.state != "product"):
         # "danh sách sản phẩm hết hạn chứng nhận trong năm 2025", "sp nào được cấp năm 2025"
         which = "certified_in" if intent == "certified_in" else "ends_in"
         return [validity.listing(ctx, which, query if subject.state == "listing" else None, year)]

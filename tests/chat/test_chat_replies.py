@@ -863,3 +863,12 @@ async def test_english_tourist_phrasings_for_souvenirs_stores_and_meanings(servi
     assert meaning.kind == "facts"
     (dish,) = await ask(services, "what does khau nhuc mean")
     assert dish.kind == "card" and dish.product_ids == (product_id("Khẩu nhục Mường Khương"),)
+
+
+async def test_certified_in_a_year_is_asked_of_the_products_named_or_of_an_area(services):
+    in_sapa_2024 = {pid for pid, row in PRODUCTS.items() if row["area"] == "Sa Pa" and row["year"] == "2024"}
+    (listed,) = await ask(services, "sp ocop được cấp năm 2024 ở sa pa")
+    assert listed.kind == "list" and in_sapa_2024 <= set(listed.product_ids)
+    teas = {pid for pid, row in PRODUCTS.items() if "bát tiên" in row["name"].lower()}
+    replies = await ask(services, "chè bát tiên được chứng nhận năm 2023 đúng không")
+    assert replies[0].kind == "validity" and set(replies[0].product_ids) <= teas
