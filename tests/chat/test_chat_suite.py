@@ -8,7 +8,8 @@ chat_suite6.csv and chat_suite7.csv (260 each) by an eighth and a tenth author, 
 chat_suite8.csv (220, stories, English and Korean) by an eleventh, chat_suite9.csv (240) by a twelfth and
 chat_suite10.csv (200) by a fifteenth;
 chat_holdout2.csv (178) by a fifth, chat_holdout3.csv (200) by a seventh, chat_holdout4.csv
-(220) by a ninth and chat_holdout5.csv (220) by a thirteenth, never tuned on and their
+(220) by a ninth, chat_holdout5.csv (220) by a thirteenth and chat_holdout6.csv (220) by a
+fourteenth, never tuned on and their
 failures never read.
 `python bench/chat_quality.py --failures` lists what fails (read it for the tuning suites only).
 
@@ -36,11 +37,12 @@ FLOORS = {  # suite: (share right, false "not in our catalogue", negatives shown
     "chat_suite8.csv": (0.83, 0, 0),  # an eleventh author's, tuned on briefly: 0.709 / 6 / 0 on first contact
     "chat_suite9.csv": (0.95, 0, 0),  # a twelfth author's: 0.863 / 3 / 0 on first contact
     "chat_suite10.csv": (0.95, 0, 1),  # a fifteenth author's (lists, facts, zh, ko): 0.780 / 1 / 2 on first contact
-    "chat_holdout.csv": (0.88, 1, 1),  # never tuned on: today's figures, below the targets
-    "chat_holdout2.csv": (0.86, 3, 1),  # a fifth author's, never tuned on: 0.798 / 6 / 1 first contact
-    "chat_holdout3.csv": (0.84, 3, 2),  # a seventh author's, never tuned on: 0.825 / 3 / 2 first contact
-    "chat_holdout4.csv": (0.84, 4, 1),  # a ninth author's, measured once: 0.841 / 4 / 1 (its first contact)
-    "chat_holdout5.csv": (0.88, 0, 2),  # a thirteenth author's: 0.891 / 0 / 2 on first contact
+    "chat_holdout.csv": (0.91, 1, 1),  # never tuned on: today's figures, below the targets
+    "chat_holdout2.csv": (0.87, 2, 1),  # a fifth author's, never tuned on: 0.798 / 6 / 1 first contact
+    "chat_holdout3.csv": (0.85, 2, 2),  # a seventh author's, never tuned on: 0.825 / 3 / 2 first contact
+    "chat_holdout4.csv": (0.86, 2, 1),  # a ninth author's, measured once: 0.841 / 4 / 1 (its first contact)
+    "chat_holdout5.csv": (0.90, 0, 2),  # a thirteenth author's: 0.891 / 0 / 2 on first contact
+    "chat_holdout6.csv": (0.88, 2, 1),  # a fourteenth author's: 0.886 / 2 / 1 on first contact
 }
 
 
