@@ -35,6 +35,7 @@ SUITES = (
     ("suite 8", ROOT / "tests/chat/chat_suite8.csv"),
     ("suite 9", ROOT / "tests/chat/chat_suite9.csv"),
     ("suite 10", ROOT / "tests/chat/chat_suite10.csv"),
+    ("suite 11", ROOT / "tests/chat/chat_suite11.csv"),
     ("holdout suite", ROOT / "tests/chat/chat_holdout.csv"),
     ("holdout 2", ROOT / "tests/chat/chat_holdout2.csv"),
     ("holdout 3", ROOT / "tests/chat/chat_holdout3.csv"),
