@@ -231,7 +231,7 @@ async def _borrow_subjects(asks: list[Ask], subjects: Subjects, mentions: list[s
         says = says_nothing.get(n)
         # Where several products sharing a name are sold is asked of all of them ("Thổ cẩm Lan
         # Rừng có OCOP không? Cửa hàng ở số mấy phố Cầu Mây").
-        shared = story or says == "stars" or ask.intent in ("where_to_buy", "hours")
+        shared = story or says == "stars" or ask.intent in ("where_to_buy", "hours", "list")
         if says and (one or (several and shared)):
             ask = Ask("stars" if ask.intent == "product" else ask.intent, (one or several)[0], ask.clause)
         elif says and story and doubted:
