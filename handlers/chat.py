@@ -306,11 +306,15 @@ async def _answer_one(ctx: Context, ask: Ask, subjects: Subjects, original: str,
     listed = (
         intent == "list" and subject.state in ("product", "several") and all(p.kind == "producer_shop" for p in named)
     )
-    # "Tương ớt Mường Khương mua ở chợ nào": which market sells it, not the market of Mường Khương.
+    # "Tương ớt Mường Khương mua ở chợ nào": which market sells it, not the market of Mường Khương;
+    # "mận sấy dẻo của HTX Quang Tom mua ở đâu": where the plums are sold, its maker's shop among them.
     which = (
         intent == "where_to_buy"
         and subject.state == "product"
-        and bool(ctx.services.understander.lexicon.words["which"] & set(fold(ask.clause).split()))
+        and (
+            bool(ctx.services.understander.lexicon.words["which"] & set(fold(ask.clause).split()))
+            or all(p.kind == "producer_shop" for p in named)
+        )
     )
     if subject.elsewhere and intent in ELSEWHERE_ASKS:
         # "mật ong bạc hà Hà Giang có OCOP Lào Cai không": not ours, whatever looks like it; "vải

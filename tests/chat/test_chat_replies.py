@@ -872,3 +872,18 @@ async def test_certified_in_a_year_is_asked_of_the_products_named_or_of_an_area(
     teas = {pid for pid, row in PRODUCTS.items() if "bát tiên" in row["name"].lower()}
     replies = await ask(services, "chè bát tiên được chứng nhận năm 2023 đúng không")
     assert replies[0].kind == "validity" and set(replies[0].product_ids) <= teas
+
+
+async def test_where_to_buy_a_product_named_with_its_maker_lists_where_it_is_sold(services):
+    plums = product_id("Mận Tam hoa sấy dẻo")
+    (reply,) = await ask(services, "Mua mận tam hoa sấy dẻo của HTX Quang Tom ở đâu vậy ạ?")
+    assert reply.kind == "places" and reply.product_ids == (plums,) and "Quang Tom" in reply.text
+    (shop,) = await ask(services, "HTX Quang Tom ở đâu")
+    assert shop.kind == "place_info"
+
+
+async def test_off_topic_travel_and_health_questions_get_no_product(services):
+    for text in ("Mù Cang Chải mùa lúa chín vào tháng mấy?", "Trẻ con bị sốt 39 độ thì làm sao ạ",
+                 "Khách sạn nào ở Sa Pa view đẹp mà giá mềm?"):  # fmt: skip
+        replies = await ask(services, text)
+        assert [r.kind for r in replies] == ["out_of_scope"] and not shown(replies), text
