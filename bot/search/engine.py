@@ -555,7 +555,9 @@ class SearchIndex:
         (an unknown word costs a fuzzy pass over the vocabulary, and chats repeat their words),
         while the search's `budget` lasts."""
         if token in self.postings:
-            return [((token,), 1.0)]
+            # "bags" and "bag" are both catalogue words (tea bags, a brocade bag): one thing asked.
+            number = [w for w in _other_number(token) if w in self.postings] if token.endswith("s") else []
+            return [((token,), 1.0), *[((w,), 1.0) for w in number[:1]]]
         key = (token, prefix)
         cached = self._expansions.get(key)
         if cached is None:

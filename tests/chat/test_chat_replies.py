@@ -887,3 +887,19 @@ async def test_off_topic_travel_and_health_questions_get_no_product(services):
                  "Khách sạn nào ở Sa Pa view đẹp mà giá mềm?"):  # fmt: skip
         replies = await ask(services, text)
         assert [r.kind for r in replies] == ["out_of_scope"] and not shown(replies), text
+
+
+async def test_english_plural_of_a_catalogue_word_and_a_lone_true_question(services):
+    bag = product_id("Túi thổ cẩm")
+    replies = await ask(services, "I saw brocade bags in Sa Pa, are they OCOP certified?")
+    assert [r.kind for r in replies] == ["stars"] and shown(replies) == [bag]
+    replies = await ask(services, "A seller in Lao Cai city told me the Muc pomelo is 5 stars. True?")
+    assert [r.kind for r in replies] == ["stars"] and shown(replies) == [product_id("Quả bưởi Múc")]
+    assert PRODUCTS[product_id("Quả bưởi Múc")]["star"] in replies[0].text
+
+
+async def test_which_year_a_product_was_certified_is_its_certificate(services):
+    sauce = product_id("Tương ớt Mường Khương")
+    replies = await ask(services, "tương ớt Mường Khương được chứng nhận OCOP năm nào thế")
+    assert [r.kind for r in replies] == ["validity"] and shown(replies) == [sauce]
+    assert PRODUCTS[sauce]["year"] in replies[0].text
