@@ -195,7 +195,8 @@ def _asks_something(ctx: Context, clause: str) -> bool:
         return True
     lexicon = ctx.services.understander.lexicon
     said = clause.lower().split()
-    if said and said[-1] in lexicon.claim_ends:  # "… có chữa đau dạ dày không"
+    # "… có chữa đau dạ dày không", "… có hại gan không vậy": the particle may come last but one.
+    if any(word in lexicon.claim_ends for word in said[-2:]):
         return True
     padded = f" {fold(clause)} "
     return any(f" {word} " in padded for word in lexicon.words["questions"])

@@ -455,7 +455,12 @@ class Understander:
             typed_words = accented_words[i : i + len(key)]
             if not all(_accents_agree(t, w, self._marked) for t, w in zip(typed_words, phrase.accented, strict=False)):
                 continue  # "mua không" (buy?) is not "mưa không" (rain?)
-            if phrase.intent == "stars" and i and _is_number(folded[i - 1]):
+            if (
+                phrase.intent == "stars"
+                and i
+                and _is_number(folded[i - 1])
+                and self._number_meant(accented_words[i - 1])
+            ):
                 continue  # "4 sao" is a star level, not the question "how many stars"
             if phrase.intent == "hours" and i and _is_number(folded[i - 1]):
                 continue  # "we have 3 hours before our train": a while, not opening hours
@@ -466,6 +471,11 @@ class Understander:
         if key in self.lexicon.fillers and (len(key) > 1 or self._filler_agrees(accented_words[i], key[0])):
             return ("filler", None)
         return None
+
+    def _number_meant(self, typed: str) -> bool:
+        """ "năm sao" is five stars; "Việt Nam mấy sao" typed with marks has no "năm" in it."""
+        bare = fold(typed) == typed.lower()
+        return typed.isdigit() or not (self._typed_marks and bare and fold(typed) in _VI_NUMBERS)
 
     def _protected(self, accented: list[str], folded: list[str], index) -> set[int]:
         """Words that belong to a place name, or to a catalogue name with their neighbour as typed:
@@ -549,8 +559,11 @@ def _has(folded: list[str], phrase: tuple[str, ...]) -> bool:
     return any(tuple(folded[j : j + len(phrase)]) == phrase for j in range(len(folded)))
 
 
+_VI_NUMBERS = {"mot", "hai", "ba", "bon", "nam"}
+
+
 def _is_number(word: str) -> bool:
-    return word.isdigit() or word in {"mot", "hai", "ba", "bon", "nam", "one", "two", "three", "four", "five"}
+    return word.isdigit() or word in _VI_NUMBERS | {"one", "two", "three", "four", "five"}
 
 
 def _nearest(values: list[str], i: int, by: list[str] | None = None, *, later: bool = True) -> str:

@@ -903,3 +903,17 @@ async def test_which_year_a_product_was_certified_is_its_certificate(services):
     replies = await ask(services, "tương ớt Mường Khương được chứng nhận OCOP năm nào thế")
     assert [r.kind for r in replies] == ["validity"] and shown(replies) == [sauce]
     assert PRODUCTS[sauce]["year"] in replies[0].text
+
+
+async def test_viet_nam_before_how_many_stars_is_no_five(services):
+    cinnamon = product_id("Quế điếu")
+    replies = await ask(services, "Quế điếu của HTX Quế hồi Việt Nam mấy sao, xuất khẩu được chưa?")
+    assert [r.kind for r in replies][:1] == ["stars"] and shown(replies)[:1] == [cinnamon]
+    # "năm sao" typed as a word is still five stars.
+    (claim,) = await ask(services, "bưởi múc năm sao à")
+    assert claim.kind == "stars" and "5" in claim.text
+
+
+async def test_an_off_topic_question_ending_in_a_particle_gets_the_aside(services):
+    replies = await ask(services, "Rượu gạo Thanh Kim mấy sao? uống nhiều có hại gan không vậy")
+    assert [r.kind for r in replies] == ["stars", "out_of_scope"]
