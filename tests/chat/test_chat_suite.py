@@ -6,7 +6,7 @@ the bot's code or answers, and was never tuned on; chat_suite3.csv (263) by a fo
 chat_suite5.csv (240) by a sixth, each measured once before tuning and then tuned on;
 chat_suite6.csv and chat_suite7.csv (260 each) by an eighth and a tenth author, the same, and
 chat_suite8.csv (220, stories, English and Korean) by an eleventh, chat_suite9.csv (240) by a twelfth and
-chat_suite10.csv (200) by a fifteenth;
+chat_suite10.csv (200) by a fifteenth and chat_suite11.csv (200) by a sixteenth;
 chat_holdout2.csv (178) by a fifth, chat_holdout3.csv (200) by a seventh, chat_holdout4.csv
 (220) by a ninth, chat_holdout5.csv (220) by a thirteenth and chat_holdout6.csv (220) by a
 fourteenth, never tuned on and their
@@ -37,6 +37,11 @@ FLOORS = {  # suite: (share right, false "not in our catalogue", negatives shown
     "chat_suite8.csv": (0.83, 0, 0),  # an eleventh author's, tuned on briefly: 0.709 / 6 / 0 on first contact
     "chat_suite9.csv": (0.95, 0, 0),  # a twelfth author's: 0.863 / 3 / 0 on first contact
     "chat_suite10.csv": (0.95, 0, 1),  # a fifteenth author's (lists, facts, zh, ko): 0.780 / 1 / 2 on first contact
+    "chat_suite11.csv": (
+        0.91,
+        0,
+        1,
+    ),  # a sixteenth author's (places, validity, English, traps): 0.855 / 3 / 3 first contact
     "chat_holdout.csv": (0.91, 1, 1),  # never tuned on: today's figures, below the targets
     "chat_holdout2.csv": (0.87, 2, 1),  # a fifth author's, never tuned on: 0.798 / 6 / 1 first contact
     "chat_holdout3.csv": (0.85, 2, 2),  # a seventh author's, never tuned on: 0.825 / 3 / 2 first contact
