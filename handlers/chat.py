@@ -415,6 +415,7 @@ async def _stars(ctx: Context, intent: str, subject: Subject, original: str, cla
 async def _where(ctx: Context, intent: str, subject: Subject, original: str) -> list[Reply]:
     state = subject.state
     if state == "product":
+        ctx.area = ctx.area or subject.product.area  # "any 4 star products there?" next: where it is sold
         return await products.where_to_buy(ctx, subject.product.id, pins=False)
     if state == "several":
         return await places.for_products(ctx, subject.hits)

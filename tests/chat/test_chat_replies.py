@@ -917,3 +917,13 @@ async def test_viet_nam_before_how_many_stars_is_no_five(services):
 async def test_an_off_topic_question_ending_in_a_particle_gets_the_aside(services):
     replies = await ask(services, "Rượu gạo Thanh Kim mấy sao? uống nhiều có hại gan không vậy")
     assert [r.kind for r in replies] == ["stars", "out_of_scope"]
+
+
+async def test_there_after_where_to_buy_a_product_is_where_it_is_sold(services):
+    say = conversation(services, "u-there-product")
+    pomelo = product_id("Quả bưởi Múc")
+    area = PRODUCTS[pomelo]["area"]
+    await say("bưởi Múc mua ở đâu")
+    replies = await say("any 4 star products there?")
+    there = {pid for pid, row in PRODUCTS.items() if row["area"] == area and row["star"] == "4"}
+    assert replies[0].kind == "list" and set(shown(replies)) == there
