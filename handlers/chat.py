@@ -24,6 +24,12 @@ NAMES_A_PRODUCT = {"stars", "where_to_buy", "price", "info", "producer"}  # ques
 MAX_ANSWERS = 4  # a pasted paragraph does not get a wall of replies
 COMPARED_APART = 3  # products compared by name, each answered apart; more share one list
 ELSEWHERE_ASKS = {"product", "stars", "info", "list", "where_to_buy", "validity", "price"}
+SHOP_WORDS = (
+    "cua hang",
+    "gian hang",
+    "store",
+    "shop",
+)  # a place asked about as a shop  # a place asked about as a shop ("shop ơi" calls)
 ON_TOPIC = {"stars", "validity", "near"}  # questions only we answer, whatever else the message tells
 _YEAR_RE = re.compile(r"\b20[1-3]\d\b")
 _HAVE_RE = re.compile("有|있")  # "there is / do you have", in Chinese and Korean
@@ -309,12 +315,17 @@ async def _answer_one(ctx: Context, ask: Ask, subjects: Subjects, original: str,
     )
     # "Tương ớt Mường Khương mua ở chợ nào": which market sells it, not the market of Mường Khương;
     # "mận sấy dẻo của HTX Quang Tom mua ở đâu": where the plums are sold, its maker's shop among them.
-    which = (
-        intent == "where_to_buy"
-        and subject.state == "product"
-        and (
-            bool(ctx.services.understander.lexicon.words["which"] & set(fold(ask.clause).split()))
-            or all(p.kind == "producer_shop" for p in named)
+    which = intent == "where_to_buy" and (
+        (
+            subject.state == "product"
+            and bool(ctx.services.understander.lexicon.words["which"] & set(fold(ask.clause).split()))
+        )
+        or (
+            subject.state in ("product", "several")
+            and not subject.producer  # "HTX Thái Sơn ở đâu": the cooperative itself
+            and all(p.kind == "producer_shop" for p in named)
+            # "mận sấy dẻo của HTX Quang Tom": made by; "Cửa hàng thổ cẩm Lan Rừng ở đâu": the shop.
+            and not _shop_asked(ask.clause)
         )
     )
     if subject.elsewhere and intent in ELSEWHERE_ASKS:
@@ -503,6 +514,14 @@ def _each_stars(ctx: Context, named: list) -> list[Reply]:
     if len(named) <= COMPARED_APART:
         return [products.star_answer(ctx, product, None) for product in named]
     return [products.several_stars(ctx, named, None)]
+
+
+def _shop_asked(clause: str) -> bool:
+    """The clause asks for a shop ("Lan Rung brocade shop", "cửa hàng …"), not "shop ơi" calling us."""
+    said = fold(clause).split()
+    said = said[2:] if said[:1] == ["shop"] and said[1:2] == ["oi"] else said
+    padded = f" {' '.join(said)} "
+    return any(f" {w} " in padded for w in SHOP_WORDS)
 
 
 def _only_a_place(subject: Subject) -> bool:

@@ -927,3 +927,11 @@ async def test_there_after_where_to_buy_a_product_is_where_it_is_sold(services):
     replies = await say("any 4 star products there?")
     there = {pid for pid, row in PRODUCTS.items() if row["area"] == area and row["star"] == "4"}
     assert replies[0].kind == "list" and set(shown(replies)) == there
+
+
+async def test_where_to_buy_with_the_maker_said_of_two_products_lists_where_they_are_sold(services):
+    oils = {pid for pid, row in PRODUCTS.items() if row["name"].startswith("Dầu lạc")}
+    (reply,) = await ask(services, "Dầu lạc của HTX Thái Sơn ở Lục Yên thì mua chỗ nào?")
+    assert reply.kind == "places" and oils & set(reply.product_ids)
+    (shop,) = await ask(services, "cửa hàng thổ cẩm Lan Rừng ở đâu")
+    assert shop.kind == "place_info"
