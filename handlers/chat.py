@@ -24,12 +24,8 @@ NAMES_A_PRODUCT = {"stars", "where_to_buy", "price", "info", "producer"}  # ques
 MAX_ANSWERS = 4  # a pasted paragraph does not get a wall of replies
 COMPARED_APART = 3  # products compared by name, each answered apart; more share one list
 ELSEWHERE_ASKS = {"product", "stars", "info", "list", "where_to_buy", "validity", "price"}
-SHOP_WORDS = (
-    "cua hang",
-    "gian hang",
-    "store",
-    "shop",
-)  # a place asked about as a shop  # a place asked about as a shop ("shop ơi" calls)
+# A place asked about as a shop ("Lan Rung brocade shop", "cửa hàng …"), not a product by its maker.
+SHOP_WORDS = ("cua hang", "gian hang", "store", "shop")
 ON_TOPIC = {"stars", "validity", "near"}  # questions only we answer, whatever else the message tells
 _YEAR_RE = re.compile(r"\b20[1-3]\d\b")
 _HAVE_RE = re.compile("有|있")  # "there is / do you have", in Chinese and Korean
