@@ -293,7 +293,8 @@ async def _answer_one(ctx: Context, ask: Ask, subjects: Subjects, original: str,
         return [counts.answer(ctx, ask.subject)]
     subject = await subjects.get(ask.subject)
     place = subject.result.query.place if subject.result is not None else None
-    if place is not None:
+    if place is not None and subject.state in ("listing", "none", "weak"):
+        # A place asked about as a place; "mật ong Bảo Yên" names a honey, not where the chat is.
         ctx.area = place.district or place.label
     if intent in ("where_to_buy", "near") and subject.state in ("none", "weak", "listing") and _far_away(ctx, ask):
         # "Tết 2026 ở Hà Nội có chỗ nào bán hàng OCOP Lào Cai": we know no shop there; the fairs

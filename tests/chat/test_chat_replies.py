@@ -935,3 +935,11 @@ async def test_where_to_buy_with_the_maker_said_of_two_products_lists_where_they
     assert reply.kind == "places" and oils & set(reply.product_ids)
     (shop,) = await ask(services, "cửa hàng thổ cẩm Lan Rừng ở đâu")
     assert shop.kind == "place_info"
+
+
+async def test_a_place_inside_a_product_name_is_not_where_the_chat_is(services):
+    say = conversation(services, "u-name-place")
+    await say("mật ong bảo yên có thật ocop k")
+    (gift,) = await say("e muốn mua quà cho mẹ, nên mua gì ad")
+    five = {pid for pid, row in PRODUCTS.items() if row["star"] == "5"}
+    assert gift.kind == "list" and set(gift.product_ids[: len(five)]) == five  # the best rated, not Bảo Yên's
