@@ -313,10 +313,7 @@ async def _answer_one(ctx: Context, ask: Ask, subjects: Subjects, original: str,
     # "Tương ớt Mường Khương mua ở chợ nào": which market sells it, not the market of Mường Khương;
     # "mận sấy dẻo của HTX Quang Tom mua ở đâu": where the plums are sold, its maker's shop among them.
     which = intent == "where_to_buy" and (
-        (
-            subject.state == "product"
-            and bool(ctx.services.understander.lexicon.words["which"] & set(fold(ask.clause).split()))
-        )
+        (subject.state == "product" and _asks_which(ctx, ask.clause))
         or (
             subject.state in ("product", "several")
             and not subject.producer  # "HTX Thái Sơn ở đâu": the cooperative itself
@@ -401,9 +398,7 @@ async def _search(ctx: Context, intent: str, subject: Subject, original: str) ->
 async def _stars(ctx: Context, intent: str, subject: Subject, original: str, clause: str = "") -> list[Reply]:
     if subject.named:  # "chè Hương Lý và chè Đại Hưng cái nào nhiều sao hơn"
         return _each_stars(ctx, list(subject.named))
-    query = subject.result.query if subject.result is not None else None
-    which = ctx.services.understander.lexicon.words["which"] & set(fold(clause).split())
-    if subject.state == "several" and query is not None and which:
+    if subject.state == "several" and subject.result is not None and _asks_which(ctx, clause):
         # "Séng Cù 大米哪个是四星的", "烟熏水牛肉干哪个牌子是OCOP的": which of them (hold that level), listed.
         return await _search(ctx, "list", subject, original)
     if subject.state == "product" and subject.result is not None and len(subject.text.split()) >= LONG_SUBJECT:
@@ -511,6 +506,11 @@ def _each_stars(ctx: Context, named: list) -> list[Reply]:
     if len(named) <= COMPARED_APART:
         return [products.star_answer(ctx, product, None) for product in named]
     return [products.several_stars(ctx, named, None)]
+
+
+def _asks_which(ctx: Context, clause: str) -> bool:
+    """ "chợ nào", "loại nào", "哪个" (read as "nào"), "which": one of several is asked for."""
+    return bool(ctx.services.understander.lexicon.words["which"] & set(fold(clause).split()))
 
 
 def _shop_asked(clause: str) -> bool:

@@ -213,19 +213,20 @@ class Router:
             if confirmed is not None:
                 return confirmed
         chat_key = (ctx.request.platform, ctx.request.chat_id)
-        text = self._there(ctx, text, self._last_area.get(chat_key, ""))
+        ctx.last_area = self._last_area.get(chat_key, "")
+        text = self._there(ctx, text)
         understood = self.services.understander.understand(text, ctx.snapshot.index)
         if understood.whole:
             return await self._whole_message(ctx, understood.whole)
         if not folded and not understood.asks and not understood.smalltalk and not understood.unread:
             return [Reply(ctx.t("input.no_words"), start.main_menu(ctx), language=ctx.lang, kind="help")]
         last = self._last_product.get(chat_key)
-        ctx.last_area = self._last_area.get(chat_key, "")
         return await chat.answer(ctx, understood, last, self._last_asked.get(chat_key, ()))
 
-    def _there(self, ctx: Context, text: str, area: str) -> str:
+    def _there(self, ctx: Context, text: str) -> str:
         """ "what do they sell there" after "Bac Ha market…": there is the area last spoken of,
         unless the message names a place of its own."""
+        area = ctx.last_area
         if not area:
             return text
         said = f" {fold(text)} "

@@ -455,15 +455,10 @@ class Understander:
             typed_words = accented_words[i : i + len(key)]
             if not all(_accents_agree(t, w, self._marked) for t, w in zip(typed_words, phrase.accented, strict=False)):
                 continue  # "mua không" (buy?) is not "mưa không" (rain?)
-            if (
-                phrase.intent == "stars"
-                and i
-                and _is_number(folded[i - 1])
-                and self._number_meant(accented_words[i - 1])
-            ):
-                continue  # "4 sao" is a star level, not the question "how many stars"
-            if phrase.intent == "hours" and i and _is_number(folded[i - 1]):
-                continue  # "we have 3 hours before our train": a while, not opening hours
+            counted = i and _is_number(folded[i - 1]) and self._number_meant(accented_words[i - 1])
+            if counted and phrase.intent in ("stars", "hours"):
+                # "4 sao" is a star level, not "how many stars"; "we have 3 hours": a while, not opening hours.
+                continue
             after = i + len(key)
             if phrase.intent == "shipping" and after < len(folded) and folded[after] in self.lexicon.units:
                 continue  # "cậu em gửi về gói chè": what was sent, a story, not a question of delivery
