@@ -142,6 +142,7 @@ class Vocabulary:
     # Accent keys of chat words as written ("không", "có"): such a word is a stop word even
     # where a name has it too ("Không gian văn hoá"), unlike one typed with other marks ("cổ").
     chat_keys: frozenset[str] = frozenset()
+    compounds: frozenset[tuple[str, ...]] = frozenset()
 
     @classmethod
     def load(cls, data_dir: Path, lexicon=None) -> Vocabulary:
@@ -173,7 +174,12 @@ class Vocabulary:
             for line in chat_words.read_text(encoding="utf-8").splitlines():
                 if line.strip() and not line.startswith("#"):
                     chat_keys.update(accent_key(w) for w in line.split() if fold(w) != w.lower())
-        return cls(phrases, dict(synonyms), {tuple(p.split()): True for p in stop}, frozenset(chat_keys))
+        compounds = frozenset(
+            tuple(fold(line).split())
+            for line in (data_dir / "understanding" / "compounds.txt").read_text(encoding="utf-8").splitlines()
+            if fold(line) and not line.startswith("#")
+        )
+        return cls(phrases, dict(synonyms), {tuple(p.split()): True for p in stop}, frozenset(chat_keys), compounds)
 
 
 class _FuzzyBudget:
@@ -231,6 +237,9 @@ class SearchIndex:
         self.province_of: dict[int, str] = {}
         self.places: dict[tuple[str, ...], PlacePhrase] = {}
         self._build_places(localities)
+        self.compound_phrases = {compound: True for compound in vocab.compounds}
+        # word -> docs that have it only inside a compound ("pho" of "pho mai"): not found by it alone.
+        self.bound: dict[str, set[int]] = defaultdict(set)
         for product in sorted(products, key=lambda p: p.id):  # postings need increasing ids
             self._add(product)
         # Listings (filters only) come out in this order: stars first, then by name.
@@ -296,6 +305,7 @@ class SearchIndex:
             if code != ALIAS:  # glued pairs ("sanlung", "sapa") as people type names
                 best.update(dict.fromkeys(map(str.__add__, tokens, tokens[1:]), code))
         self.postings.add_document(doc, best)
+        self._mark_bound(doc, [name, english, *aliases, fold_cached(product.producer), fold_cached(product.qualifier)])
         self.name_folded[doc] = name
         display = fold_cached(product.display_name) if product.qualifier else name
         # What a person may type for this product; the producer too ("HTX Sơn Hoà").
@@ -303,6 +313,19 @@ class SearchIndex:
         self.alt_folded[doc] = tuple(s for s in (name, display, english, *aliases, producer) if s)
         self.area_of[doc] = product.area
         self.province_of[doc] = product.former_province
+
+    def _mark_bound(self, doc: int, texts: list[str]) -> None:
+        free: set[str] = set()
+        inside: set[str] = set()
+        for text in texts:
+            tokens = text.split()
+            covered: set[int] = set()
+            for start, length, _ in find_phrases(tokens, set(), self.compound_phrases):
+                covered.update(range(start, start + length))
+            for j, token in enumerate(tokens):
+                (inside if j in covered else free).add(token)
+        for token in inside - free:
+            self.bound[token].add(doc)
 
     # -- query understanding ------------------------------------------------------------
 
@@ -434,6 +457,9 @@ class SearchIndex:
             query.category = str(category)
             consumed.update(range(start, start + length))
         synonym_hits = {s: (n, alts) for s, n, alts in find_phrases(folded, consumed, self.vocab.synonyms)}
+        taken_by_synonyms = consumed | {j for s, (n, _) in synonym_hits.items() for j in range(s, s + n)}
+        for start, length, _ in find_phrases(folded, taken_by_synonyms, self.compound_phrases):
+            synonym_hits[start] = (length, [])  # one word in two: the whole of it is asked
         stop_hits = find_phrases(
             folded,
             consumed | {j for s, (n, _) in synonym_hits.items() for j in range(s, s + n)},
@@ -618,6 +644,7 @@ class SearchIndex:
             if not all(tok in postings for tok in alt):
                 continue
             lead, *rest = sorted(alt, key=postings.df)
+            bound = self.bound.get(lead) if len(alt) == 1 else None
             if among is not None and postings.df(lead) > PROBE_FACTOR * len(among):
                 found = ((doc, postings.field(lead, doc)) for doc in among)
             elif among is None and restrict is not None and postings.df(lead) > PROBE_FACTOR * len(restrict):
@@ -628,6 +655,8 @@ class SearchIndex:
                 if code is None or (among is not None and doc not in among):
                     continue
                 if restrict is not None and doc not in restrict:
+                    continue
+                if bound and doc in bound:
                     continue
                 for tok in rest:  # a multi-word alternative ("mat ong") needs every word
                     other = postings.field(tok, doc)

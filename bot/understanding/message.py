@@ -479,9 +479,11 @@ class Understander:
         places = index.places
         pairs = index.name_pairs
         generic = index.vocab.stop_phrases  # "đặc sản" opens a product's name, and is no name
+        compounds = index.compound_phrases  # "mắc ca" is one word, not "mắc" (dear) and "cá"
         for i in range(len(folded)):
             for size in (4, 3, 2):
-                if len(folded[i : i + size]) == size and tuple(folded[i : i + size]) in places:
+                words_here = tuple(folded[i : i + size])
+                if len(words_here) == size and (words_here in places or words_here in compounds):
                     protected.update(range(i, i + size))
             if i + 1 < len(folded) and (folded[i], folded[i + 1]) not in generic:
                 pair = (accented[i], accented[i + 1])

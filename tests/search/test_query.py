@@ -58,3 +58,12 @@ def test_an_english_plural_or_singular_is_the_same_word(index):
     assert (("homestay",), 1.0) in term.alternatives
     (term,) = [t for t in index.parse("glass noodle").terms if t.typed == "noodle"]
     assert (("noodles",), 1.0) in term.alternatives
+
+
+def test_a_word_of_a_compound_is_not_the_compound(index):
+    # "phô mai" is cheese: "pho" alone is not it, the whole compound or the English word is.
+    cheese_roll = next(d for d, name in index.name_folded.items() if "pho mai" in name)
+    assert cheese_roll not in [hit.product.id for hit in index.search("pho").hits]
+    assert index.search("cá hồi cuộn phô mai").hits[0].product.id == cheese_roll
+    # "mắc ca" (macadamia) needs both words: it is no fish ("cá").
+    assert not index.search("mắc ca").found
