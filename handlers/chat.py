@@ -422,8 +422,14 @@ async def _where(ctx: Context, intent: str, subject: Subject, original: str) -> 
         return await products.where_to_buy(ctx, subject.product.id, pins=False)
     if state == "several":
         return await places.for_products(ctx, subject.hits)
-    if state == "listing" or intent == "near" or _only_a_place(subject):
+    if state == "listing" or intent == "near":
         return await places.for_subject(ctx, subject.text)
+    if _only_a_place(subject):
+        shops = await places.for_subject(ctx, subject.text)
+        if subject.result.query.required and not subject.suggestions:
+            # "phở chua Bắc Hà mua ở đâu": the dish is not ours; the place's shops sell others.
+            return [products.not_found(ctx, original, subject.result), *shops]
+        return shops
     if state == "none":
         return _tag(await places.menu(ctx), "places")
     return await _search(ctx, intent, subject, original)

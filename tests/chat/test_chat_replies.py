@@ -943,3 +943,11 @@ async def test_a_place_inside_a_product_name_is_not_where_the_chat_is(services):
     (gift,) = await say("e muốn mua quà cho mẹ, nên mua gì ad")
     five = {pid for pid, row in PRODUCTS.items() if row["star"] == "5"}
     assert gift.kind == "list" and set(gift.product_ids[: len(five)]) == five  # the best rated, not Bảo Yên's
+
+
+async def test_where_to_buy_a_dish_we_lack_in_a_place_says_so_before_the_shops(services):
+    # "phở chua" is a dish of Bắc Hà, not an OCOP product of ours: the places there sell others.
+    assert not any("phở" in row["name"].lower() for row in PRODUCTS.values())
+    replies = await ask(services, "phở chua Bắc Hà mua ở đâu")
+    assert [r.kind for r in replies] == ["not_found", "places"]
+    assert "phở chua Bắc Hà mua ở đâu" in replies[0].text and "Bắc Hà" in replies[1].text
