@@ -417,11 +417,18 @@ async def _stars(ctx: Context, intent: str, subject: Subject, original: str, cla
 
 async def _where(ctx: Context, intent: str, subject: Subject, original: str) -> list[Reply]:
     state = subject.state
-    if state == "product":
-        ctx.area = ctx.area or subject.product.area  # "any 4 star products there?" next: where it is sold
-        return await products.where_to_buy(ctx, subject.product.id, pins=False)
-    if state == "several":
-        return await places.for_products(ctx, subject.hits)
+    if state in ("product", "several"):
+        found = [subject.product] if state == "product" else subject.hits
+        if state == "product":
+            ctx.area = ctx.area or subject.product.area  # "any 4 star products there?" next: where it is sold
+            replies = await products.where_to_buy(ctx, subject.product.id, pins=False)
+        else:
+            replies = await places.for_products(ctx, subject.hits)
+        asked = subject.result.query.place if subject.result is not None else None
+        note = places.not_from_area(ctx, found, asked.district) if asked and asked.district else ""
+        if note and replies:
+            replies[0] = replace(replies[0], text=f"{note}\n{replies[0].text}")
+        return replies
     if state == "listing" or intent == "near":
         return await places.for_subject(ctx, subject.text)
     if _only_a_place(subject):

@@ -156,6 +156,19 @@ async def for_products(ctx: Context, found: list[Product]) -> list[Reply]:
     return [Reply("\n".join(lines), choices, language=ctx.lang, kind="places", product_ids=ids, web_url=link)]
 
 
+def not_from_area(ctx: Context, found: Sequence[Product], area: str) -> str:
+    """Asked where to buy in an area none of the products comes from ("honey near Sa Pa"): say
+    so, and name the places there whose record says they sell one; "" when one is from there."""
+    if not found or any(p.area == area for p in found):
+        return ""
+    there = [place for place in ctx.snapshot.catalogue.places if place.area == area]
+    selling = [place.name for place in there if any(sells(place, p) for p in found)]
+    lines = [ctx.t("places.not_made_in", area=area)]
+    if selling:
+        lines.insert(0, ctx.t("places.sold_in", area=area, names=", ".join(selling[:3])))
+    return "\n".join(lines)
+
+
 def place_info(ctx: Context, named: list[Place]) -> Reply:
     """One named place (or the few a name fits): address, hours and what it sells."""
     lines = []

@@ -951,3 +951,13 @@ async def test_where_to_buy_a_dish_we_lack_in_a_place_says_so_before_the_shops(s
     replies = await ask(services, "phở chua Bắc Hà mua ở đâu")
     assert [r.kind for r in replies] == ["not_found", "places"]
     assert "phở chua Bắc Hà mua ở đâu" in replies[0].text and "Bắc Hà" in replies[1].text
+
+
+async def test_where_to_buy_in_an_area_none_of_the_products_comes_from_says_so(services):
+    honeys = {pid for pid, row in PRODUCTS.items() if row["name"].startswith("Mật ong")}
+    assert not any(PRODUCTS[pid]["area"] == "Sa Pa" for pid in honeys)
+    (reply,) = await ask(services, "any OCOP honey near Sapa?")
+    assert reply.kind == "places" and set(reply.product_ids) <= honeys
+    assert reply.text.startswith("None of our OCOP products of this kind is from Sa Pa")
+    (own,) = await ask(services, "mật ong bảo yên mua ở đâu")
+    assert "không có sản phẩm này" not in own.text  # asked where it is made: no such note
