@@ -292,6 +292,10 @@ async def _answer_one(ctx: Context, ask: Ask, subjects: Subjects, original: str,
     if intent == "count":
         return [counts.answer(ctx, ask.subject)]
     subject = await subjects.get(ask.subject)
+    if ask.points_back and intent in ("where_to_buy", "near") and subject.state in ("listing", "weak"):
+        # "where can I buy it in Lao Cai city?": the product the chat was about, asked of that place.
+        last = ctx.snapshot.index.products.get(subjects.last_product) if subjects.last_product else None
+        subject = replace(subject, product=last) if last is not None else subject
     place = subject.result.query.place if subject.result is not None else None
     if place is not None and subject.state in ("listing", "none", "weak"):
         # A place asked about as a place; "mật ong Bảo Yên" names a honey, not where the chat is.
@@ -387,8 +391,7 @@ async def _search(ctx: Context, intent: str, subject: Subject, original: str) ->
     if subject.state == "listing" and result is not None and not result.hits and result.query.place:
         # "phường Cam Đường": no product of ours comes from there, but places there sell others.
         area = result.query.place.district or result.query.place.province or result.query.place.label
-        city = any(loc.name == area and loc.kind == "city" for loc in ctx.snapshot.catalogue.localities)
-        shown = ctx.t("place.city", name=area) if city and result.query.place.district else area
+        shown = places.area_label(ctx, area) if result.query.place.district else area
         note = Reply(ctx.t("lists.none_from_area", area=shown), language=ctx.lang, kind="list")
         return [note, *await places.for_subject(ctx, subject.text)]
     key = None if intent in ("product", "list") or subject.state == "listing" else "search.which"

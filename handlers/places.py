@@ -163,9 +163,13 @@ def not_from_area(ctx: Context, found: Sequence[Product], area: str) -> str:
         return ""
     there = [place for place in ctx.snapshot.catalogue.places if place.area == area]
     selling = [place.name for place in there if any(sells(place, p) for p in found)]
-    lines = [ctx.t("places.not_made_in", area=area)]
+    shown = area_label(ctx, area)
+    if len(found) == 1:
+        lines = [ctx.t("places.one_not_made_in", name=found[0].name, area=shown)]
+    else:
+        lines = [ctx.t("places.not_made_in", area=shown)]
     if selling:
-        lines.insert(0, ctx.t("places.sold_in", area=area, names=", ".join(selling[:3])))
+        lines.insert(0, ctx.t("places.sold_in", area=shown, names=", ".join(selling[:3])))
     return "\n".join(lines)
 
 
@@ -251,6 +255,11 @@ async def near_named(ctx: Context, place_text: str) -> list[Reply] | None:
             )
         ]
     return await nearest(ctx, Location(centre.lat, centre.lon), near=area)  # type: ignore[arg-type]
+
+
+def area_label(ctx: Context, area: str) -> str:
+    """How to name an area back: "Lào Cai" the district is "Lào Cai city", not the province."""
+    return ctx.t("place.city", name=area) if _city_named(ctx, area) else area
 
 
 def _city_named(ctx: Context, label: str) -> str | None:

@@ -47,6 +47,8 @@ class Ask:
     intent: str
     subject: str  # words for the search; "" when the clause names nothing
     clause: str = ""  # the clause as written (after Chinese/Korean reading): names a market, say
+    # "where can I buy it in Lao Cai city": "it" is what the chat was about, and only a place is named.
+    points_back: bool = False
 
 
 @dataclass
@@ -80,6 +82,7 @@ class _Clause:
     points: bool = False  # "sp đó mấy sao": about what a neighbouring clause names
     exact: bool = False  # some word is exactly a catalogue word, a place, a star or a group
     place: bool = False  # names a place
+    pointer: bool = False  # says "it", "nó", "sp đó", whatever else it names ("nó ở Sa Pa")
 
 
 class Understander:
@@ -179,9 +182,10 @@ class Understander:
                 if any(s == subject for s in subjects[:i] if s) and result.asks:
                     continue  # already asked about in an earlier clause
                 business = ["product"]
+            back = clause.pointer and clause.filters_only and not _nearest(named, i)
             for intent in dict.fromkeys(business):
                 if all((a.intent, a.subject) != (intent, subject) for a in result.asks):
-                    result.asks.append(Ask(intent, subject, where))
+                    result.asks.append(Ask(intent, subject, where, back))
         # A message that asks something: the clauses that only name things are its scenery ("Ông
         # ngoại mình thích uống trà, Chè Shan tuyết Púng Luông có OCOP không") or the thing asked
         # about, already borrowed ("Bưởi Múc, mấy sao?"). Only a message of names is a search.
@@ -389,7 +393,7 @@ class Understander:
             and (folded[j], folded[j + 1]) not in index.vocab.stop_phrases
             for j in range(n - 1)
         )  # fmt: skip
-        points = points and not names_own
+        said_pointer, points = points, points and not names_own
         # Joining words stay (the search drops them itself): "X với Y" may name two products.
         gone = consumed | soft
         consumed -= {
@@ -399,7 +403,7 @@ class Understander:
         }
         subject = " ".join(accented[j] for j in range(n) if j not in consumed)
         if not subject:
-            return _Clause(self._ocop_asked(intents, folded, asked), "", False, points=points)
+            return _Clause(self._ocop_asked(intents, folded, asked), "", False, points=points, pointer=said_pointer)
         query = index.parse(subject, frozenset(kept))
         has_content = bool(query.required or query.has_filters)
         if not has_content:
@@ -427,7 +431,7 @@ class Understander:
             intents = [(0, "stars"), *intents]
         return _Clause(
             intents, subject if has_content else "", has_content, filters_only=filters_only, exact=exact, points=points,
-            place=query.place is not None,
+            place=query.place is not None, pointer=said_pointer,
         )  # fmt: skip
 
     def _ocop_asked(self, intents: list[tuple[int, str]], folded: list[str], asked: bool) -> list[tuple[int, str]]:

@@ -961,3 +961,13 @@ async def test_where_to_buy_in_an_area_none_of_the_products_comes_from_says_so(s
     assert reply.text.startswith("None of our OCOP products of this kind is from Sa Pa")
     (own,) = await ask(services, "mật ong bảo yên mua ở đâu")
     assert "không có sản phẩm này" not in own.text  # asked where it is made: no such note
+
+
+async def test_where_to_buy_it_in_another_place_is_the_product_asked_of_that_place(services):
+    say = conversation(services, "u-it-place")
+    pomelo = product_id("Quả bưởi Múc")
+    assert PRODUCTS[pomelo]["area"] != "Lào Cai"
+    await say("bưởi Múc mấy sao")
+    (reply,) = await say("where can I buy it in Lao Cai city?")
+    assert reply.kind == "places" and reply.product_ids == (pomelo,)
+    assert reply.text.startswith("Quả bưởi Múc is not made in Lào Cai city")
