@@ -36,6 +36,8 @@ SUITES = (
     ("suite 9", ROOT / "tests/chat/chat_suite9.csv"),
     ("suite 10", ROOT / "tests/chat/chat_suite10.csv"),
     ("suite 11", ROOT / "tests/chat/chat_suite11.csv"),
+    ("suite 12", ROOT / "tests/chat/chat_suite12.csv"),
+    ("suite 13", ROOT / "tests/chat/chat_suite13.csv"),
     ("holdout suite", ROOT / "tests/chat/chat_holdout.csv"),
     ("holdout 2", ROOT / "tests/chat/chat_holdout2.csv"),
     ("holdout 3", ROOT / "tests/chat/chat_holdout3.csv"),
@@ -76,6 +78,6 @@ async def main(show_failures: bool, only: str | None) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--failures", action="store_true", help="list every message answered wrong")
-    parser.add_argument("--only", choices=("tuning", "suite", "holdout"), help="one suite (tune on 'tuning' only)")
+    parser.add_argument("--only", help='suites whose title starts so: tuning, suite, holdout, "suite 13"')
     args = parser.parse_args()
     asyncio.run(main(args.failures, args.only))

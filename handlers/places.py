@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Sequence
+from functools import lru_cache
 from urllib.parse import urlencode
 
 from bot.geo import Position, distance_km, map_url
@@ -73,13 +74,19 @@ def sells(place: Place, product: Product) -> bool:
 
 def _made_here(place: Place, product: Product) -> bool:
     maker = fold_cached(product.producer or "")
-    return len(maker) > 8 and maker in fold_cached(place.name)
+    return len(maker) > 8 and maker in _folded(place)[0]
 
 
 def _names_any(place: Place, folded_names: Sequence[str]) -> bool:
     """The place's own description names one of the products (folded names)."""
-    described = fold_cached(f"{place.products_hint} {place.name}")
+    described = _folded(place)[1]
     return any(name in described for name in folded_names)
+
+
+@lru_cache(maxsize=1024)  # a place is checked against a whole area's products
+def _folded(place: Place) -> tuple[str, str]:
+    """The place's name, and its name with what its record says it sells, folded."""
+    return fold(place.name), fold(f"{place.products_hint} {place.name}")
 
 
 def rank_places(

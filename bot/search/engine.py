@@ -262,6 +262,8 @@ class SearchIndex:
         self.sorted_vocab = sorted(self.postings)
         self._listings: dict[tuple, list[Hit]] = {}
         self._expansions: dict[tuple[str, bool], list[tuple[tuple[str, ...], float]]] = {}
+        self._accent_sets: dict[int, frozenset[str]] = {}
+        self._place_naming: dict[tuple[str, ...], frozenset[int]] = {}
 
     # -- building -----------------------------------------------------------------------
 
@@ -761,9 +763,14 @@ class SearchIndex:
         tokens = place.tokens
         if not all(t in self.postings for t in tokens):
             return _AnyOf(area)
-        phrase = f" {' '.join(tokens)} "
-        lead = min(tokens, key=self.postings.df)
-        naming = {d for d, code in self.postings.scan(lead) if code == NAME and phrase in f" {self.name_folded[d]} "}
+        naming = self._place_naming.get(tokens)
+        if naming is None:  # the products whose name says the place, once per place
+            phrase = f" {' '.join(tokens)} "
+            lead = min(tokens, key=self.postings.df)
+            naming = frozenset(
+                d for d, code in self.postings.scan(lead) if code == NAME and phrase in f" {self.name_folded[d]} "
+            )
+            self._place_naming[tokens] = naming
         return _AnyOf(area, naming)
 
     def _score(
@@ -884,8 +891,11 @@ class SearchIndex:
         return [(doc, coverage, score) for _, doc, coverage, score in rows]
 
     def _accents(self, doc: int) -> frozenset[str]:
-        # Computed for the few ranked candidates only, and only when the user typed marks.
-        return frozenset(accent_key(w) for w in words(self.products[doc].display_name))
+        # Computed for the ranked candidates only, and only when the user typed marks; kept.
+        found = self._accent_sets.get(doc)
+        if found is None:
+            found = self._accent_sets[doc] = frozenset(accent_key(w) for w in words(self.products[doc].display_name))
+        return found
 
     def warm(self) -> None:
         """Walk the lists people ask for most (each star level, by district and former province,

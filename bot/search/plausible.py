@@ -11,6 +11,7 @@ from __future__ import annotations
 import unicodedata
 from collections import Counter
 from collections.abc import Container
+from functools import lru_cache
 
 from bot.models import Product
 from bot.search.engine import ParsedQuery
@@ -61,14 +62,15 @@ def carries_head(query: ParsedQuery, product: Product) -> bool:
     return True
 
 
-def _names(product: Product) -> tuple[set[str], dict[str, list[str]]]:
-    """The accent keys of the product's words, and its words by their folded form."""
+@lru_cache(maxsize=8192)  # a product is checked again and again, by every search that meets it
+def _names(product: Product) -> tuple[frozenset[str], dict[str, list[str]]]:
+    """The accent keys of the product's words, and its words by their folded form (read only)."""
     texts = [product.display_name, product.english_name, product.producer, *product.aliases]
     typed = [w for text in texts for w in words(text)]
     by_fold: dict[str, list[str]] = {}
     for word in typed:
         by_fold.setdefault(fold(word), []).append(word)
-    return {accent_key(w) for w in typed}, by_fold
+    return frozenset(accent_key(w) for w in typed), by_fold
 
 
 def _marks(word: str) -> Counter:
