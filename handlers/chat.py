@@ -292,6 +292,13 @@ async def _answer_one(ctx: Context, ask: Ask, subjects: Subjects, original: str,
     if intent == "count":
         return [counts.answer(ctx, ask.subject)]
     subject = await subjects.get(ask.subject)
+    number = _decision_said(ctx, ask.clause or original)
+    found = [subject.product] if subject.state == "product" else subject.hits if subject.state == "several" else []
+    if number and not any(p.decision.split("/")[0] == number for p in found):
+        # "QĐ 2585/QĐ-UBND công nhận những sản phẩm nào", "DS sp OCOP theo QĐ 636": that decision's.
+        decided = validity.by_decision(ctx, number)
+        if decided is not None:
+            return [decided]
     if ask.points_back and intent in ("where_to_buy", "near") and subject.state in ("listing", "weak"):
         # "where can I buy it in Lao Cai city?": the product the chat was about, asked of that place.
         last = ctx.snapshot.index.products.get(subjects.last_product) if subjects.last_product else None
@@ -542,6 +549,19 @@ def _only_a_place(subject: Subject) -> bool:
     "Mậu A có làm từ quế"): asked where or who, the answer is that place's shops."""
     query = subject.result.query if subject.result is not None else None
     return subject.state == "weak" and query is not None and query.place is not None and not subject.hits
+
+
+def _decision_said(ctx: Context, text: str) -> str | None:
+    """The number of a decision named as one: "QĐ 636", "quyết định số 2585", "2585/QĐ-UBND"."""
+    said = fold(text).split()
+    words = ctx.services.understander.lexicon.words["decision"]
+    for i, word in enumerate(said):
+        if not word.isdigit():
+            continue
+        before = {" ".join(said[max(i - k, 0) : i]) for k in (1, 2, 3)}
+        if before & words or (i + 1 < len(said) and said[i + 1] in words):
+            return word
+    return None
 
 
 def _year(text: str) -> int | None:

@@ -106,6 +106,22 @@ def listing(ctx: Context, which: str, query=None, year: int | None = None) -> Re
     return Reply("\n".join(lines), choices, language=ctx.lang, kind=kind, product_ids=tuple(p.id for p in shown))
 
 
+def by_decision(ctx: Context, number: str) -> Reply | None:
+    """The products a decision ("QĐ 636/QĐ-UBND") certified, with each one's certificate; None
+    when no product of ours names that decision."""
+    found = [p for p in ctx.snapshot.catalogue.products if p.decision.split("/")[0].strip() == number]
+    if not found:
+        return None
+    lines = [ctx.t("validity.by_decision", number=found[0].decision, n=len(found))]
+    for product in found[:MAX_LISTED]:
+        lines.append(f"• {render.short_line(ctx, product)} – {render.certificate_text(ctx, product)}")
+    if len(found) > MAX_LISTED:
+        lines.append(ctx.t("validity.more", n=len(found) - MAX_LISTED))
+    lines.append(ctx.t("validity.note"))
+    choices = render.product_choices(ctx, found[:MAX_LISTED])
+    return Reply("\n".join(lines), choices, language=ctx.lang, kind="list", product_ids=tuple(p.id for p in found))
+
+
 def _by_year(ctx: Context, which: str, year: int) -> list:
     """(end, product) for certificates that end in `year`, or were granted in it."""
     today = ctx.services.today()

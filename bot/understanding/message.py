@@ -39,7 +39,7 @@ PRODUCT_QUESTIONS = {"stars", "real_or_fake", "validity", "price", "shipping", "
                      "info", "producer", "where_to_buy"}  # fmt: skip
 # Questions about the catalogue as a whole: they borrow a product named after them only when
 # asked again of it ("Bao nhiêu sp hết hạn tháng 12, bưởi Đại Minh có trong đó ko").
-LISTINGS = {"expiring", "expired", "count", "certified_in"}
+LISTINGS = {"expiring", "expired", "count", "certified_in", "merger"}  # the merger: a fact of the province
 
 
 @dataclass(frozen=True)

@@ -971,3 +971,25 @@ async def test_where_to_buy_it_in_another_place_is_the_product_asked_of_that_pla
     (reply,) = await say("where can I buy it in Lao Cai city?")
     assert reply.kind == "places" and reply.product_ids == (pomelo,)
     assert reply.text.startswith("Quả bưởi Múc is not made in Lào Cai city")
+
+
+async def test_a_decision_number_lists_the_products_it_certified(services):
+    decided = {pid for pid, row in PRODUCTS.items() if row["decision"].startswith("636/")}
+    (reply,) = await ask(services, "DS sp OCOP đợt đầu năm 2019 của Lào Cai cũ theo QĐ 636")
+    assert reply.kind == "list" and set(reply.product_ids) == decided
+    assert f": {len(decided)}" in reply.text.splitlines()[0]
+    # A product named beside its decision is that product's answer, not the decision's list.
+    pomelo = product_id("Quả bưởi Múc")
+    (own,) = await ask(services, f"bưởi Múc QĐ {PRODUCTS[pomelo]['decision'].split('/')[0]} còn hạn không")
+    assert own.kind == "validity" and own.product_ids == (pomelo,)
+
+
+async def test_a_list_worded_with_kem_thuoc_dot_is_the_areas_list(services):
+    muong_khuong = {pid for pid, row in PRODUCTS.items() if row["area"] == "Mường Khương"}
+    (reply,) = await ask(services, "Cho tôi danh sách sản phẩm OCOP Mường Khương kèm số sao")
+    assert reply.kind == "list" and set(reply.product_ids) <= muong_khuong and reply.product_ids
+    (year,) = await ask(services, "Đợt 2 năm 2021 có những sp nào của Bảo Thắng")
+    # Bảo Thắng's of 2021; its products with no year on record are named apart, not left out.
+    assert year.kind == "list" and year.product_ids
+    assert all(PRODUCTS[pid]["area"] == "Bảo Thắng" for pid in year.product_ids)
+    assert {PRODUCTS[pid]["year"] for pid in year.product_ids} <= {"2021", ""}
