@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from bot.search.query import STAR_WORDS, drop_repeats, tokenize
+from bot.search.query import NUMBER_WORDS, STAR_WORDS, drop_repeats, tokenize
 from bot.search.telex import decode_telex
 from bot.text import accent_key, fold, nfc, words
 from bot.understanding.language import detect_language
@@ -39,6 +39,7 @@ PRODUCT_QUESTIONS = {"stars", "real_or_fake", "validity", "price", "shipping", "
                      "info", "producer", "where_to_buy"}  # fmt: skip
 # Questions about the catalogue as a whole: they borrow a product named after them only when
 # asked again of it ("Bao nhiêu sp hết hạn tháng 12, bưởi Đại Minh có trong đó ko").
+CERTIFIED_FROM = 3  # stars: lower levels are scored but never certified (data/facts.toml [stars])
 LISTINGS = {"expiring", "expired", "count", "certified_in", "merger"}  # the merger: a fact of the province
 
 
@@ -325,12 +326,16 @@ class Understander:
         ends_in_claim = self._ends_in_claim(accented, folded)  # as typed: "mn" is one word here
         accented, folded = self._expand_teencode(*drop_repeats(accented, folded, index.name_pairs), index)
         protected = self._protected(accented, folded, index)
+        consumed: set[int] = set()
+        intents: list[tuple[int, str]] = []
         for j in range(len(folded) - 1):  # "4 sao", "4*": a star level, whatever "sao" means alone
             if _is_number(folded[j]) and folded[j + 1] in STAR_WORDS:
                 protected.update((j, j + 1))
-        consumed: set[int] = set()
+                if NUMBER_WORDS.get(folded[j], int(folded[j]) if folded[j].isdigit() else 3) < CERTIFIED_FROM:
+                    # "có sp OCOP 1 sao 2 sao ko": no product holds such a level; the rules say why.
+                    intents.append((j, "stars_meaning"))
+                    consumed.update((j, j + 1))
         soft: set[int] = set()  # chat words kept for the search because they are catalogue words too
-        intents: list[tuple[int, str]] = []
         i = 0
         n = len(folded)
         while i < n:

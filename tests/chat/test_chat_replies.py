@@ -993,3 +993,12 @@ async def test_a_list_worded_with_kem_thuoc_dot_is_the_areas_list(services):
     assert year.kind == "list" and year.product_ids
     assert all(PRODUCTS[pid]["area"] == "Bảo Thắng" for pid in year.product_ids)
     assert {PRODUCTS[pid]["year"] for pid in year.product_ids} <= {"2021", ""}
+
+
+async def test_levels_below_three_stars_and_the_rules_questions_get_the_rules(services):
+    (low,) = await ask(services, "có sp OCOP 1 sao 2 sao ko ad")
+    assert low.kind == "facts" and "3" in low.text and not low.product_ids
+    (per_product,) = await ask(services, "sao OCOP là của cả HTX hay của từng sản phẩm")
+    assert per_product.kind == "facts" and low.text == per_product.text
+    (level,) = await ask(services, "5 sao OCOP là cấp tỉnh hay cấp quốc gia")
+    assert level.kind == "facts" and "148/QĐ-TTg" in level.text
