@@ -377,10 +377,10 @@ async def _answer_one(ctx: Context, ask: Ask, subjects: Subjects, original: str,
 def _far_away(ctx: Context, ask: Ask) -> bool:
     """The question is asked of a city outside our province, as where to buy ("ở Hà Nội")."""
     said = fold(ask.clause).split()
-    for phrase in ctx.services.understander.lexicon.elsewhere:
+    for phrase, name in ctx.services.understander.lexicon.elsewhere.items():
         for i in range(len(said) - len(phrase) + 1):
             if tuple(said[i : i + len(phrase)]) == phrase and not products.said_as_origin(ctx, said, i):
-                return any(e.place and fold(phrase[0]) in fold(e.place) for e in ctx.snapshot.catalogue.events)
+                return any(e.place and fold(name) in fold(e.place) for e in ctx.snapshot.catalogue.events)
     return False
 
 

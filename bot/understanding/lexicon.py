@@ -148,7 +148,11 @@ class Lexicon:
                     if text:
                         cjk.append(CjkWord(text, row["lang"].strip(), row["kind"].strip(), nfc(row["meaning"]).strip()))
         cjk.sort(key=lambda w: -len(w.text))
-        elsewhere = {tuple(fold(name).split()): name for name in _word_list(folder / "elsewhere.txt") if fold(name)}
+        elsewhere: dict[tuple[str, ...], str] = {}
+        for line in _word_list(folder / "elsewhere.txt"):  # "HN = Hà Nội": a short name for one
+            said, _, name = line.partition("=")
+            if fold(said):
+                elsewhere[tuple(fold(said).split())] = (name or said).strip()
         emoji: dict[str, str] = {}
         with (folder / "emoji.csv").open(encoding="utf-8", newline="") as fh:
             for row in csv.DictReader(fh):

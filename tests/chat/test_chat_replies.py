@@ -1002,3 +1002,17 @@ async def test_levels_below_three_stars_and_the_rules_questions_get_the_rules(se
     assert per_product.kind == "facts" and low.text == per_product.text
     (level,) = await ask(services, "5 sao OCOP là cấp tỉnh hay cấp quốc gia")
     assert level.kind == "facts" and "148/QĐ-TTg" in level.text
+
+
+async def test_small_talk_about_asking_and_booking_is_answered_as_such(services):
+    (english,) = await ask(services, "Can I ask you in English?")
+    assert english.kind == "smalltalk" and english.language == "en"
+    (how,) = await ask(services, "ad bít làm j z, chỉ mik cách hỏi vs")
+    assert how.kind == "help" and how.language == "vi"
+    (booking,) = await ask(services, "can you book us a homestay in Ta Van for 2 nights, 2 adults")
+    assert booking.kind == "out_of_scope" and not booking.product_ids
+
+
+async def test_where_to_buy_at_tet_in_hn_is_the_fairs_held_there(services):
+    (reply,) = await ask(services, "Tết năm nay ở HN có chỗ nào bán đồ OCOP Lào Cai ko mn")
+    assert reply.kind == "events" and "Hà Nội" in reply.text
