@@ -465,6 +465,10 @@ class Understander:
             if not all(_accents_agree(t, w, self._marked) for t, w in zip(typed_words, phrase.accented, strict=False)):
                 continue  # "mua không" (buy?) is not "mưa không" (rain?)
             counted = i and _is_number(folded[i - 1]) and self._number_meant(accented_words[i - 1])
+            # "mua may hop ruoc": some boxes ("mấy hộp"), no market meeting ("họp") asked about.
+            counted = counted or (
+                i and len(key) == 1 and folded[i - 1] in self.lexicon.counted and key[0] in self.lexicon.units
+            )
             if counted and phrase.intent in ("stars", "hours"):
                 # "4 sao" is a star level, not "how many stars"; "we have 3 hours": a while, not opening hours.
                 continue
