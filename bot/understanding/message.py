@@ -421,13 +421,15 @@ class Understander:
             for t in query.required
         )
         stars = query.star or query.star_min
-        claim = folded[0] in self.lexicon.words["claim_openers"] or asked or ends_in_claim
+        # "…vine tea? and is it 4 star": the claim opens after the joining word.
+        opener = folded[1] if len(folded) > 1 and folded[0] in self.lexicon.words["join"] else folded[0]
+        claim = opener in self.lexicon.words["claim_openers"] or asked or ends_in_claim
         # The particle may have read as small talk too ("à" is also "ok"): then it is the claim's.
         particle_only = ends_in_claim and all(x[1] in self.lexicon.smalltalk for x in intents)
         # "is it a 4-star product" claims a level for the product named beside it; "có sp 4 sao
         # không" asks for a list.
         claimable = query.required or (
-            stars and folded[0] in self.lexicon.words["english_claims"] and not (query.place or query.category)
+            stars and opener in self.lexicon.words["english_claims"] and not (query.place or query.category)
         )
         if claimable and (not intents or particle_only) and claim and (stars or "ocop" in folded):
             intents = [(0, "stars")]  # "Is Múc pomelo 4 stars?", "Van Yen cassava starch OCOP?"

@@ -1016,3 +1016,14 @@ async def test_small_talk_about_asking_and_booking_is_answered_as_such(services)
 async def test_where_to_buy_at_tet_in_hn_is_the_fairs_held_there(services):
     (reply,) = await ask(services, "Tết năm nay ở HN có chỗ nào bán đồ OCOP Lào Cai ko mn")
     assert reply.kind == "events" and "Hà Nội" in reply.text
+
+
+async def test_tourist_english_with_scenery_words_finds_what_is_asked(services):
+    sa_pa = {pid for pid, row in PRODUCTS.items() if row["area"] == "Sa Pa"}
+    gifts = await ask(services, "Hi! Staying in Sapa 3 days. What OCOP products are worth bringing home as gifts? lol")
+    assert gifts[0].kind == "list" and set(gifts[0].product_ids) <= sa_pa
+    cordyceps = {pid for pid, row in PRODUCTS.items() if "cordyceps" in row["english_name"].lower()}
+    (price,) = await ask(services, "roughly how much should cordyceps cost here? don't want to get ripped off")
+    assert price.kind == "price" and set(price.product_ids) & cordyceps
+    vine = await ask(services, "which shop sells Sa Pa vine tea? and is it 4 star")
+    assert [r.kind for r in vine][0] == "places" and len(vine) == 2
