@@ -33,6 +33,9 @@ class SearchPage(Action):
 
 MAX_PLACES = 5  # a chat reply stays short: the rest is one "more" away
 MAX_STAR_ANSWERS = 6  # up to this many same-named products get their stars at once; more: "which one?"
+# A star is claimed only for words matched whole; one slip among many ("nam det cinamon oil") is
+# still that product, a slip in a short question is a "did you mean".
+TYPO_COVERAGE = 0.9
 
 
 def events_on_now(ctx: Context) -> list:
@@ -214,7 +217,7 @@ async def star_question(ctx: Context, text: str, *, echo: str | None = None) -> 
         # "su su Lao Chải Mù Cang Chải mấy sao": ours comes from Sa Pa; its stars are not the answer.
         return [absent_but(ctx, echo, [hit.product for hit in result.hits[:3]])]
     many = not clearly_one(result) and len(result.hits) > MAX_STAR_ANSWERS
-    if result.hits[0].coverage < 0.99 or (not many and not confident(ctx, result)):
+    if result.hits[0].coverage < TYPO_COVERAGE or (not many and not confident(ctx, result)):
         # Only typo-near or very common words matched ("nhung hươu" ~ "tỳ hưu"): never a claim;
         # a "did you mean" when something is plausible, else "not in our catalogue".
         doubtful = replace(result, suggestions=[h.product for h in result.hits[:3]])
@@ -288,7 +291,7 @@ def confident(ctx: Context, result: SearchResult) -> bool:
     """Sure enough to state a product's stars: every word matched as typed, and not only words
     that a tenth of the catalogue shares ("yên" of Bảo Yên, Lục Yên, Khánh Yên…)."""
     best = result.hits[0]
-    if best.coverage < 0.99 or matched_share(result.query, best.product) < 0.9:
+    if best.coverage < TYPO_COVERAGE or matched_share(result.query, best.product) < 0.9:
         return False  # "lại" is not "lài": a slip of the marks is a question, not a claim
     index = ctx.snapshot.index
     limit = max(3, len(index.products) // 10)

@@ -1027,3 +1027,17 @@ async def test_tourist_english_with_scenery_words_finds_what_is_asked(services):
     assert price.kind == "price" and set(price.product_ids) & cordyceps
     vine = await ask(services, "which shop sells Sa Pa vine tea? and is it 4 star")
     assert [r.kind for r in vine][0] == "places" and len(vine) == 2
+
+
+async def test_one_slip_among_many_words_still_gets_the_stars(services):
+    oil = product_id("Tinh dầu quế Nậm Đét")
+    (reply,) = await ask(services, "nam det cinamon oil how many star")
+    assert reply.kind == "stars" and reply.product_ids == (oil,)
+    (short,) = await ask(services, "cinamon mấy sao")  # a slip in a short question: no claim
+    assert short.kind != "stars" or len(short.product_ids) > 1
+
+
+async def test_lap_suong_is_the_sausage_as_foreigners_spell_it(services):
+    sausage = next(pid for pid, row in PRODUCTS.items() if row["name"] == "Lạp sườn" and "Gia Phú" in row["qualifier"])
+    (reply,) = await ask(services, "is the Gia Phu lap suong still certified in 2026?")
+    assert reply.kind == "validity" and reply.product_ids == (sausage,)
