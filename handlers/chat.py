@@ -344,6 +344,14 @@ async def _answer_one(ctx: Context, ask: Ask, subjects: Subjects, original: str,
     placed = intent in ("product", "list", "near", "where_to_buy", "hours") or (
         intent == "stars" and subject.state in ("none", "weak", "listing")
     )
+    if intent == "list" and named and all(p.kind == "producer_shop" for p in named):
+        # "HTX Sơn Hòa còn làm sản phẩm OCOP nào khác không": what the producer makes, with stars.
+        made = places.made_by(ctx, named)
+        if made:
+            listed_stars = products.several_stars(ctx, made, None)
+            heading = ctx.t("lists.by_producer", producer=named[0].name, n=len(made))
+            text = "\n".join([heading, *listed_stars.text.splitlines()[1:]])
+            return [replace(listed_stars, text=text, kind="list")]
     if named and not listed and not which and placed:
         if len({p.area for p in named}) == 1:
             ctx.area = named[0].area

@@ -66,6 +66,11 @@ def places_for_area(ctx: Context, area: str, *, product: Product | None = None) 
     return places
 
 
+def made_by(ctx: Context, producers: Sequence[Place]) -> list[Product]:
+    """The products of ours that these producers' own places make."""
+    return [p for p in ctx.snapshot.catalogue.products if any(_made_here(place, p) for place in producers)]
+
+
 def sells(place: Place, product: Product) -> bool:
     """The place is its producer's ("Cửa hàng thổ cẩm Lan Rừng (Công ty … Lan Rừng)"), or its own
     record names the product."""

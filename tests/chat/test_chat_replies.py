@@ -1041,3 +1041,10 @@ async def test_lap_suong_is_the_sausage_as_foreigners_spell_it(services):
     sausage = next(pid for pid, row in PRODUCTS.items() if row["name"] == "Lạp sườn" and "Gia Phú" in row["qualifier"])
     (reply,) = await ask(services, "is the Gia Phu lap suong still certified in 2026?")
     assert reply.kind == "validity" and reply.product_ids == (sausage,)
+
+
+async def test_what_else_a_producer_makes_is_its_list_with_stars(services):
+    son_hoa = {pid for pid, row in PRODUCTS.items() if row["producer"] == "HTX Sơn Hòa"}
+    (reply,) = await ask(services, "Bà hỏi HTX Sơn Hòa còn làm sản phẩm OCOP nào khác không")
+    assert reply.kind == "list" and set(reply.product_ids) == son_hoa
+    assert reply.text.splitlines()[0].endswith(f": {len(son_hoa)}")
