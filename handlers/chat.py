@@ -290,7 +290,7 @@ async def _answer_one(ctx: Context, ask: Ask, subjects: Subjects, original: str,
     if intent in FACT_TOPICS:
         return _tag(await about.about(ctx, FACT_TOPICS[intent]), "facts")
     if intent == "count":
-        return [counts.answer(ctx, ask.subject)]
+        return [counts.answer(ctx, ask.subject, ask.clause)]
     subject = await subjects.get(ask.subject)
     number = _decision_said(ctx, ask.clause or original)
     found = [subject.product] if subject.state == "product" else subject.hits if subject.state == "several" else []

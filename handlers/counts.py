@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.replies import Choice, Reply
+from bot.text import fold
 from handlers import render
 from handlers.about import official_lines
 from handlers.context import Context
@@ -11,15 +12,21 @@ from handlers.lists import StarList, area_key
 FEW = 5  # a count this small also names the products
 
 
-def answer(ctx: Context, subject: str) -> Reply:
+def answer(ctx: Context, subject: str, clause: str = "") -> Reply:
     query = ctx.snapshot.index.parse(subject, ctx.fillers) if subject else None
     area = query.place.district if query and query.place else None
     province = query.place.province if query and query.place else None
     star = (query.star or query.star_min) if query else None
     category = query.category if query else None
+    said = set(fold(f"{clause} {subject}").split())
+    by_group = star is None and bool(said & ctx.services.understander.lexicon.words["by_group"])
+    if by_group:  # "chia theo nhóm ngành thì bao nhiêu nhóm thực phẩm, đồ uống": every group, each counted
+        category = None
     stars = ctx.snapshot.index.star_counts(district=area, province=province, category=category)
     total = sum(stars.values())
-    where = area or province
+    where = ", ".join(
+        w for w in (area or province, ctx.t("count.group", name=ctx.t(f"category.{category}")) if category else "") if w
+    )
     lines = []
     if star is not None:
         key = "count.star_area" if where else "count.star"
@@ -37,6 +44,8 @@ def answer(ctx: Context, subject: str) -> Reply:
                 unknown=stars.get(None, 0),
             )  # fmt: skip
         )
+    if by_group:
+        lines += _by_group(ctx, area, province)
     named: list = []
     if star is not None and 0 < stars.get(star, 0) <= FEW:
         # "sp 5 sao ở Lào Cai có mấy cái": two, and which two.
@@ -53,3 +62,15 @@ def answer(ctx: Context, subject: str) -> Reply:
         listed = StarList(str(star) if star else "-", area_key(area) if area else "-", category or "-", 1)
         choices = (Choice(ctx.t("button.see_list"), listed.pack()),)
     return Reply("\n".join(lines), choices, language=ctx.lang, kind="count", product_ids=tuple(p.id for p in named))
+
+
+def _by_group(ctx: Context, area: str | None, province: str | None) -> list[str]:
+    """ "Sản phẩm OCOP chia theo nhóm ngành": our catalogue's count in each group, largest first."""
+    index = ctx.snapshot.index
+    counted = []
+    for key, docs in index.ordered_by_category.items():
+        n = sum(1 for d in docs if (area is None or index.area_of[d] == area)
+                and (province is None or index.province_of[d] == province))  # fmt: skip
+        if n and key:
+            counted.append((n, ctx.t(f"category.{key}")))
+    return [f"• {name}: {n}" for n, name in sorted(counted, key=lambda c: (-c[0], c[1]))]

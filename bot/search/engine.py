@@ -143,6 +143,9 @@ class Vocabulary:
     # where a name has it too ("Không gian văn hoá"), unlike one typed with other marks ("cổ").
     chat_keys: frozenset[str] = frozenset()
     compounds: frozenset[tuple[str, ...]] = frozenset()
+    # Groups' names as written, by accent keys: "đồ uống" typed with its marks is the group;
+    # "Nậm Đét mấy sao" is no "dệt may".
+    category_written: frozenset[tuple[str, ...]] = frozenset()
 
     @classmethod
     def load(cls, data_dir: Path, lexicon=None) -> Vocabulary:
@@ -151,10 +154,12 @@ class Vocabulary:
 
         lexicon = lexicon or Lexicon.load(data_dir)
         phrases: dict[tuple[str, ...], str] = {}
+        written: set[tuple[str, ...]] = set()
         for row in _read_csv(data_dir / "categories.csv"):
             for alias in [row["key"], row["vi"], row["en"], *row.get("aliases", "").split(";")]:
                 if fold(alias):
                     phrases[tuple(fold(alias).split())] = row["key"]
+                    written.add(tuple(accent_key(w) for w in alias.lower().split()))
         synonyms: dict[tuple[str, ...], list[tuple[str, ...]]] = defaultdict(list)
         for row in _read_csv(data_dir / "synonyms.csv"):
             key = tuple(fold(row["term"]).split())
@@ -179,7 +184,8 @@ class Vocabulary:
             for line in (data_dir / "understanding" / "compounds.txt").read_text(encoding="utf-8").splitlines()
             if fold(line) and not line.startswith("#")
         )
-        return cls(phrases, dict(synonyms), {tuple(p.split()): True for p in stop}, frozenset(chat_keys), compounds)
+        stop_phrases = {tuple(p.split()): True for p in stop}
+        return cls(phrases, dict(synonyms), stop_phrases, frozenset(chat_keys), compounds, frozenset(written))
 
 
 class _FuzzyBudget:

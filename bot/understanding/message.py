@@ -495,10 +495,15 @@ class Understander:
         pairs = index.name_pairs
         generic = index.vocab.stop_phrases  # "đặc sản" opens a product's name, and is no name
         compounds = index.compound_phrases  # "mắc ca" is one word, not "mắc" (dear) and "cá"
+        # "đồ uống" typed with its marks is a group, not a filler "đồ" and "uống"; "Nậm Đét mấy
+        # sao" is no "dệt may".
+        groups = index.vocab.category_written
         for i in range(len(folded)):
             for size in (4, 3, 2):
                 words_here = tuple(folded[i : i + size])
-                if len(words_here) == size and (words_here in places or words_here in compounds):
+                written = tuple(accent_key(w) for w in accented[i : i + size])
+                group = written in groups and not all(w.isascii() for w in accented[i : i + size])
+                if len(words_here) == size and (words_here in places or words_here in compounds or group):
                     protected.update(range(i, i + size))
             if i + 1 < len(folded) and (folded[i], folded[i + 1]) not in generic:
                 pair = (accented[i], accented[i + 1])

@@ -103,7 +103,7 @@ async def test_other_marks_are_another_word(services):
 async def test_a_producer_question_lists_its_products(services):
     replies = await ask(services, "htx mản thẩn có sp nào ocop v ad")
     expected = {pid for pid, row in PRODUCTS.items() if row["producer"] == "HTX Mản Thẩn"}
-    assert replies[0].kind == "results" and set(shown(replies)) == expected
+    assert replies[0].kind == "list" and set(shown(replies)) == expected
     replies = await ask(services, "What does Thai Son cooperative make?")
     assert {product_id("Dầu lạc đỏ"), product_id("Dầu lạc trắng")} <= set(shown(replies))
     assert replies[0].language == "en"
@@ -1048,3 +1048,14 @@ async def test_what_else_a_producer_makes_is_its_list_with_stars(services):
     (reply,) = await ask(services, "Bà hỏi HTX Sơn Hòa còn làm sản phẩm OCOP nào khác không")
     assert reply.kind == "list" and set(reply.product_ids) == son_hoa
     assert reply.text.splitlines()[0].endswith(f": {len(son_hoa)}")
+
+
+async def test_counts_by_group_and_of_one_group_say_the_group(services):
+    (by_group,) = await ask(services, "Sản phẩm OCOP của tỉnh chia theo nhóm ngành thì bao nhiêu nhóm")
+    food = sum(1 for row in PRODUCTS.values() if row["category"] == "food")
+    assert by_group.kind == "count" and f"• Thực phẩm: {food}" in by_group.text
+    drinks = sum(1 for row in PRODUCTS.values() if row["category"] == "beverage" and row["area"] == "Văn Chấn")
+    (one,) = await ask(services, "có bao nhiêu sp đồ uống ở Văn Chấn")
+    assert one.text.startswith(f"Ở Văn Chấn, nhóm Đồ uống, danh mục của bot có {drinks} sản phẩm")
+    (stars,) = await ask(services, "Tinh dầu quế Nậm Đét mấy sao")  # "Đét mấy" is no "dệt may"
+    assert stars.kind == "stars"
