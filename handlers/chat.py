@@ -16,7 +16,7 @@ from bot.search.query import ParsedQuery
 from bot.text import fold
 from bot.understanding.lexicon import intent_token
 from bot.understanding.message import Ask, Understanding
-from handlers import about, commerce, counts, events, places, products, smalltalk, validity
+from handlers import about, commerce, counts, events, lists, places, products, smalltalk, validity
 from handlers.context import Context
 from handlers.subjects import LONG_SUBJECT, Subject, Subjects
 
@@ -291,6 +291,8 @@ async def _answer_one(ctx: Context, ask: Ask, subjects: Subjects, original: str,
         return _tag(await about.about(ctx, FACT_TOPICS[intent]), "facts")
     if intent == "count":
         return [counts.answer(ctx, ask.subject, ask.clause)]
+    if intent == "unrated":
+        return [lists.unrated(ctx, ask.subject)]
     subject = await subjects.get(ask.subject)
     number = _decision_said(ctx, ask.clause or original)
     found = [subject.product] if subject.state == "product" else subject.hits if subject.state == "several" else []

@@ -6,9 +6,12 @@ import dataclasses
 
 from bot.replies import Choice, Reply
 from bot.text import fold
+from handlers import render
 from handlers.actions import Action, action
 from handlers.context import Context
 from handlers.products import results_page
+
+MAX_LISTED = 10
 
 
 @action("l")
@@ -48,3 +51,16 @@ async def listing(ctx: Context, star: str, area: str, category: str, page: int) 
         return [Reply(ctx.t("lists.empty"), language=ctx.lang)]
     heading = ctx.t("search.listing", n=len(result.hits))
     return [results_page(ctx, result, StarList(star, area, category, page), page, heading)]
+
+
+def unrated(ctx: Context, subject: str) -> Reply:
+    """The products whose star level no source of ours states, of the area asked if one is."""
+    query = ctx.snapshot.index.parse(subject, ctx.fillers) if subject else None
+    area = query.place.district if query and query.place else None
+    found = [p for p in ctx.snapshot.catalogue.products if p.star is None and (area is None or p.area == area)]
+    lines = [(f"{area}: " if area else "") + ctx.t("lists.unrated", n=len(found))]
+    lines += [f"• {render.short_line(ctx, p)}" for p in found[:MAX_LISTED]]
+    if len(found) > MAX_LISTED:
+        lines.append(ctx.t("validity.more", n=len(found) - MAX_LISTED))
+    choices = render.product_choices(ctx, found[:MAX_LISTED])
+    return Reply("\n".join(lines), choices, language=ctx.lang, kind="list", product_ids=tuple(p.id for p in found))

@@ -1059,3 +1059,12 @@ async def test_counts_by_group_and_of_one_group_say_the_group(services):
     assert one.text.startswith(f"Ở Văn Chấn, nhóm Đồ uống, danh mục của bot có {drinks} sản phẩm")
     (stars,) = await ask(services, "Tinh dầu quế Nậm Đét mấy sao")  # "Đét mấy" is no "dệt may"
     assert stars.kind == "stars"
+
+
+async def test_products_whose_stars_no_source_states_are_listed(services):
+    unrated = {pid for pid, row in PRODUCTS.items() if not row["star"]}
+    (reply,) = await ask(services, "Những sp nào trong danh sách chưa có số sao")
+    assert reply.kind == "list" and set(reply.product_ids) == unrated
+    sa_pa = {pid for pid in unrated if PRODUCTS[pid]["area"] == "Sa Pa"}
+    (there,) = await ask(services, "Sa Pa có sp nào chưa có sao")
+    assert set(there.product_ids) == sa_pa and there.text.startswith("Sa Pa: ")
