@@ -246,6 +246,7 @@ class SearchIndex:
         self.compound_phrases = {compound: True for compound in vocab.compounds}
         # word -> docs that have it only inside a compound ("pho" of "pho mai"): not found by it alone.
         self.bound: dict[str, set[int]] = defaultdict(set)
+        self.address_only: dict[str, set[int]] = defaultdict(set)
         for product in sorted(products, key=lambda p: p.id):  # postings need increasing ids
             self._add(product)
         # Listings (filters only) come out in this order: stars first, then by name.
@@ -314,6 +315,14 @@ class SearchIndex:
                 best.update(dict.fromkeys(map(str.__add__, tokens, tokens[1:]), code))
         self.postings.add_document(doc, best)
         self._mark_bound(doc, [name, english, *aliases, fold_cached(product.producer), fold_cached(product.qualifier)])
+        # Words only in the producer's address ("Công ty … (thị trấn Phố Ràng)"): they find it
+        # beside other words ("chè Phố Ràng"), never alone ("pho" is phở).
+        maker, address = split_qualifier(product.producer)
+        named = set(
+            f"{name} {english} {' '.join(aliases)} {fold_cached(maker)} {fold_cached(product.qualifier)}".split()
+        )
+        for token in set(fold_cached(address).split()) - named:
+            self.address_only[token].add(doc)
         self.name_folded[doc] = name
         display = fold_cached(product.display_name) if product.qualifier else name
         # What a person may type for this product; the producer too ("HTX Sơn Hoà").
@@ -707,6 +716,9 @@ class SearchIndex:
         coverage, lexical = self._score(query, required, total, place_docs)
         if place_docs is not None and not any(v >= threshold for v in coverage.values()):
             coverage, lexical = self._score(query, required, total, None)  # to say what the place lacks
+        if len(required) == 1 and required[0].typed in self.address_only:
+            for doc in self.address_only[required[0].typed] & coverage.keys():
+                del coverage[doc], lexical[doc]
         content = coverage.keys()
         eligible = [doc for doc, value in coverage.items() if value >= threshold]
         relaxed: tuple[str, ...] = ()

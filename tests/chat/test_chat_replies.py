@@ -1068,3 +1068,13 @@ async def test_products_whose_stars_no_source_states_are_listed(services):
     sa_pa = {pid for pid in unrated if PRODUCTS[pid]["area"] == "Sa Pa"}
     (there,) = await ask(services, "Sa Pa có sp nào chưa có sao")
     assert set(there.product_ids) == sa_pa and there.text.startswith("Sa Pa: ")
+
+
+async def test_a_word_only_in_a_producers_address_does_not_find_it_alone(services):
+    # "Phố Ràng" is only in a tea maker's address: "pho" (phở) asked alone is not that tea.
+    assert any("Phố Ràng" in row["producer"] for row in PRODUCTS.values())
+    for text in ("Do you sell pho?", "Is pho an OCOP product in Lao Cai?"):
+        replies = await ask(services, text)
+        assert [r.kind for r in replies] == ["not_found"] and not shown(replies)
+    (yen_hop,) = await ask(services, "chuối tiến vua yên hợp đc mấy sao ad")  # beside other words it still counts
+    assert yen_hop.kind == "stars" and yen_hop.product_ids
