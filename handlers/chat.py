@@ -309,7 +309,11 @@ async def _answer_one(ctx: Context, ask: Ask, subjects: Subjects, original: str,
     if place is not None and subject.state in ("listing", "none", "weak"):
         # A place asked about as a place; "mật ong Bảo Yên" names a honey, not where the chat is.
         ctx.area = place.district or place.label
-    if intent in ("where_to_buy", "near", "list") and subject.state in ("none", "weak", "listing") and _far_away(ctx, ask):
+    if (
+        intent in ("where_to_buy", "near", "list")
+        and subject.state in ("none", "weak", "listing")
+        and _far_away(ctx, ask)
+    ):
         # "Tết 2026 ở Hà Nội có chỗ nào bán hàng OCOP Lào Cai": we know no shop there; the fairs
         # that brought our products there are what we know.
         return _tag(await events.events(ctx), "events")

@@ -7,6 +7,7 @@ import math
 from collections.abc import Sequence
 from functools import lru_cache
 from urllib.parse import urlencode
+from weakref import WeakKeyDictionary
 
 from bot.geo import Position, distance_km, map_url
 from bot.models import Place, Product
@@ -206,15 +207,32 @@ def _products_sold(ctx: Context, named: list[Place]) -> list[Product]:
     the place to their cards. Looked for among the place's area's products and those whose area
     the sources do not give."""
     sold: list[Product] = []
-    index = ctx.snapshot.index
     for place in named:
-        docs = index.ordered_by_area.get(place.area, []) + index.ordered_by_area.get("", [])
-        for product in (index.products[doc] for doc in docs):
-            if product not in sold and sells(place, product):
+        for product in _sold_at(ctx, place):
+            if product not in sold:
                 sold.append(product)
                 if len(sold) == MAX_SOLD:
                     return sold
     return sold
+
+
+_SOLD: WeakKeyDictionary = WeakKeyDictionary()  # index -> {place id: products}: the catalogue is fixed per index
+
+
+def _sold_at(ctx: Context, place: Place) -> list[Product]:
+    """The first products a place sells, looked for once per catalogue (a whole area's at 20,000)."""
+    index = ctx.snapshot.index
+    known = _SOLD.setdefault(index, {})
+    if place.id not in known:
+        docs = index.ordered_by_area.get(place.area, []) + index.ordered_by_area.get("", [])
+        found: list[Product] = []
+        for product in (index.products[doc] for doc in docs):
+            if sells(place, product):
+                found.append(product)
+                if len(found) == MAX_SOLD:
+                    break
+        known[place.id] = found
+    return known[place.id]
 
 
 async def by_area(ctx: Context, area_key: str, page: int) -> list[Reply]:

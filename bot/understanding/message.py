@@ -501,8 +501,11 @@ class Understander:
         for i in range(len(folded)):
             for size in (4, 3, 2):
                 words_here = tuple(folded[i : i + size])
-                written = tuple(accent_key(w) for w in accented[i : i + size])
-                group = written in groups and not all(w.isascii() for w in accented[i : i + size])
+                group = (
+                    words_here in index.vocab.category_phrases
+                    and not all(w.isascii() for w in accented[i : i + size])
+                    and tuple(accent_key(w) for w in accented[i : i + size]) in groups
+                )
                 if len(words_here) == size and (words_here in places or words_here in compounds or group):
                     protected.update(range(i, i + size))
             if i + 1 < len(folded) and (folded[i], folded[i + 1]) not in generic:
