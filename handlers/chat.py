@@ -39,7 +39,7 @@ FACT_TOPICS = {
     "validity_rule": "validity",
     "merger": "merger",
 }
-PRODUCT_JOBS = {"stars", "where_to_buy", "price", "shipping", "wholesale", "payment", "export", "validity",
+PRODUCT_JOBS = {"stars", "where_to_buy", "price", "shipping", "wholesale", "payment", "export", "contact", "validity",
                 "expiring", "expired", "online", "hours", "producer", "info"}  # fmt: skip
 
 

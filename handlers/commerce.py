@@ -9,7 +9,7 @@ from handlers import render
 from handlers.actions import ProductCard, WhereToBuy
 from handlers.context import Context
 
-TOPICS = ("price", "shipping", "wholesale", "payment", "export")
+TOPICS = ("price", "shipping", "wholesale", "payment", "export", "contact")
 
 
 def general(ctx: Context, topic: str) -> Reply:

@@ -1078,3 +1078,11 @@ async def test_a_word_only_in_a_producers_address_does_not_find_it_alone(service
         assert [r.kind for r in replies] == ["not_found"] and not shown(replies)
     (yen_hop,) = await ask(services, "chuối tiến vua yên hợp đc mấy sao ad")  # beside other words it still counts
     assert yen_hop.kind == "stars" and yen_hop.product_ids
+
+
+async def test_a_phone_number_asked_gets_what_we_know_not_a_made_up_one(services):
+    frog = product_id("Ếch sấy Thanh Mai")
+    replies = await ask(services, "Ếch sấy Thanh Mai có OCOP không, HTX nào làm, có số điện thoại không?")
+    contact = replies[-1]
+    assert contact.kind == "commerce" and contact.product_ids == (frog,)
+    assert "không ghi số điện thoại" in contact.text and PRODUCTS[frog]["producer"] in contact.text
