@@ -361,7 +361,11 @@ async def _answer_one(ctx: Context, ask: Ask, subjects: Subjects, original: str,
     if named and not listed and not which and placed:
         if len({p.area for p in named}) == 1:
             ctx.area = named[0].area
-        return [places.place_info(ctx, named)]
+        info = places.place_info(ctx, named)
+        if intent == "stars" and subject.state == "weak" and _sold_there_not_ours(subject, named):
+            # "Hạt dẻ ở chợ Cốc Lếu có chứng nhận OCOP không": the market sells chestnuts; none is ours.
+            return [products.not_found(ctx, original, subject.result, key="stars.not_in_list"), info]
+        return [info]
     if subject.state == "suggest":
         return [products.unsure(ctx, original, subject.result.query, list(subject.suggestions))]
     if unsure and subject.state in ("product", "several") and intent in ("stars", "product", "info"):
@@ -386,6 +390,13 @@ async def _answer_one(ctx: Context, ask: Ask, subjects: Subjects, original: str,
         if intent in group:
             return await job(ctx, intent, subject, original)
     return await _search(ctx, intent, subject, original)
+
+
+def _sold_there_not_ours(subject: Subject, named: list) -> bool:
+    """The words beside the place name a thing its record says it sells, and no product of ours."""
+    required = subject.result.query.required if subject.result is not None else []
+    sold = set(fold(" ".join(place.products_hint for place in named)).split())
+    return bool(required) and all(term.typed in sold for term in required)
 
 
 def _far_away(ctx: Context, ask: Ask) -> bool:

@@ -1086,3 +1086,12 @@ async def test_a_phone_number_asked_gets_what_we_know_not_a_made_up_one(services
     contact = replies[-1]
     assert contact.kind == "commerce" and contact.product_ids == (frog,)
     assert "không ghi số điện thoại" in contact.text and PRODUCTS[frog]["producer"] in contact.text
+
+
+async def test_a_thing_a_market_sells_but_we_lack_is_said_not_ours_beside_the_market(services):
+    coc_leu = next(p for p in PLACES if p["name"].startswith("Chợ Cốc Lếu"))
+    assert "hạt dẻ" in coc_leu["products_hint"]
+    replies = await ask(services, "Hạt dẻ ở chợ Cốc Lếu có chứng nhận OCOP không?")
+    assert [r.kind for r in replies] == ["not_found", "place_info"]
+    (market,) = await ask(services, "Does the Sapa night market sell OCOP products?")
+    assert market.kind == "place_info"  # the market asked about: nothing is denied
