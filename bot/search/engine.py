@@ -397,6 +397,11 @@ class SearchIndex:
                 by_first.setdefault(text[0], []).append((text, next(iter(meanings))))
         return by_first
 
+    @cached_property
+    def name_heads(self) -> frozenset[tuple[str, str]]:
+        """The first two words of each product's name, folded: what kind of thing it is."""
+        return frozenset(tuple(words[:2]) for words in (n.split() for n in self.name_folded.values()) if len(words) > 1)
+
     @property
     def proper_pairs(self) -> set[tuple[str, str]]:
         """Folded pairs written capitalised in a name ("Gia Phú", "Bản Liền"): a proper name."""
@@ -583,9 +588,10 @@ class SearchIndex:
         return several or (place.district is not None and all(place.district not in found for found in areas))
 
     def plain_name(self, folded: list[str], i: int) -> bool:
-        """Typed without marks, the pair at `i` is a name's when it is a proper name ("gia phu")
-        or a neighbour goes on with the name ("huu co ban", "viet hong tra")."""
-        if (folded[i], folded[i + 1]) in self.proper_pairs:
+        """Typed without marks, the pair at `i` is a name's when it is a proper name ("gia phu"),
+        opens a name ("tra day" of "Trà dây leo": not "trà đây"), or a neighbour goes on with the
+        name ("huu co ban", "viet hong tra")."""
+        if (folded[i], folded[i + 1]) in self.proper_pairs or (folded[i], folded[i + 1]) in self.name_heads:
             return True
         return (
             tuple(folded[max(i - 1, 0) : i + 2]) in self.name_triples or tuple(folded[i : i + 3]) in self.name_triples
