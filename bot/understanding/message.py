@@ -335,6 +335,11 @@ class Understander:
                     # "có sp OCOP 1 sao 2 sao ko": no product holds such a level; the rules say why.
                     intents.append((j, "stars_meaning"))
                     consumed.update((j, j + 1))
+                elif (
+                    j + 4 < len(folded) and folded[j + 2] in self.lexicon.words["join"] and folded[j + 4] in STAR_WORDS
+                ):
+                    intents.append((j, "stars"))  # "cordycep sapa, 4 star or 3 star??": which level it holds
+                    consumed.update((j + 2, j + 3, j + 4))  # the other level is no word to search
         soft: set[int] = set()  # chat words kept for the search because they are catalogue words too
         i = 0
         n = len(folded)

@@ -1095,3 +1095,11 @@ async def test_a_thing_a_market_sells_but_we_lack_is_said_not_ours_beside_the_ma
     assert [r.kind for r in replies] == ["not_found", "place_info"]
     (market,) = await ask(services, "Does the Sapa night market sell OCOP products?")
     assert market.kind == "place_info"  # the market asked about: nothing is denied
+
+
+async def test_one_level_or_another_asks_the_products_level(services):
+    cordyceps = {pid for pid, row in PRODUCTS.items() if "cordyceps" in row["english_name"].lower()}
+    replies = await ask(services, "whats the deal with cordycep sapa, 4 star or 3 star?? saw both labels in shops")
+    assert replies[0].kind == "stars" and set(replies[0].product_ids) <= cordyceps
+    (tea,) = await ask(services, "chè này 4 sao hay 3 sao")  # which tea: never "not in our catalogue"
+    assert tea.kind != "not_found"
