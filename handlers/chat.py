@@ -323,6 +323,15 @@ async def _answer_one(ctx: Context, ask: Ask, subjects: Subjects, original: str,
     named = ctx.snapshot.place_names.find(ask.clause, kind_said=strict) if ask.clause else []
     if not named and ask.clause and subject.state in ("none", "weak", "listing"):
         named = ctx.snapshot.place_names.night_markets(ask.clause)  # "where is the night market"
+    day = (
+        _market_day_asked(ctx, ask.clause)
+        if intent in ("hours", "product", "list", "where_to_buy", "near")
+        and not named
+        and subject.state not in ("product", "several")
+        else None
+    )
+    if day is not None:  # "hnay cn, chợ phiên nào họp": the markets of that day
+        return [places.market_day(ctx, day)]
     # "HTX Mản Thẩn có sp nào": the producer's products, though it is also a place that sells them.
     listed = (
         intent == "list" and subject.state in ("product", "several") and all(p.kind == "producer_shop" for p in named)
@@ -390,6 +399,24 @@ async def _answer_one(ctx: Context, ask: Ask, subjects: Subjects, original: str,
         if intent in group:
             return await job(ctx, intent, subject, original)
     return await _search(ctx, intent, subject, original)
+
+
+def _market_day_asked(ctx: Context, clause: str) -> int | None:
+    """The day of the week a question about markets names ("chợ phiên nào họp chủ nhật", "hôm
+    nay"), Monday = 0; None when it names no market or no day."""
+    words = ctx.services.understander.lexicon.words
+    padded = f" {fold(clause)} "
+    if not any(f" {w} " in padded for w in words["markets"]):
+        return None
+    for day in range(7):
+        if any(f" {w} " in padded for w in words[f"day{day}"]):
+            return day
+    today = ctx.services.today().weekday()
+    if any(f" {w} " in padded for w in words["today"]):
+        return today
+    if any(f" {w} " in padded for w in words["tomorrow"]):
+        return (today + 1) % 7
+    return None
 
 
 def _sold_there_not_ours(subject: Subject, named: list) -> bool:

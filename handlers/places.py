@@ -186,6 +186,27 @@ def not_from_area(ctx: Context, found: Sequence[Product], area: str) -> str:
     return "\n".join(lines)
 
 
+MARKET_KINDS = ("market", "night_market")
+WEEKDAYS_EN = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def market_day(ctx: Context, day: int) -> Reply:
+    """The markets that meet on a day of the week (Monday = 0), as their records' hours say."""
+    markets = []
+    for place in ctx.snapshot.catalogue.places:
+        hours = place.opening_hours_en.lower()
+        if place.kind in MARKET_KINDS and (WEEKDAYS_EN[day] in hours or (day >= 5 and "weekend" in hours)):
+            markets.append(place)
+    name = ctx.t(f"days.{day}")
+    if not markets:
+        return Reply(ctx.t("places.no_market_day", day=name), language=ctx.lang, kind="places")
+    block, _ = render.places_block(ctx, rank_places(ctx, markets, None)[:MAX_SOLD])
+    lines = [ctx.t("places.market_day", day=name, n=len(markets)), *block]
+    if len(markets) > MAX_SOLD:
+        lines.append(", ".join(place.name for place in markets[MAX_SOLD:]))
+    return Reply("\n".join(lines), language=ctx.lang, kind="places")
+
+
 def place_info(ctx: Context, named: list[Place]) -> Reply:
     """One named place (or the few a name fits): address, hours and what it sells."""
     lines = []

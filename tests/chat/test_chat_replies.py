@@ -1103,3 +1103,14 @@ async def test_one_level_or_another_asks_the_products_level(services):
     assert replies[0].kind == "stars" and set(replies[0].product_ids) <= cordyceps
     (tea,) = await ask(services, "chè này 4 sao hay 3 sao")  # which tea: never "not in our catalogue"
     assert tea.kind != "not_found"
+
+
+async def test_markets_of_a_day_of_the_week(services):
+    sunday = {p["name"] for p in PLACES if p["kind"] in ("market", "night_market")
+              and ("sunday" in p["opening_hours_en"].lower() or "weekend" in p["opening_hours_en"].lower())}  # fmt: skip
+    (reply,) = await ask(services, "hnay cn, chợ phiên nào họp z ad 😅")  # today is not Sunday: "cn" is
+    assert reply.kind == "places" and reply.text.startswith(
+        f"Chợ họp vào Chủ nhật, theo nguồn của chúng tôi ({len(sunday)})"
+    )
+    (one,) = await ask(services, "chợ phiên Cán Cấu họp thứ mấy")  # one market named: its own card
+    assert one.kind == "place_info"
