@@ -251,7 +251,7 @@ async def _told_which(asks: list[Ask], subjects: Subjects, mentions: list[str], 
     out = []
     for ask in asks:
         subject = await subjects.get(ask.subject) if ask.subject else None
-        if subject is not None and (subject.producer or (story and subject.state == "several")):
+        if subject is not None and (subject.producer or subject.state == "several"):
             among = {p.id for p in subject.hits}
             for mention in mentions:
                 told = await subjects.get(mention) if mention and mention != ask.subject else None
