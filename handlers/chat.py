@@ -39,8 +39,8 @@ FACT_TOPICS = {
     "validity_rule": "validity",
     "merger": "merger",
 }
-PRODUCT_JOBS = {"stars", "where_to_buy", "price", "shipping", "wholesale", "payment", "export", "contact", "validity",
-                "expiring", "expired", "online", "hours", "producer", "info"}  # fmt: skip
+PRODUCT_JOBS = {"stars", "where_to_buy", "price", "shipping", "wholesale", "payment", "export", "contact", "stock",
+                "validity", "expiring", "expired", "online", "hours", "producer", "info"}  # fmt: skip
 
 
 async def answer(

@@ -9,7 +9,7 @@ from handlers import render
 from handlers.actions import ProductCard, WhereToBuy
 from handlers.context import Context
 
-TOPICS = ("price", "shipping", "wholesale", "payment", "export", "contact")
+TOPICS = ("price", "shipping", "wholesale", "payment", "export", "contact", "stock")
 
 
 def general(ctx: Context, topic: str) -> Reply:

@@ -35,7 +35,7 @@ _AMOUNT_RE = re.compile(r"\d+(?:kg|g|gr|gam|ml|l|lit|lo|hop|goi|chai|tui|k|tr|d|
 CLAIM_INTENTS = {"real_or_fake": "stars"}
 # Questions about one product: a clause asking one with only a star or place in it ("chỗ đó có
 # phải OCOP 3 sao ko") is about the product its neighbour names.
-PRODUCT_QUESTIONS = {"stars", "real_or_fake", "validity", "price", "shipping", "wholesale", "payment", "export", "contact",
+PRODUCT_QUESTIONS = {"stars", "real_or_fake", "validity", "price", "shipping", "wholesale", "payment", "export", "contact", "stock",
                      "info", "producer", "where_to_buy"}  # fmt: skip
 # Questions about the catalogue as a whole: they borrow a product named after them only when
 # asked again of it ("Bao nhiêu sp hết hạn tháng 12, bưởi Đại Minh có trong đó ko").

@@ -1114,3 +1114,11 @@ async def test_markets_of_a_day_of_the_week(services):
     )
     (one,) = await ask(services, "chợ phiên Cán Cấu họp thứ mấy")  # one market named: its own card
     assert one.kind == "place_info"
+
+
+async def test_in_stock_asked_after_a_product_is_answered_of_it(services):
+    say = conversation(services, "u-stock")
+    honey = product_id("Mật ong")
+    await say("cho e hoi mat ong bao yen gia bn")
+    (stock,) = await say("con hang ko")
+    assert stock.kind == "commerce" and stock.product_ids == (honey,) and "còn hay hết" in stock.text
