@@ -58,7 +58,7 @@ async def answer(
         return [products.not_found(ctx, understood.original, SearchResult(ParsedQuery(raw="")))]
     if understood.unread and not any(a.subject for a in asks):
         return [smalltalk.unread(ctx)]
-    night = ctx.snapshot.place_names.night_markets(understood.original) if not asks else []
+    night = _in_chat_area(ctx, ctx.snapshot.place_names.night_markets(understood.original)) if not asks else []
     if night:  # "chợ đêm"
         return [places.place_info(ctx, night)]
     if not asks:
@@ -322,7 +322,7 @@ async def _answer_one(ctx: Context, ask: Ask, subjects: Subjects, original: str,
     strict = intent in ("product", "list") or subject.state in ("product", "several")
     named = ctx.snapshot.place_names.find(ask.clause, kind_said=strict) if ask.clause else []
     if not named and ask.clause and subject.state in ("none", "weak", "listing"):
-        named = ctx.snapshot.place_names.night_markets(ask.clause)  # "where is the night market"
+        named = _in_chat_area(ctx, ctx.snapshot.place_names.night_markets(ask.clause))  # "where is the night market"
     day = (
         _market_day_asked(ctx, ask.clause)
         if intent in ("hours", "product", "list", "where_to_buy", "near")
@@ -367,9 +367,14 @@ async def _answer_one(ctx: Context, ask: Ask, subjects: Subjects, original: str,
             heading = ctx.t("lists.by_producer", producer=named[0].name, n=len(made))
             text = "\n".join([heading, *listed_stars.text.splitlines()[1:]])
             return [replace(listed_stars, text=text, kind="list")]
+    if not named and intent == "hours" and not subject.text and ctx.last_place is not None:
+        # "what time does it open" after a market's card: that market.
+        named = [p for p in ctx.snapshot.catalogue.places if p.id == ctx.last_place]
     if named and not listed and not which and placed:
         if len({p.area for p in named}) == 1:
             ctx.area = named[0].area
+        if len(named) == 1:
+            ctx.place = named[0].id
         info = places.place_info(ctx, named)
         if intent == "stars" and subject.state == "weak" and _sold_there_not_ours(subject, named):
             # "Hạt dẻ ở chợ Cốc Lếu có chứng nhận OCOP không": the market sells chestnuts; none is ours.
@@ -399,6 +404,13 @@ async def _answer_one(ctx: Context, ask: Ask, subjects: Subjects, original: str,
         if intent in group:
             return await job(ctx, intent, subject, original)
     return await _search(ctx, intent, subject, original)
+
+
+def _in_chat_area(ctx: Context, found: list) -> list:
+    """Of places a name fits, those of the area the chat is about ("first time in Sapa" … "the
+    night market"), when it has any."""
+    here = [place for place in found if ctx.last_area and place.area == ctx.last_area]
+    return here or found
 
 
 def _market_day_asked(ctx: Context, clause: str) -> int | None:

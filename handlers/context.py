@@ -19,6 +19,8 @@ class Context:
     asked: tuple[str, ...] = ()  # the questions about a product this message asked, for a follow-up
     area: str = ""  # the area this message was about (a market's, a list's), for "there" in the next
     last_area: str = ""  # the area the chat was last about, before this message
+    place: int | None = None  # the one place this message answered about, for "what time does it open"
+    last_place: int | None = None  # the one place the chat was last shown
 
     def t(self, key: str, **values: object) -> str:
         return self.services.i18n.t(self.lang, key, **values)

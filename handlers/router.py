@@ -36,6 +36,7 @@ class Router:
         self._last_asked: OrderedDict[tuple[str, str], tuple[str, ...]] = OrderedDict()
         # The area each chat was last about ("Bac Ha market…"), so "what do they sell there" is there.
         self._last_area: OrderedDict[tuple[str, str], str] = OrderedDict()
+        self._last_place: OrderedDict[tuple[str, str], int] = OrderedDict()  # "what time does it open"
         # The announcement draft a staff member was just shown, per (platform, chat, user): a typed
         # "ok" confirms it only as that person's next message. Any other message clears it.
         self._previewed: OrderedDict[tuple[str, str, str], int] = OrderedDict()
@@ -76,6 +77,7 @@ class Router:
             self._last_product.pop(chat, None)
             self._last_asked.pop(chat, None)
             self._last_area.pop(chat, None)
+            self._last_place.pop(chat, None)
             return replies
         _remember(self._last_language, chat, ctx.lang)
         shown = [r.product_ids[0] for r in replies if len(r.product_ids) == 1 and r.kind != "results"]
@@ -85,6 +87,10 @@ class Router:
             _remember(self._last_asked, chat, ctx.asked)
         if ctx.area:
             _remember(self._last_area, chat, ctx.area)
+        if ctx.place is not None:
+            _remember(self._last_place, chat, ctx.place)
+        elif shown:  # a product since: "it" is no longer the place
+            self._last_place.pop(chat, None)
         return replies
 
     async def _dispatch(
@@ -214,6 +220,7 @@ class Router:
                 return confirmed
         chat_key = (ctx.request.platform, ctx.request.chat_id)
         ctx.last_area = self._last_area.get(chat_key, "")
+        ctx.last_place = self._last_place.get(chat_key)
         text = self._there(ctx, text)
         understood = self.services.understander.understand(text, ctx.snapshot.index)
         if understood.whole:

@@ -1122,3 +1122,21 @@ async def test_in_stock_asked_after_a_product_is_answered_of_it(services):
     await say("cho e hoi mat ong bao yen gia bn")
     (stock,) = await say("con hang ko")
     assert stock.kind == "commerce" and stock.product_ids == (honey,) and "còn hay hết" in stock.text
+
+
+async def test_what_time_does_it_open_after_a_market_is_that_market(services):
+    say = conversation(services, "u-it-opens")
+    await say("chợ Cốc Lếu ở đâu")
+    (hours,) = await say("what time does it open")
+    assert hours.kind == "place_info" and "Chợ Cốc Lếu" in hours.text and hours.language == "en"
+    await say("bưởi Múc mấy sao")  # a product since: "it" is the pomelo's places now
+    (after,) = await say("mở cửa mấy giờ")
+    assert "Chợ Cốc Lếu" not in after.text
+
+
+async def test_the_night_market_in_a_chat_about_sa_pa_is_sa_pas(services):
+    say = conversation(services, "u-night")
+    first = await say("hey! first time in Sapa, any local stuff worth trying?")
+    assert first[0].kind == "list"
+    (night,) = await say("can I find it at the night market?")
+    assert night.kind == "place_info" and night.text.startswith("📍 Chợ đêm Sa Pa")
