@@ -305,6 +305,14 @@ async def _answer_one(ctx: Context, ask: Ask, subjects: Subjects, original: str,
         # "where can I buy it in Lao Cai city?": the product the chat was about, asked of that place.
         last = ctx.snapshot.index.products.get(subjects.last_product) if subjects.last_product else None
         subject = replace(subject, product=last) if last is not None else subject
+    elif ask.points_back and subject.state in ("listing", "weak") and subject.result and not subjects.last_product:
+        # "loại 4 sao ấy" after the Shan tuyết teas: those of them at that level.
+        query = subject.result.query
+        level = query.star or query.star_min
+        # None of them at that level: each one's own, so the answer shows it.
+        kept = (subjects.last_shown(level) or subjects.last_shown()) if level and not query.required else ()
+        if kept and not query.place and not query.category:
+            subject = Subject(ask.subject, None, kept[0]) if len(kept) == 1 else replace(subject, named=kept)
     place = subject.result.query.place if subject.result is not None else None
     if place is not None and subject.state in ("listing", "none", "weak"):
         # A place asked about as a place; "mật ong Bảo Yên" names a honey, not where the chat is.
@@ -388,12 +396,15 @@ async def _answer_one(ctx: Context, ask: Ask, subjects: Subjects, original: str,
     if intent in ("list", "product") and subject.named:
         # "Măng mai Lâm Thượng với măng Bát Độ, cái nào có OCOP", "bưởi Múc với bưởi Đại Minh cái nào
         # ngon hơn": each one's stars (taste is not ours to judge).
-        return _each_stars(ctx, list(subject.named))
+        return _each_stars(ctx, list(subject.named), _level_asked(subject))
     year = _year(ask.clause)
     if intent == "list" and year and subject.state in ("listing", "none"):
         # "sp OCOP năm 2023 có những gì", "what products got OCOP certified in 2024?"
         query = subject.result.query if subject.state == "listing" and subject.result else None
         return [validity.listing(ctx, "certified_in", query, year)]
+    if intent == "list" and not ask.subject and subject.named:
+        # "loại nào ngon nhất" after the Shan tuyết teas: taste is not ours to judge; their stars are.
+        return [replace(r, kind="list") for r in _each_stars(ctx, list(subject.named))]
     if intent == "list" and not ask.subject:
         # "nên mua gì làm quà", "what should I bring home": what the area the chat is about has,
         # else the whole catalogue, best rated first; never "which product?".
@@ -471,7 +482,7 @@ async def _search(ctx: Context, intent: str, subject: Subject, original: str) ->
 
 async def _stars(ctx: Context, intent: str, subject: Subject, original: str, clause: str = "") -> list[Reply]:
     if subject.named:  # "chè Hương Lý và chè Đại Hưng cái nào nhiều sao hơn"
-        return _each_stars(ctx, list(subject.named))
+        return _each_stars(ctx, list(subject.named), _level_asked(subject))
     if subject.state == "several" and subject.result is not None and _asks_which(ctx, clause):
         # "Séng Cù 大米哪个是四星的", "烟熏水牛肉干哪个牌子是OCOP的": which of them (hold that level), listed.
         return await _search(ctx, "list", subject, original)
@@ -587,12 +598,18 @@ JOBS = (  # "stars" is answered before these: it reads the clause too
 )
 
 
-def _each_stars(ctx: Context, named: list) -> list[Reply]:
+def _level_asked(subject: Subject) -> int | None:
+    query = subject.result.query if subject.result is not None else None
+    return (query.star or query.star_min) if query is not None else None
+
+
+def _each_stars(ctx: Context, named: list, claimed: int | None = None) -> list[Reply]:
     """Products compared by name ("tương ớt Mường Khương với tương ớt Khánh Yên Thượng cái nào
-    nhiều sao hơn"): each one's star answer, in the order named; many at once in one list."""
+    nhiều sao hơn"): each one's star answer, in the order named; many at once in one list. A level
+    asked of them ("cái nào 5 sao") is checked against each."""
     if len(named) <= COMPARED_APART:
-        return [products.star_answer(ctx, product, None) for product in named]
-    return [products.several_stars(ctx, named, None)]
+        return [products.star_answer(ctx, product, claimed) for product in named]
+    return [products.several_stars(ctx, named, claimed)]
 
 
 def _asks_which(ctx: Context, clause: str) -> bool:

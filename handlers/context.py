@@ -21,6 +21,7 @@ class Context:
     last_area: str = ""  # the area the chat was last about, before this message
     place: int | None = None  # the one place this message answered about, for "what time does it open"
     last_place: int | None = None  # the one place the chat was last shown
+    last_products: tuple[int, ...] = ()  # the products the chat was last shown together ("loại nào 4 sao")
 
     def t(self, key: str, **values: object) -> str:
         return self.services.i18n.t(self.lang, key, **values)

@@ -21,6 +21,9 @@ log = logging.getLogger(__name__)
 
 MAX_TEXT = 300  # longer messages are cut: no product name is near this long
 
+# Answers that show products together as the answer (not a place's wares): "which one" asks of them.
+TOGETHER = ("stars", "results", "list", "validity", "commerce", "price")
+REMEMBERED = 10
 GROUP_COMMANDS = ("unsubscribe", "stop", "forget")  # change the whole chat: a group admin's call
 LANG_ACTIONS = {"lang_en": "en", "lang_vi": "vi", "lang_zh": "zh", "lang_ko": "ko", "lang_menu": None}
 
@@ -37,6 +40,8 @@ class Router:
         # The area each chat was last about ("Bac Ha market…"), so "what do they sell there" is there.
         self._last_area: OrderedDict[tuple[str, str], str] = OrderedDict()
         self._last_place: OrderedDict[tuple[str, str], int] = OrderedDict()  # "what time does it open"
+        # The products a chat was last shown together ("chè shan tuyết" …), for "loại nào 4 sao" next.
+        self._last_products: OrderedDict[tuple[str, str], tuple[int, ...]] = OrderedDict()
         # The announcement draft a staff member was just shown, per (platform, chat, user): a typed
         # "ok" confirms it only as that person's next message. Any other message clears it.
         self._previewed: OrderedDict[tuple[str, str, str], int] = OrderedDict()
@@ -78,11 +83,20 @@ class Router:
             self._last_asked.pop(chat, None)
             self._last_area.pop(chat, None)
             self._last_place.pop(chat, None)
+            self._last_products.pop(chat, None)
             return replies
         _remember(self._last_language, chat, ctx.lang)
         shown = [r.product_ids[0] for r in replies if len(r.product_ids) == 1 and r.kind != "results"]
+        together = next((r.product_ids for r in replies if r.kind in TOGETHER and len(r.product_ids) > 1), ())
+        if len(set(shown)) > 1:  # "loại 4 sao ấy": two answers, one each, shown together
+            together = tuple(dict.fromkeys(shown))
+            shown = []
         if shown:
             _remember(self._last_product, chat, shown[-1])
+            self._last_products.pop(chat, None)
+        elif together:  # the latest of them is what "which one", "còn hạn ko" ask about
+            _remember(self._last_products, chat, together[:REMEMBERED])
+            self._last_product.pop(chat, None)
         if ctx.asked:
             _remember(self._last_asked, chat, ctx.asked)
         if ctx.area:
@@ -221,6 +235,7 @@ class Router:
         chat_key = (ctx.request.platform, ctx.request.chat_id)
         ctx.last_area = self._last_area.get(chat_key, "")
         ctx.last_place = self._last_place.get(chat_key)
+        ctx.last_products = self._last_products.get(chat_key, ())
         text = self._there(ctx, text)
         understood = self.services.understander.understand(text, ctx.snapshot.index)
         if understood.whole:

@@ -88,7 +88,9 @@ class Subjects:
         ctx = self.ctx
         if not text:
             product = ctx.snapshot.index.products.get(self.last_product) if self.last_product else None
-            subject = Subject("", None, product)
+            # "còn hạn ko" after several were shown together: each of them.
+            shown = () if product else self.last_shown()
+            subject = Subject("", None, product, named=shown if len(shown) > 1 else ())
         else:
             # Not logged here: the handler that answers logs the search it runs.
             result = products.find(ctx, text, ignore_stars=True)
@@ -126,6 +128,12 @@ class Subjects:
             text = asked
         self._cache[text] = subject
         return subject
+
+    def last_shown(self, level: int | None = None) -> tuple[Product, ...]:
+        """The products the chat was last shown together, those of a star level if one is given."""
+        index = self.ctx.snapshot.index
+        found = (index.products.get(pid) for pid in self.ctx.last_products)
+        return tuple(p for p in found if p is not None and (level is None or p.star == level))
 
     def _elsewhere(self, text: str, result: SearchResult) -> str:
         """The province or town outside ours the words give as the thing's origin: "nước mắm Cát

@@ -1140,3 +1140,16 @@ async def test_the_night_market_in_a_chat_about_sa_pa_is_sa_pas(services):
     assert first[0].kind == "list"
     (night,) = await say("can I find it at the night market?")
     assert night.kind == "place_info" and night.text.startswith("📍 Chợ đêm Sa Pa")
+
+
+async def test_which_one_after_several_shown_is_asked_of_them(services):
+    say = conversation(services, "u-which-one")
+    teas = {pid for pid, row in PRODUCTS.items() if "shan tuyết" in row["name"].lower()}
+    first = await say("chè shan tuyết mấy sao")
+    shown_first = set(first[0].product_ids)
+    assert shown_first <= teas and len(shown_first) > 1
+    four = {pid for pid in shown_first if PRODUCTS[pid]["star"] == "4"}
+    replies = await say("loại 4 sao ấy")
+    assert set(shown(replies)) == four  # of those shown, not the whole 4-star list
+    (valid,) = await say("còn hạn ko")
+    assert valid.kind == "validity" and set(valid.product_ids) == four
