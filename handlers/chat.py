@@ -393,6 +393,8 @@ async def _answer_one(ctx: Context, ask: Ask, subjects: Subjects, original: str,
     if unsure and subject.state in ("product", "several") and intent in ("stars", "product", "info"):
         # "普洱茶是老街的OCOP产品吗": 茶 is read, 普洱 is not: the tea asked about may not be ours.
         return [products.did_you_mean(ctx, original, subject.hits[:3])]
+    if intent == "list" and not ask.subject and subject.named and not _asks_which(ctx, ask.clause):
+        subject = Subject("", None, None)  # "what should I bring home": the area's list, not the last shown
     if intent in ("list", "product") and subject.named:
         # "Măng mai Lâm Thượng với măng Bát Độ, cái nào có OCOP", "bưởi Múc với bưởi Đại Minh cái nào
         # ngon hơn": each one's stars (taste is not ours to judge).

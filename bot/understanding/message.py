@@ -403,7 +403,9 @@ class Understander:
             and (folded[j], folded[j + 1]) not in index.vocab.stop_phrases
             for j in range(n - 1)
         )  # fmt: skip
-        said_pointer, points = points, points and not names_own
+        # "cái nào 5 sao", "which one is 3 stars?": asked of what the chat showed (handlers/chat.py).
+        said_pointer = points or bool(self.lexicon.words["which"] & set(folded))
+        points = points and not names_own
         # Joining words stay (the search drops them itself): "X với Y" may name two products.
         gone = consumed | soft
         consumed -= {
