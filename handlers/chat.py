@@ -279,7 +279,7 @@ async def _answer_one(ctx: Context, ask: Ask, subjects: Subjects, original: str,
     if intent == "out_of_scope":
         return [smalltalk.out_of_scope(ctx)]
     if intent == "events":
-        return _tag(await events.events(ctx), "events")
+        return _tag(await events.events(ctx, _year(ask.clause)), "events")
     if intent == "stars_meaning" and ask.subject:
         compared = await subjects.get(ask.subject)
         if compared.named:  # "trà ô long Bảo Yên vs trà Việt Ô Long khác gì": each one's stars

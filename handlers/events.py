@@ -9,8 +9,16 @@ from handlers.context import Context
 from handlers.subscriptions import Subscribe
 
 
-async def events(ctx: Context) -> list[Reply]:
+async def events(ctx: Context, year: int | None = None) -> list[Reply]:
+    """On now, upcoming, the latest past ones; of one year when it is asked ("năm 2025 có hội chợ nào")."""
     now, upcoming, past = split(ctx)
+    if year is not None:
+        held = [e for e in [*now, *upcoming, *past] if (e.start_date or e.end_date).year == year]
+        lines = [ctx.t("events.in_year", year=year) if held else ctx.t("events.none_in_year", year=year)]
+        lines += [render.event_lines(ctx, e) for e in held]
+        if held:
+            return [Reply("\n".join(lines), language=ctx.lang, web_url=render.web_link(ctx, "/events"))]
+        return [Reply("\n".join(lines), language=ctx.lang), *await events(ctx)]
     lines = []
     if now:
         lines.append(ctx.t("events.now"))

@@ -153,8 +153,12 @@ class Understander:
             result.smalltalk = sorted(small)
             return result
         self._follow_ups(clauses, parts)
-        result.follows_up = not business and any(
-            c.has_content and self._is_follow_up(part) for c, (part, _) in zip(clauses, parts, strict=True)
+        narrowing = len(parts) == 1 and any(
+            fold(parts[0][0]).endswith(f" {w}") for w in self.lexicon.words["narrowing"]
+        )
+        result.follows_up = not business and (
+            narrowing
+            or any(c.has_content and self._is_follow_up(part) for c, (part, _) in zip(clauses, parts, strict=True))
         )
         # A clause that asks without a subject borrows the nearest one's, earlier first; one that
         # only carries a claim ("chỗ đó có phải OCOP 3 sao ko") borrows it and keeps the claim.

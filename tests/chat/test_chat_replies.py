@@ -1153,3 +1153,13 @@ async def test_which_one_after_several_shown_is_asked_of_them(services):
     assert set(shown(replies)) == four  # of those shown, not the whole 4-star list
     (valid,) = await say("còn hạn ko")
     assert valid.kind == "validity" and set(valid.product_ids) == four
+
+
+async def test_fairs_of_a_year_and_a_list_narrowed_by_only_an_area(services):
+    (fairs,) = await ask(services, "năm 2025 có hội chợ nào")
+    assert fairs.kind == "events" and fairs.text.startswith("Hội chợ, sự kiện năm 2025")
+    say = conversation(services, "u-only")
+    await say("sp nao het han trong nam 2026")
+    (narrowed,) = await say("cua Van Chan thoi")
+    listed = [line for line in narrowed.text.splitlines() if line.startswith("• ")]
+    assert narrowed.kind == "validity" and listed and all("Văn Chấn" in line for line in listed)
