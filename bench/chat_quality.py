@@ -44,6 +44,7 @@ SUITES = (
     ("holdout 4", ROOT / "tests/chat/chat_holdout4.csv"),
     ("holdout 5", ROOT / "tests/chat/chat_holdout5.csv"),
     ("holdout 6", ROOT / "tests/chat/chat_holdout6.csv"),
+    ("holdout 7", ROOT / "tests/chat/chat_holdout7.csv"),
 )
 TODAY = date(2026, 11, 30)
 
