@@ -1163,3 +1163,14 @@ async def test_fairs_of_a_year_and_a_list_narrowed_by_only_an_area(services):
     (narrowed,) = await say("cua Van Chan thoi")
     listed = [line for line in narrowed.text.splitlines() if line.startswith("• ")]
     assert narrowed.kind == "validity" and listed and all("Văn Chấn" in line for line in listed)
+
+
+async def test_asked_to_introduce_famous_specialities_gets_a_list(services):
+    replies = await ask(
+        services,
+        "Chào ad, nhà mình mới chuyển lên Lào Cai, muốn tìm hiểu các đặc sản OCOP ở đây, "
+        "ad giới thiệu giúp mình vài món nổi tiếng nhé",
+    )
+    assert replies[0].kind == "list" and replies[0].product_ids
+    (gift,) = await ask(services, "mình muốn mua quà biếu sếp khoảng 500k, nên chọn gì ạ")
+    assert gift.kind == "list" and gift.product_ids
