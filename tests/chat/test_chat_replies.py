@@ -1174,3 +1174,13 @@ async def test_asked_to_introduce_famous_specialities_gets_a_list(services):
     assert replies[0].kind == "list" and replies[0].product_ids
     (gift,) = await ask(services, "mình muốn mua quà biếu sếp khoảng 500k, nên chọn gì ạ")
     assert gift.kind == "list" and gift.product_ids
+
+
+async def test_tourist_questions_we_cannot_answer_are_said_so_not_searched(services):
+    for text in ("do they have english labels", "any ocop products made by ethnic minorities?"):
+        (reply,) = await ask(services, text)
+        assert reply.kind == "out_of_scope" and reply.language == "en"
+    (pay,) = await ask(services, "Can I pay in USD?")
+    assert pay.kind == "commerce" and not pay.product_ids
+    (year,) = await ask(services, "is there anything certified this year?")
+    assert year.kind == "list" and "2026" in year.text
