@@ -22,7 +22,12 @@ from bot.understanding.lexicon import SMALLTALK_PREFIX, Lexicon, cjk_token, inte
 
 # "đâuuuu" -> "đâu", "nhaaa" -> "nha"; a word that is only the run ("zzz") stays as typed.
 _LETTER_RUN_RE = re.compile(r"(?<=[^\W\d_])([^\W\d_])\1{2,}")
-_CLAUSE_RE = re.compile(r"[,.;!?\n。，？！、；：:]+|\s[-–]\s|(?:^|\s)\d[)]\s")  # "1) … 2) …": two questions
+_CLAUSE_RE = re.compile(
+    r"[,.;!?\n。，？！、；：:]+|\s[-–]\s|(?:^|\s)\d[)]\s"  # "1) … 2) …": two questions
+    # "Is X 4 stars and where can I buy it": "and" before a question word opens a second question.
+    r"|\s(?:and|also)\s(?=(?:where|what|when|how|which|who|is|are|can|could|do|does)\b)",
+    re.IGNORECASE,
+)
 _CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
 _HANGUL_PARTICLES = set("은는이가을를에서도요의로와과고죠네")
 _CJK_STARS_RE = re.compile(r"([1-5])\s*(?:颗星|星级|星|성급|성|스타|개)")

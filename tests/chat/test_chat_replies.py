@@ -1184,3 +1184,10 @@ async def test_tourist_questions_we_cannot_answer_are_said_so_not_searched(servi
     assert pay.kind == "commerce" and not pay.product_ids
     (year,) = await ask(services, "is there anything certified this year?")
     assert year.kind == "list" and "2026" in year.text
+
+
+async def test_and_before_a_question_word_opens_a_second_question(services):
+    replies = await ask(services, "Is Shan tuyet tea from Suoi Giang 4 stars and where can I buy it in Nghia Lo?")
+    assert [r.kind for r in replies] == ["stars", "places"]
+    (both,) = await ask(services, "honey and tea")  # two things named, one search
+    assert both.product_ids
