@@ -236,8 +236,10 @@ class Router:
         ctx.last_area = self._last_area.get(chat_key, "")
         ctx.last_place = self._last_place.get(chat_key)
         ctx.last_products = self._last_products.get(chat_key, ())
+        said = text
         text = self._there(ctx, text)
         understood = self.services.understander.understand(text, ctx.snapshot.index)
+        understood.original = said  # replies echo what the person wrote, not the area read into it
         if understood.whole:
             return await self._whole_message(ctx, understood.whole)
         if not folded and not understood.asks and not understood.smalltalk and not understood.unread:

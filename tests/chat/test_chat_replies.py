@@ -1191,3 +1191,15 @@ async def test_and_before_a_question_word_opens_a_second_question(services):
     assert [r.kind for r in replies] == ["stars", "places"]
     (both,) = await ask(services, "honey and tea")  # two things named, one search
     assert both.product_ids
+
+
+async def test_there_in_korean_after_a_market_is_its_area_and_the_echo_is_what_was_typed(services):
+    say = conversation(services, "u-ko-there")
+    await say("안녕하세요, 박하 시장 몇 시에 열어요?")
+    (there,) = await say("거기서 OCOP 제품 팔아요?")
+    bac_ha = {pid for pid, row in PRODUCTS.items() if row["area"] == "Bắc Hà"}
+    assert there.kind == "list" and set(there.product_ids) <= bac_ha and there.language == "ko"
+    say_en = conversation(services, "u-echo")
+    await say_en("Bac Ha market open which day?")
+    replies = await say_en("any durian there?")
+    assert all("Bắc Hà?" not in r.text for r in replies)  # the echo is not "any durian there Bắc Hà?"
