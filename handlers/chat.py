@@ -378,6 +378,19 @@ async def _answer_one(ctx: Context, ask: Ask, subjects: Subjects, original: str,
     if not named and intent == "hours" and not subject.text and ctx.last_place is not None:
         # "what time does it open" after a market's card: that market.
         named = [p for p in ctx.snapshot.catalogue.places if p.id == ctx.last_place]
+    if (
+        named
+        and intent in ("where_to_buy", "near", "product", "list")
+        and subject.state in ("none", "weak", "listing")
+        and _asks_any(ctx, ask.clause)
+        # A market named alone is the one asked about, unless it is where to look near.
+        and (intent == "near" or len(named) > 1 or named[0].kind not in places.MARKET_KINDS)
+    ):
+        # "Ở Sa Pa có điểm bán sản phẩm OCOP nào không?", "any OCOP shop near Coc Leu market?":
+        # the places there, not the one a kind word fits.
+        found = await places.for_subject(ctx, subject.text or ask.clause)
+        if found and found[0].kind == "places":
+            return found
     if named and not listed and not which and placed:
         if len({p.area for p in named}) == 1:
             ctx.area = named[0].area
@@ -617,6 +630,17 @@ def _each_stars(ctx: Context, named: list, claimed: int | None = None) -> list[R
 def _asks_which(ctx: Context, clause: str) -> bool:
     """ "chợ nào", "loại nào", "哪个" (read as "nào"), "which": one of several is asked for."""
     return bool(ctx.services.understander.lexicon.words["which"] & set(fold(clause).split()))
+
+
+_ANY_RE = re.compile(r" co(?: \w+){1,8} nao ")  # "có … nào": are there any (folded)
+
+
+def _asks_any(ctx: Context, clause: str) -> bool:
+    """ "có điểm bán nào", "is there any shop", "有…吗": any of a kind is asked for, not one named."""
+    padded = f" {fold(clause)} "
+    return bool(_ANY_RE.search(padded)) or any(
+        f" {w} " in padded for w in ctx.services.understander.lexicon.words["any"]
+    )
 
 
 def _shop_asked(clause: str) -> bool:

@@ -1203,3 +1203,11 @@ async def test_there_in_korean_after_a_market_is_its_area_and_the_echo_is_what_w
     await say_en("Bac Ha market open which day?")
     replies = await say_en("any durian there?")
     assert all("Bắc Hà?" not in r.text for r in replies)  # the echo is not "any durian there Bắc Hà?"
+
+
+async def test_any_shop_of_a_kind_in_an_area_is_the_areas_places_not_one_card(services):
+    for text in ("Ở Sa Pa có điểm bán sản phẩm OCOP nào không?", "Is there an OCOP shop near Coc Leu market?"):
+        (reply,) = await ask(services, text)
+        assert reply.kind == "places" and reply.text.count("📍") > 1
+    (one,) = await ask(services, "Điểm bán sản phẩm OCOP ở chợ Kim Tân nằm chỗ nào ạ")  # that one place
+    assert one.kind == "place_info"
