@@ -383,7 +383,10 @@ async def _answer_one(ctx: Context, ask: Ask, subjects: Subjects, original: str,
         and intent in ("where_to_buy", "near", "product", "list")
         and subject.state in ("none", "weak", "listing")
         and _asks_any(ctx, ask.clause)
-        # A market named alone is the one asked about, unless it is where to look near.
+        # Shops and markets: a producer's own place fits its words as the answer ("homestay nào ở Lao
+        # Chải bán táo mèo sấy"); a market named alone is the one asked about, unless it is where
+        # to look near.
+        and all(p.kind in GENERIC_PLACES for p in named)
         and (intent == "near" or len(named) > 1 or named[0].kind not in places.MARKET_KINDS)
     ):
         # "Ở Sa Pa có điểm bán sản phẩm OCOP nào không?", "any OCOP shop near Coc Leu market?":
@@ -632,6 +635,7 @@ def _asks_which(ctx: Context, clause: str) -> bool:
     return bool(ctx.services.understander.lexicon.words["which"] & set(fold(clause).split()))
 
 
+GENERIC_PLACES = ("ocop_point", "shop", "market", "night_market")
 _ANY_RE = re.compile(r" co(?: \w+){1,8} nao ")  # "có … nào": are there any (folded)
 
 
