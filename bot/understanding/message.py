@@ -394,7 +394,8 @@ class Understander:
                 word in self.lexicon.counted
                 and j + 1 < n
                 and folded[j + 1] in self.lexicon.units
-                and accented[j + 1].isascii()  # "a bottle", not "a chai"
+                # "a bottle", not "a chai"; "vài chai", "mấy hộp" in Vietnamese
+                and (accented[j + 1].isascii() or not accented[j].isascii())
                 and j + 1 not in protected
             ):
                 consumed.update((j, j + 1))
