@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 MAX_TEXT = 300  # longer messages are cut: no product name is near this long
 
 # Answers that show products together as the answer (not a place's wares): "which one" asks of them.
-TOGETHER = ("stars", "results", "list", "validity", "commerce", "price")
+TOGETHER = ("stars", "results", "list", "validity", "commerce", "price", "places")
 REMEMBERED = 10
 GROUP_COMMANDS = ("unsubscribe", "stop", "forget")  # change the whole chat: a group admin's call
 LANG_ACTIONS = {"lang_en": "en", "lang_vi": "vi", "lang_zh": "zh", "lang_ko": "ko", "lang_menu": None}
