@@ -14,9 +14,8 @@ from bot.search import SearchResult
 from bot.search.engine import PROVINCE_NAME
 from bot.search.query import ParsedQuery
 from bot.text import fold
-from bot.understanding.lexicon import intent_token
 from bot.understanding.message import Ask, Understanding
-from handlers import about, commerce, counts, events, lists, places, products, smalltalk, validity
+from handlers import about, clause, commerce, counts, events, lists, places, products, smalltalk, validity
 from handlers.context import Context
 from handlers.subjects import LONG_SUBJECT, Subject, Subjects
 
@@ -25,9 +24,7 @@ MAX_ANSWERS = 4  # a pasted paragraph does not get a wall of replies
 COMPARED_APART = 3  # products compared by name, each answered apart; more share one list
 ELSEWHERE_ASKS = {"product", "stars", "info", "list", "where_to_buy", "validity", "price"}
 # A place asked about as a shop ("Lan Rung brocade shop", "cửa hàng …"), not a product by its maker.
-SHOP_WORDS = ("cua hang", "gian hang", "store", "shop")
 ON_TOPIC = {"stars", "validity", "near"}  # questions only we answer, whatever else the message tells
-_YEAR_RE = re.compile(r"\b20[1-3]\d\b")
 _HAVE_RE = re.compile("有|있")  # "there is / do you have", in Chinese and Korean
 STORY_WORDS = 20  # a message longer than this tells a story around its question
 SOCIAL = {"greeting", "thanks", "compliment", "bye"}  # small talk that is a whole message's point
@@ -100,7 +97,7 @@ async def answer(
     # says it; the general rule is not a second answer.
     if any(a.intent == "validity" and a.subject for a in asks):
         # Unless the rule is asked as a question of its own ("chứng nhận OCOP có thời hạn bao lâu?").
-        asks = [a for a in asks if a.intent != "validity_rule" or _asks_something(ctx, a.clause)]
+        asks = [a for a in asks if a.intent != "validity_rule" or clause.asks_something(ctx, a.clause)]
     # "có OCOP không, cho mình xin thông tin": the card answers both, stars included.
     carded = {a.subject for a in asks if a.intent == "info"}
     asks = [a for a in asks if not (a.intent == "stars" and a.subject in carded)] or asks
@@ -184,24 +181,11 @@ async def _off_topic(ctx: Context, asks: list[Ask], subjects: Subjects) -> tuple
     if not {"product", "several"} & set(kept) and not ours:
         return [], []
     asides = [
-        a for a in asks if a.intent == "out_of_scope" and a.clause not in placed and _asks_something(ctx, a.clause)
+        a
+        for a in asks
+        if a.intent == "out_of_scope" and a.clause not in placed and clause.asks_something(ctx, a.clause)
     ]
     return rest, asides
-
-
-def _asks_something(ctx: Context, clause: str) -> bool:
-    """An off-topic clause that is a question of its own, not scenery around ours."""
-    if "?" in clause or "？" in clause:
-        return True
-    if intent_token("out_of_scope") in clause:  # "비행기 기내에 들고 타도 돼요": read from a question
-        return True
-    lexicon = ctx.services.understander.lexicon
-    said = clause.lower().split()
-    # "… có chữa đau dạ dày không", "… có hại gan không vậy": the particle may come last but one.
-    if any(word in lexicon.claim_ends for word in said[-2:]):
-        return True
-    padded = f" {fold(clause)} "
-    return any(f" {word} " in padded for word in lexicon.words["questions"])
 
 
 async def _borrow_subjects(asks: list[Ask], subjects: Subjects, mentions: list[str], story: bool) -> list[Ask]:
@@ -279,7 +263,7 @@ async def _answer_one(ctx: Context, ask: Ask, subjects: Subjects, original: str,
     if intent == "out_of_scope":
         return [smalltalk.out_of_scope(ctx)]
     if intent == "events":
-        return _tag(await events.events(ctx, _year(ask.clause)), "events")
+        return _tag(await events.events(ctx, clause.year_said(ask.clause)), "events")
     if intent == "stars_meaning" and ask.subject:
         compared = await subjects.get(ask.subject)
         if compared.named:  # "trà ô long Bảo Yên vs trà Việt Ô Long khác gì": each one's stars
@@ -294,7 +278,7 @@ async def _answer_one(ctx: Context, ask: Ask, subjects: Subjects, original: str,
     if intent == "unrated":
         return [lists.unrated(ctx, ask.subject)]
     subject = await subjects.get(ask.subject)
-    number = _decision_said(ctx, ask.clause or original)
+    number = clause.decision_said(ctx, ask.clause or original)
     found = [subject.product] if subject.state == "product" else subject.hits if subject.state == "several" else []
     if number and not any(p.decision.split("/")[0] == number for p in found):
         # "QĐ 2585/QĐ-UBND công nhận những sản phẩm nào", "DS sp OCOP theo QĐ 636": that decision's.
@@ -320,7 +304,7 @@ async def _answer_one(ctx: Context, ask: Ask, subjects: Subjects, original: str,
     if (
         intent in ("where_to_buy", "near", "list")
         and subject.state in ("none", "weak", "listing")
-        and _far_away(ctx, ask)
+        and clause.far_away(ctx, ask.clause)
     ):
         # "Tết 2026 ở Hà Nội có chỗ nào bán hàng OCOP Lào Cai": we know no shop there; the fairs
         # that brought our products there are what we know.
@@ -332,7 +316,7 @@ async def _answer_one(ctx: Context, ask: Ask, subjects: Subjects, original: str,
     if not named and ask.clause and subject.state in ("none", "weak", "listing"):
         named = _in_chat_area(ctx, ctx.snapshot.place_names.night_markets(ask.clause))  # "where is the night market"
     day = (
-        _market_day_asked(ctx, ask.clause)
+        clause.market_day(ctx, ask.clause)
         if intent in ("hours", "product", "list", "where_to_buy", "near")
         and not named
         and subject.state not in ("product", "several")
@@ -347,13 +331,13 @@ async def _answer_one(ctx: Context, ask: Ask, subjects: Subjects, original: str,
     # "Tương ớt Mường Khương mua ở chợ nào": which market sells it, not the market of Mường Khương;
     # "mận sấy dẻo của HTX Quang Tom mua ở đâu": where the plums are sold, its maker's shop among them.
     which = intent == "where_to_buy" and (
-        (subject.state == "product" and _asks_which(ctx, ask.clause))
+        (subject.state == "product" and clause.asks_which(ctx, ask.clause))
         or (
             subject.state in ("product", "several")
             and not subject.producer  # "HTX Thái Sơn ở đâu": the cooperative itself
             and all(p.kind == "producer_shop" for p in named)
             # "mận sấy dẻo của HTX Quang Tom": made by; "Cửa hàng thổ cẩm Lan Rừng ở đâu": the shop.
-            and not _shop_asked(ask.clause)
+            and not clause.shop_asked(ask.clause)
         )
     )
     if subject.elsewhere and intent in ELSEWHERE_ASKS:
@@ -382,11 +366,11 @@ async def _answer_one(ctx: Context, ask: Ask, subjects: Subjects, original: str,
         named
         and intent in ("where_to_buy", "near", "product", "list")
         and subject.state in ("none", "weak", "listing")
-        and _asks_any(ctx, ask.clause)
+        and clause.asks_any(ctx, ask.clause)
         # Shops and markets: a producer's own place fits its words as the answer ("homestay nào ở Lao
         # Chải bán táo mèo sấy"); a market named alone is the one asked about, unless it is where
         # to look near.
-        and all(p.kind in GENERIC_PLACES for p in named)
+        and all(p.kind in places.GENERIC_PLACES for p in named)
         and (intent == "near" or len(named) > 1 or named[0].kind not in places.MARKET_KINDS)
     ):
         # "Ở Sa Pa có điểm bán sản phẩm OCOP nào không?", "any OCOP shop near Coc Leu market?":
@@ -409,13 +393,13 @@ async def _answer_one(ctx: Context, ask: Ask, subjects: Subjects, original: str,
     if unsure and subject.state in ("product", "several") and intent in ("stars", "product", "info"):
         # "普洱茶是老街的OCOP产品吗": 茶 is read, 普洱 is not: the tea asked about may not be ours.
         return [products.did_you_mean(ctx, original, subject.hits[:3])]
-    if intent == "list" and not ask.subject and subject.named and not _asks_which(ctx, ask.clause):
+    if intent == "list" and not ask.subject and subject.named and not clause.asks_which(ctx, ask.clause):
         subject = Subject("", None, None)  # "what should I bring home": the area's list, not the last shown
     if intent in ("list", "product") and subject.named:
         # "Măng mai Lâm Thượng với măng Bát Độ, cái nào có OCOP", "bưởi Múc với bưởi Đại Minh cái nào
         # ngon hơn": each one's stars (taste is not ours to judge).
         return _each_stars(ctx, list(subject.named), _level_asked(subject))
-    year = _year(ask.clause)
+    year = clause.year_said(ask.clause)
     if intent == "list" and year and subject.state in ("listing", "none"):
         # "sp OCOP năm 2023 có những gì", "what products got OCOP certified in 2024?"
         query = subject.result.query if subject.state == "listing" and subject.result else None
@@ -442,39 +426,11 @@ def _in_chat_area(ctx: Context, found: list) -> list:
     return here or found
 
 
-def _market_day_asked(ctx: Context, clause: str) -> int | None:
-    """The day of the week a question about markets names ("chợ phiên nào họp chủ nhật", "hôm
-    nay"), Monday = 0; None when it names no market or no day."""
-    words = ctx.services.understander.lexicon.words
-    padded = f" {fold(clause)} "
-    if not any(f" {w} " in padded for w in words["markets"]):
-        return None
-    for day in range(7):
-        if any(f" {w} " in padded for w in words[f"day{day}"]):
-            return day
-    today = ctx.services.today().weekday()
-    if any(f" {w} " in padded for w in words["today"]):
-        return today
-    if any(f" {w} " in padded for w in words["tomorrow"]):
-        return (today + 1) % 7
-    return None
-
-
 def _sold_there_not_ours(subject: Subject, named: list) -> bool:
     """The words beside the place name a thing its record says it sells, and no product of ours."""
     required = subject.result.query.required if subject.result is not None else []
     sold = set(fold(" ".join(place.products_hint for place in named)).split())
     return bool(required) and all(term.typed in sold for term in required)
-
-
-def _far_away(ctx: Context, ask: Ask) -> bool:
-    """The question is asked of a city outside our province, as where to buy ("ở Hà Nội")."""
-    said = fold(ask.clause).split()
-    for phrase, name in ctx.services.understander.lexicon.elsewhere.items():
-        for i in range(len(said) - len(phrase) + 1):
-            if tuple(said[i : i + len(phrase)]) == phrase and not products.said_as_origin(ctx, said, i):
-                return any(e.place and fold(name) in fold(e.place) for e in ctx.snapshot.catalogue.events)
-    return False
 
 
 async def _search(ctx: Context, intent: str, subject: Subject, original: str) -> list[Reply]:
@@ -498,10 +454,10 @@ async def _search(ctx: Context, intent: str, subject: Subject, original: str) ->
     return await products.search(ctx, subject.text, echo=original, heading_key=key)
 
 
-async def _stars(ctx: Context, intent: str, subject: Subject, original: str, clause: str = "") -> list[Reply]:
+async def _stars(ctx: Context, intent: str, subject: Subject, original: str, said: str = "") -> list[Reply]:
     if subject.named:  # "chè Hương Lý và chè Đại Hưng cái nào nhiều sao hơn"
         return _each_stars(ctx, list(subject.named), _level_asked(subject))
-    if subject.state == "several" and subject.result is not None and _asks_which(ctx, clause):
+    if subject.state == "several" and subject.result is not None and clause.asks_which(ctx, said):
         # "Séng Cù 大米哪个是四星的", "烟熏水牛肉干哪个牌子是OCOP的": which of them (hold that level), listed.
         return await _search(ctx, "list", subject, original)
     if subject.state == "product" and subject.result is not None and len(subject.text.split()) >= LONG_SUBJECT:
@@ -549,7 +505,7 @@ async def _validity(ctx: Context, intent: str, subject: Subject, original: str) 
     query = subject.result.query if subject.result else None
     if intent == "still_valid":  # "Văn Chấn có sp nào còn hạn": a list, filtered as asked
         return [validity.listing(ctx, "valid", query)]
-    year = _year(original)
+    year = clause.year_said(original)
     # "chè bát tiên được chứng nhận năm 2023 đúng không" asks of the teas; "những sản phẩm nào hết
     # hạn cuối năm 2026" of the catalogue.
     certified = intent == "certified_in" and subject.state not in ("product", "several")
@@ -630,55 +586,11 @@ def _each_stars(ctx: Context, named: list, claimed: int | None = None) -> list[R
     return [products.several_stars(ctx, named, claimed)]
 
 
-def _asks_which(ctx: Context, clause: str) -> bool:
-    """ "chợ nào", "loại nào", "哪个" (read as "nào"), "which": one of several is asked for."""
-    return bool(ctx.services.understander.lexicon.words["which"] & set(fold(clause).split()))
-
-
-GENERIC_PLACES = ("ocop_point", "shop", "market", "night_market")
-_ANY_RE = re.compile(r" co(?: \w+){1,8} nao ")  # "có … nào": are there any (folded)
-
-
-def _asks_any(ctx: Context, clause: str) -> bool:
-    """ "có điểm bán nào", "is there any shop", "有…吗": any of a kind is asked for, not one named."""
-    padded = f" {fold(clause)} "
-    return bool(_ANY_RE.search(padded)) or any(
-        f" {w} " in padded for w in ctx.services.understander.lexicon.words["any"]
-    )
-
-
-def _shop_asked(clause: str) -> bool:
-    """The clause asks for a shop ("Lan Rung brocade shop", "cửa hàng …"), not "shop ơi" calling us."""
-    said = fold(clause).split()
-    said = said[2:] if said[:1] == ["shop"] and said[1:2] == ["oi"] else said
-    padded = f" {' '.join(said)} "
-    return any(f" {w} " in padded for w in SHOP_WORDS)
-
-
 def _only_a_place(subject: Subject) -> bool:
     """The words name a place of ours and nothing else the catalogue has ("ở số mấy phố Cầu Mây",
     "Mậu A có làm từ quế"): asked where or who, the answer is that place's shops."""
     query = subject.result.query if subject.result is not None else None
     return subject.state == "weak" and query is not None and query.place is not None and not subject.hits
-
-
-def _decision_said(ctx: Context, text: str) -> str | None:
-    """The number of a decision named as one: "QĐ 636", "quyết định số 2585", "2585/QĐ-UBND"."""
-    said = fold(text).split()
-    words = ctx.services.understander.lexicon.words["decision"]
-    for i, word in enumerate(said):
-        if not word.isdigit():
-            continue
-        before = {" ".join(said[max(i - k, 0) : i]) for k in (1, 2, 3)}
-        if before & words or (i + 1 < len(said) and said[i + 1] in words):
-            return word
-    return None
-
-
-def _year(text: str) -> int | None:
-    """A year a message names ("năm 2025"): our certificates start in 2019."""
-    found = _YEAR_RE.search(text)
-    return int(found.group()) if found else None
 
 
 def _tag(replies: list[Reply], kind: str) -> list[Reply]:

@@ -187,6 +187,7 @@ def not_from_area(ctx: Context, found: Sequence[Product], area: str) -> str:
 
 
 MARKET_KINDS = ("market", "night_market")
+GENERIC_PLACES = ("ocop_point", "shop", *MARKET_KINDS)  # any of these may answer "is there a shop/market…"
 WEEKDAYS_EN = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 

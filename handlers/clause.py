@@ -1,0 +1,101 @@
+"""What a clause's own words say, beside what it names: whether it asks at all, asks which or
+any, names a shop, a day of the market week, a decision's number, a year, or a city elsewhere.
+The words are data (data/understanding/intents.toml [words]); these only read them."""
+
+from __future__ import annotations
+
+import re
+
+from bot.text import fold
+from bot.understanding.lexicon import intent_token
+from handlers import products
+from handlers.context import Context
+
+SHOP_WORDS = ("cua hang", "gian hang", "store", "shop")
+_YEAR_RE = re.compile(r"\b20[1-3]\d\b")
+
+
+def asks_something(ctx: Context, clause: str) -> bool:
+    """An off-topic clause that is a question of its own, not scenery around ours."""
+    if "?" in clause or "？" in clause:
+        return True
+    if intent_token("out_of_scope") in clause:  # "비행기 기내에 들고 타도 돼요": read from a question
+        return True
+    lexicon = ctx.services.understander.lexicon
+    said = clause.lower().split()
+    # "… có chữa đau dạ dày không", "… có hại gan không vậy": the particle may come last but one.
+    if any(word in lexicon.claim_ends for word in said[-2:]):
+        return True
+    padded = f" {fold(clause)} "
+    return any(f" {word} " in padded for word in lexicon.words["questions"])
+
+
+def market_day(ctx: Context, clause: str) -> int | None:
+    """The day of the week a question about markets names ("chợ phiên nào họp chủ nhật", "hôm
+    nay"), Monday = 0; None when it names no market or no day."""
+    words = ctx.services.understander.lexicon.words
+    padded = f" {fold(clause)} "
+    if not any(f" {w} " in padded for w in words["markets"]):
+        return None
+    for day in range(7):
+        if any(f" {w} " in padded for w in words[f"day{day}"]):
+            return day
+    today = ctx.services.today().weekday()
+    if any(f" {w} " in padded for w in words["today"]):
+        return today
+    if any(f" {w} " in padded for w in words["tomorrow"]):
+        return (today + 1) % 7
+    return None
+
+
+def far_away(ctx: Context, clause: str) -> bool:
+    """The question is asked of a city outside our province, as where to buy ("ở Hà Nội")."""
+    said = fold(clause).split()
+    for phrase, name in ctx.services.understander.lexicon.elsewhere.items():
+        for i in range(len(said) - len(phrase) + 1):
+            if tuple(said[i : i + len(phrase)]) == phrase and not products.said_as_origin(ctx, said, i):
+                return any(e.place and fold(name) in fold(e.place) for e in ctx.snapshot.catalogue.events)
+    return False
+
+
+def asks_which(ctx: Context, clause: str) -> bool:
+    """ "chợ nào", "loại nào", "哪个" (read as "nào"), "which": one of several is asked for."""
+    return bool(ctx.services.understander.lexicon.words["which"] & set(fold(clause).split()))
+
+
+_ANY_RE = re.compile(r" co(?: \w+){1,8} nao ")  # "có … nào": are there any (folded)
+
+
+def asks_any(ctx: Context, clause: str) -> bool:
+    """ "có điểm bán nào", "is there any shop", "有…吗": any of a kind is asked for, not one named."""
+    padded = f" {fold(clause)} "
+    return bool(_ANY_RE.search(padded)) or any(
+        f" {w} " in padded for w in ctx.services.understander.lexicon.words["any"]
+    )
+
+
+def shop_asked(clause: str) -> bool:
+    """The clause asks for a shop ("Lan Rung brocade shop", "cửa hàng …"), not "shop ơi" calling us."""
+    said = fold(clause).split()
+    said = said[2:] if said[:1] == ["shop"] and said[1:2] == ["oi"] else said
+    padded = f" {' '.join(said)} "
+    return any(f" {w} " in padded for w in SHOP_WORDS)
+
+
+def decision_said(ctx: Context, text: str) -> str | None:
+    """The number of a decision named as one: "QĐ 636", "quyết định số 2585", "2585/QĐ-UBND"."""
+    said = fold(text).split()
+    words = ctx.services.understander.lexicon.words["decision"]
+    for i, word in enumerate(said):
+        if not word.isdigit():
+            continue
+        before = {" ".join(said[max(i - k, 0) : i]) for k in (1, 2, 3)}
+        if before & words or (i + 1 < len(said) and said[i + 1] in words):
+            return word
+    return None
+
+
+def year_said(text: str) -> int | None:
+    """A year a message names ("năm 2025"): our certificates start in 2019."""
+    found = _YEAR_RE.search(text)
+    return int(found.group()) if found else None
