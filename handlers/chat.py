@@ -285,18 +285,7 @@ async def _answer_one(ctx: Context, ask: Ask, subjects: Subjects, original: str,
         decided = validity.by_decision(ctx, number)
         if decided is not None:
             return [decided]
-    if ask.points_back and intent in ("where_to_buy", "near") and subject.state in ("listing", "weak"):
-        # "where can I buy it in Lao Cai city?": the product the chat was about, asked of that place.
-        last = ctx.snapshot.index.products.get(subjects.last_product) if subjects.last_product else None
-        subject = replace(subject, product=last) if last is not None else subject
-    elif ask.points_back and subject.state in ("listing", "weak") and subject.result and not subjects.last_product:
-        # "loại 4 sao ấy" after the Shan tuyết teas: those of them at that level.
-        query = subject.result.query
-        level = query.star or query.star_min
-        # None of them at that level: each one's own, so the answer shows it.
-        kept = (subjects.last_shown(level) or subjects.last_shown()) if level and not query.required else ()
-        if kept and not query.place and not query.category:
-            subject = Subject(ask.subject, None, kept[0]) if len(kept) == 1 else replace(subject, named=kept)
+    subject = _in_context(ask, subjects, subject)
     place = subject.result.query.place if subject.result is not None else None
     if place is not None and subject.state in ("listing", "none", "weak"):
         # A place asked about as a place; "mật ong Bảo Yên" names a honey, not where the chat is.
@@ -309,6 +298,65 @@ async def _answer_one(ctx: Context, ask: Ask, subjects: Subjects, original: str,
         # "Tết 2026 ở Hà Nội có chỗ nào bán hàng OCOP Lào Cai": we know no shop there; the fairs
         # that brought our products there are what we know.
         return _tag(await events.events(ctx), "events")
+    if subject.elsewhere and intent in ELSEWHERE_ASKS:
+        # "mật ong bạc hà Hà Giang có OCOP Lào Cai không": not ours, whatever looks like it; "vải
+        # thiều Lục Ngạn bán ở chợ Cốc Lếu ko": not ours, wherever it is asked about.
+        alike = subject.hits[:3] or list(subject.suggestions)
+        if alike:
+            return [products.absent_but(ctx, original, alike)]
+        return [products.not_found(ctx, original, SearchResult(ParsedQuery(raw="")))]
+    about_places = await _about_places(ctx, ask, subject, original)
+    if about_places is not None:
+        return about_places
+    if subject.state == "suggest":
+        return [products.unsure(ctx, original, subject.result.query, list(subject.suggestions))]
+    if unsure and subject.state in ("product", "several") and intent in ("stars", "product", "info"):
+        # "普洱茶是老街的OCOP产品吗": 茶 is read, 普洱 is not: the tea asked about may not be ours.
+        return [products.did_you_mean(ctx, original, subject.hits[:3])]
+    if intent == "list" and not ask.subject and subject.named and not clause.asks_which(ctx, ask.clause):
+        subject = Subject("", None, None)  # "what should I bring home": the area's list, not the last shown
+    if intent in ("list", "product") and subject.named:
+        # "Măng mai Lâm Thượng với măng Bát Độ, cái nào có OCOP", "bưởi Múc với bưởi Đại Minh cái nào
+        # ngon hơn": each one's stars (taste is not ours to judge).
+        return _each_stars(ctx, list(subject.named), _level_asked(subject))
+    year = clause.year_said(ask.clause)
+    if intent == "list" and year and subject.state in ("listing", "none"):
+        # "sp OCOP năm 2023 có những gì", "what products got OCOP certified in 2024?"
+        query = subject.result.query if subject.state == "listing" and subject.result else None
+        return [validity.listing(ctx, "certified_in", query, year)]
+    if intent == "list" and not ask.subject:
+        # "nên mua gì làm quà", "what should I bring home": what the area the chat is about has,
+        # else the whole catalogue, best rated first; never "which product?".
+        return await products.search(ctx, ctx.last_area or PROVINCE_NAME, echo=original)
+    if intent == "stars":
+        return await _stars(ctx, intent, subject, original, ask.clause)
+    for group, job in JOBS:
+        if intent in group:
+            return await job(ctx, intent, subject, original)
+    return await _search(ctx, intent, subject, original)
+
+
+def _in_context(ask: Ask, subjects: Subjects, subject: Subject) -> Subject:
+    """A clause that points back and names only a place or a level is about what the chat showed."""
+    if ask.points_back and ask.intent in ("where_to_buy", "near") and subject.state in ("listing", "weak"):
+        # "where can I buy it in Lao Cai city?": the product the chat was about, asked of that place.
+        last = subjects.ctx.snapshot.index.products.get(subjects.last_product) if subjects.last_product else None
+        return replace(subject, product=last) if last is not None else subject
+    if ask.points_back and subject.state in ("listing", "weak") and subject.result and not subjects.last_product:
+        # "loại 4 sao ấy" after the Shan tuyết teas: those of them at that level.
+        query = subject.result.query
+        level = query.star or query.star_min
+        # None of them at that level: each one's own, so the answer shows it.
+        kept = (subjects.last_shown(level) or subjects.last_shown()) if level and not query.required else ()
+        if kept and not query.place and not query.category:
+            return Subject(ask.subject, None, kept[0]) if len(kept) == 1 else replace(subject, named=kept)
+    return subject
+
+
+async def _about_places(ctx: Context, ask: Ask, subject: Subject, original: str) -> list[Reply] | None:
+    """A place of ours asked about (its card, the places of an area, a market day, a producer's
+    products); None when the clause is not about a place."""
+    intent = ask.intent
     # A place is named by its kind ("chợ Bắc Hà", "cửa hàng Lan Rừng"), or by a long proper name
     # when nothing else is asked about; "tinh dầu quế Nậm Đét mua ở đâu" is about the oil.
     strict = intent in ("product", "list") or subject.state in ("product", "several")
@@ -340,13 +388,6 @@ async def _answer_one(ctx: Context, ask: Ask, subjects: Subjects, original: str,
             and not clause.shop_asked(ask.clause)
         )
     )
-    if subject.elsewhere and intent in ELSEWHERE_ASKS:
-        # "mật ong bạc hà Hà Giang có OCOP Lào Cai không": not ours, whatever looks like it; "vải
-        # thiều Lục Ngạn bán ở chợ Cốc Lếu ko": not ours, wherever it is asked about.
-        alike = subject.hits[:3] or list(subject.suggestions)
-        if alike:
-            return [products.absent_but(ctx, original, alike)]
-        return [products.not_found(ctx, original, SearchResult(ParsedQuery(raw="")))]
     # "Does the Sapa night market sell OCOP products?": a place of ours asked about, no product named.
     placed = intent in ("product", "list", "near", "where_to_buy", "hours") or (
         intent == "stars" and subject.state in ("none", "weak", "listing")
@@ -388,35 +429,7 @@ async def _answer_one(ctx: Context, ask: Ask, subjects: Subjects, original: str,
             # "Hạt dẻ ở chợ Cốc Lếu có chứng nhận OCOP không": the market sells chestnuts; none is ours.
             return [products.not_found(ctx, original, subject.result, key="stars.not_in_list"), info]
         return [info]
-    if subject.state == "suggest":
-        return [products.unsure(ctx, original, subject.result.query, list(subject.suggestions))]
-    if unsure and subject.state in ("product", "several") and intent in ("stars", "product", "info"):
-        # "普洱茶是老街的OCOP产品吗": 茶 is read, 普洱 is not: the tea asked about may not be ours.
-        return [products.did_you_mean(ctx, original, subject.hits[:3])]
-    if intent == "list" and not ask.subject and subject.named and not clause.asks_which(ctx, ask.clause):
-        subject = Subject("", None, None)  # "what should I bring home": the area's list, not the last shown
-    if intent in ("list", "product") and subject.named:
-        # "Măng mai Lâm Thượng với măng Bát Độ, cái nào có OCOP", "bưởi Múc với bưởi Đại Minh cái nào
-        # ngon hơn": each one's stars (taste is not ours to judge).
-        return _each_stars(ctx, list(subject.named), _level_asked(subject))
-    year = clause.year_said(ask.clause)
-    if intent == "list" and year and subject.state in ("listing", "none"):
-        # "sp OCOP năm 2023 có những gì", "what products got OCOP certified in 2024?"
-        query = subject.result.query if subject.state == "listing" and subject.result else None
-        return [validity.listing(ctx, "certified_in", query, year)]
-    if intent == "list" and not ask.subject and subject.named:
-        # "loại nào ngon nhất" after the Shan tuyết teas: taste is not ours to judge; their stars are.
-        return [replace(r, kind="list") for r in _each_stars(ctx, list(subject.named))]
-    if intent == "list" and not ask.subject:
-        # "nên mua gì làm quà", "what should I bring home": what the area the chat is about has,
-        # else the whole catalogue, best rated first; never "which product?".
-        return await products.search(ctx, ctx.last_area or PROVINCE_NAME, echo=original)
-    if intent == "stars":
-        return await _stars(ctx, intent, subject, original, ask.clause)
-    for group, job in JOBS:
-        if intent in group:
-            return await job(ctx, intent, subject, original)
-    return await _search(ctx, intent, subject, original)
+    return None
 
 
 def _in_chat_area(ctx: Context, found: list) -> list:
