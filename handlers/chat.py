@@ -367,7 +367,8 @@ async def _about_places(ctx: Context, ask: Ask, subject: Subject, original: str)
         clause.market_day(ctx, ask.clause)
         if intent in ("hours", "product", "list", "where_to_buy", "near")
         and not named
-        and subject.state not in ("product", "several")
+        # a product the chat spoke of before is no answer to "chợ phiên nào họp chủ nhật"
+        and (not ask.subject or subject.state not in ("product", "several"))
         else None
     )
     if day is not None:  # "hnay cn, chợ phiên nào họp": the markets of that day

@@ -1211,3 +1211,10 @@ async def test_any_shop_of_a_kind_in_an_area_is_the_areas_places_not_one_card(se
         assert reply.kind == "places" and reply.text.count("📍") > 1
     (one,) = await ask(services, "Điểm bán sản phẩm OCOP ở chợ Kim Tân nằm chỗ nào ạ")  # that one place
     assert one.kind == "place_info"
+
+
+async def test_market_day_after_a_product_is_the_markets_not_the_product(services):
+    say = conversation(services, "u-day-after")
+    await say("ad oi mat ong bao yen may sao")
+    (day,) = await say("chợ phiên nào họp chủ nhật")
+    assert day.kind == "places" and day.text.startswith("Chợ họp vào Chủ nhật")
