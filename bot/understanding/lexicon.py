@@ -55,6 +55,8 @@ class Lexicon:
     cjk: tuple[CjkWord, ...] = ()  # longest first
     # folded one-word filler -> accent keys of its written forms: "bố" is a filler, "bò" is beef
     filler_marks: dict[str, frozenset[str]] = field(default_factory=dict)
+    # Fillers of several words as written: "cô giáo" typed "có giao" (has delivery) is not one.
+    filler_written: dict[tuple[str, ...], tuple[tuple[str, ...], ...]] = field(default_factory=dict)
     filler_plain: frozenset[str] = frozenset()  # one-word fillers also written without marks ("ko")
     pointers: frozenset[tuple[str, ...]] = frozenset()  # "sp đó", "it": about the thing named before
     openers: frozenset[str] = frozenset()  # one-word openers and particles around a command word
@@ -129,8 +131,11 @@ class Lexicon:
         fillers = frozenset(tuple(fold(item).split()) for item in filler_words if fold(item))
         marks: dict[str, set[str]] = {}
         plain: set[str] = set()
+        written: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
         for item in filler_words:
             word = nfc(item).strip().lower()
+            if " " in word and fold(word):
+                written.setdefault(tuple(fold(word).split()), []).append(tuple(word.split()))
             if " " not in word and fold(word) and fold(word) != word:
                 marks.setdefault(fold(word), set()).add(accent_key(word))
             elif " " not in word and fold(word) == word:
@@ -165,6 +170,7 @@ class Lexicon:
             teencode=teencode,
             cjk=tuple(cjk),
             filler_marks={word: frozenset(keys) for word, keys in marks.items()},
+            filler_written={key: tuple(forms) for key, forms in written.items()},
             filler_plain=frozenset(plain),
             pointers=pointers,
             claim_ends=frozenset(nfc(item).lower() for item in intents.get("claim", {}).get("ends", [])),

@@ -495,7 +495,11 @@ class Understander:
             if phrase.intent == "shipping" and after < len(folded) and folded[after] in self.lexicon.units:
                 continue  # "cậu em gửi về gói chè": what was sent, a story, not a question of delivery
             return ("intent", phrase)
-        if key in self.lexicon.fillers and (len(key) > 1 or self._filler_agrees(accented_words[i], key[0])):
+        if key in self.lexicon.fillers and (
+            self._filler_agrees(accented_words[i], key[0])
+            if len(key) == 1
+            else self._phrase_agrees(key, accented_words, i)
+        ):
             return ("filler", None)
         return None
 
@@ -547,6 +551,16 @@ class Understander:
             if plain not in self.lexicon.openers:
                 return False
         return False
+
+    def _phrase_agrees(self, key: tuple[str, ...], accented_words: list[str], i: int) -> bool:
+        """A filler of several words: each word typed with marks carries the filler's ("thấy có"
+        is no "thầy cô"); bare words may be either."""
+        typed = accented_words[i : i + len(key)]
+        forms = self.lexicon.filler_written.get(key, ())
+        return not forms or any(
+            all(t.isascii() or accent_key(t) == accent_key(w) for t, w in zip(typed, form, strict=False))
+            for form in forms
+        )
 
     def _filler_agrees(self, typed: str, folded: str) -> bool:
         """A word typed with marks is a filler only with a filler's marks: "bố" yes, "bò" no."""
