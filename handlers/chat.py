@@ -471,8 +471,10 @@ async def _search(ctx: Context, intent: str, subject: Subject, original: str) ->
 async def _stars(ctx: Context, intent: str, subject: Subject, original: str, said: str = "") -> list[Reply]:
     if subject.named:  # "chè Hương Lý và chè Đại Hưng cái nào nhiều sao hơn"
         return _each_stars(ctx, list(subject.named), _level_asked(subject))
-    if subject.state == "several" and subject.result is not None and clause.asks_which(ctx, said):
-        # "Séng Cù 大米哪个是四星的", "烟熏水牛肉干哪个牌子是OCOP的": which of them (hold that level), listed.
+    many = subject.result is not None and len(subject.hits) > products.MAX_STAR_ANSWERS and _level_asked(subject)
+    if subject.state == "several" and subject.result is not None and (clause.asks_which(ctx, said) or many):
+        # "Séng Cù 大米哪个是四星的", "烟熏水牛肉干哪个牌子是OCOP的": which of them (hold that level), listed;
+        # "4* tea in Van Chan?" finds a dozen teas: those at that level are the answer.
         return await _search(ctx, "list", subject, original)
     if subject.state == "product" and subject.result is not None and len(subject.text.split()) >= LONG_SUBJECT:
         # A story names one product among other words ("…miến đao tráng thái Toàn Nga trên
