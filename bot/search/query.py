@@ -129,6 +129,9 @@ def extract_stars(folded: list[str], consumed: set[int]) -> tuple[int | None, in
         if number is None:
             continue
         at_least = False
+        before = folded[span[0] - 1] if span[0] > 0 else ""
+        if before.isdigit() and 1 <= int(before) < number:  # "4-5 sao": a range, at least its lower end
+            number, at_least, span = int(before), True, [span[0] - 1, *span]
         for phrase in AT_LEAST_BEFORE:
             start = span[0] - len(phrase)
             if start >= 0 and _match_at(folded, start, phrase):

@@ -383,7 +383,11 @@ class Understander:
             i += size
         amounts = False
         for j, word in enumerate(folded):  # "1 lít", "500kg", "100 hộp": amounts, not names
-            star_level = word.isdigit() and j + 1 < n and folded[j + 1] in STAR_WORDS
+            star_level = word.isdigit() and (
+                (j + 1 < n and folded[j + 1] in STAR_WORDS)
+                # "4-5 sao": the range's lower end
+                or (j + 2 < n and folded[j + 1].isdigit() and folded[j + 2] in STAR_WORDS)
+            )
             if (word.isdigit() and not star_level) or _AMOUNT_RE.fullmatch(word):
                 consumed.add(j)
                 # "hết hạn trong tháng 12": a date, not how many of something.

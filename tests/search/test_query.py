@@ -67,3 +67,8 @@ def test_a_word_of_a_compound_is_not_the_compound(index):
     assert index.search("cá hồi cuộn phô mai").hits[0].product.id == cheese_roll
     # "mắc ca" (macadamia) needs both words: it is no fish ("cá").
     assert not index.search("mắc ca").found
+
+
+def test_a_range_of_stars_is_at_least_its_lower_end(index):
+    query = index.parse("đặc sản OCOP 4-5 sao")
+    assert (query.star, query.star_min) == (None, 4)
