@@ -38,6 +38,7 @@ SUITES = (
     ("suite 11", ROOT / "tests/chat/chat_suite11.csv"),
     ("suite 12", ROOT / "tests/chat/chat_suite12.csv"),
     ("suite 13", ROOT / "tests/chat/chat_suite13.csv"),
+    ("suite 14", ROOT / "tests/chat/chat_suite14.csv"),
     ("holdout suite", ROOT / "tests/chat/chat_holdout.csv"),
     ("holdout 2", ROOT / "tests/chat/chat_holdout2.csv"),
     ("holdout 3", ROOT / "tests/chat/chat_holdout3.csv"),
