@@ -245,8 +245,12 @@ class Understander:
         starts, ends = self.lexicon.follow_up
         folded = fold(part).split()
         raw = part.strip()
-        opens = any(tuple(folded[: len(s)]) == s or raw.startswith(s[0]) for s in starts if s)
-        return opens or any(tuple(folded[-len(e) :]) == e or raw.rstrip("?？ ").endswith(e[0]) for e in ends if e)
+        # Chinese and Korean ends are matched as written ("呢", "는요"); a Latin one as whole words:
+        # "cai nao 3 sao" does not open with "cả", nor "van chan" with "và".
+        opens = any(tuple(folded[: len(s)]) == s or (has_cjk(s[0]) and raw.startswith(s[0])) for s in starts if s)
+        return opens or any(
+            tuple(folded[-len(e) :]) == e or (has_cjk(e[0]) and raw.rstrip("?？ ").endswith(e[0])) for e in ends if e
+        )
 
     def whole_message(self, text: str) -> str | None:
         folded = fold(text)
