@@ -188,6 +188,11 @@ class Vocabulary:
         return cls(phrases, dict(synonyms), stop_phrases, frozenset(chat_keys), compounds, frozenset(written))
 
 
+def _spanned(hits: dict[int, tuple[int, list]]) -> set[int]:
+    """The word positions phrase hits ({start: (length, …)}) cover."""
+    return {j for start, (length, _) in hits.items() for j in range(start, start + length)}
+
+
 class _FuzzyBudget:
     """How many more unknown words may be read as typos (see FUZZY_WORDS)."""
 
@@ -244,6 +249,7 @@ class SearchIndex:
         self.places: dict[tuple[str, ...], PlacePhrase] = {}
         self._build_places(localities)
         self.compound_phrases = {compound: True for compound in vocab.compounds}
+        self._compound_heads = {compound[:2] for compound in vocab.compounds}
         # word -> docs that have it only inside a compound ("pho" of "pho mai"): not found by it alone.
         self.bound: dict[str, set[int]] = defaultdict(set)
         self.address_only: dict[str, set[int]] = defaultdict(set)
@@ -337,8 +343,10 @@ class SearchIndex:
         for text in texts:
             tokens = text.split()
             covered: set[int] = set()
-            for start, length, _ in find_phrases(tokens, set(), self.compound_phrases):
-                covered.update(range(start, start + length))
+            # Most names hold no compound: the phrase walk only where one may start (index build time).
+            if any(pair in self._compound_heads for pair in zip(tokens, tokens[1:], strict=False)):
+                for start, length, _ in find_phrases(tokens, set(), self.compound_phrases):
+                    covered.update(range(start, start + length))
             for j, token in enumerate(tokens):
                 (inside if j in covered else free).add(token)
         for token in inside - free:
@@ -479,12 +487,12 @@ class SearchIndex:
             query.category = str(category)
             consumed.update(range(start, start + length))
         synonym_hits = {s: (n, alts) for s, n, alts in find_phrases(folded, consumed, self.vocab.synonyms)}
-        taken_by_synonyms = consumed | {j for s, (n, _) in synonym_hits.items() for j in range(s, s + n)}
-        for start, length, _ in find_phrases(folded, taken_by_synonyms, self.compound_phrases):
+        for start, length, _ in find_phrases(folded, consumed | _spanned(synonym_hits), self.compound_phrases):
             synonym_hits[start] = (length, [])  # one word in two: the whole of it is asked
+        synonym_span = _spanned(synonym_hits)
         stop_hits = find_phrases(
             folded,
-            consumed | {j for s, (n, _) in synonym_hits.items() for j in range(s, s + n)},
+            consumed | synonym_span,
             self.vocab.stop_phrases,
         )
         # A word typed with the marks of a catalogue word is that word, though it folds like a
@@ -498,7 +506,6 @@ class SearchIndex:
             or accent_key(accented[start]) in self.vocab.chat_keys
         ]
         taken = {j for start, length, _ in stop_hits for j in range(start, start + length)}
-        synonym_span = {j for s, (n, _) in synonym_hits.items() for j in range(s, s + n)}
         chat_words = [(j, 1, True) for j, tok in enumerate(folded)
                       if tok in fillers and j not in consumed and j not in taken and j not in synonym_span]  # fmt: skip
         stop_hits += chat_words
