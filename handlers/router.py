@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import OrderedDict
+from dataclasses import dataclass
 
 from bot.i18n import LANGUAGES, pick_language
 from bot.replies import Location, Reply, Request
@@ -28,20 +29,27 @@ GROUP_COMMANDS = ("unsubscribe", "stop", "forget")  # change the whole chat: a g
 LANG_ACTIONS = {"lang_en": "en", "lang_vi": "vi", "lang_zh": "zh", "lang_ko": "ko", "lang_menu": None}
 
 
+@dataclass
+class ChatMemory:
+    """What a chat was last about, in this process only (a restart forgets it): the language of
+    its last reply (a pressed button or a typed "2" carries no words to tell it by), the product
+    it last saw ("mua ở đâu?" after a card), or the products it was shown together ("loại nào 4
+    sao"), the questions last asked ("còn mật ong thì sao"), the area ("what do they sell there")
+    and the one place ("what time does it open")."""
+
+    language: str = ""
+    product: int | None = None
+    products: tuple[int, ...] = ()
+    asked: tuple[str, ...] = ()
+    area: str = ""
+    place: int | None = None
+
+
 class Router:
     def __init__(self, services: Services) -> None:
         self.services = services
-        # The language of the last reply per chat: a pressed button or a typed "2" carries no
-        # words to guess from, so it continues in the language the list was shown in.
-        self._last_language: OrderedDict[tuple[str, str], str] = OrderedDict()
-        # The product each chat last saw, so "mua ở đâu?" after a card is about that product.
-        self._last_product: OrderedDict[tuple[str, str], int] = OrderedDict()
-        self._last_asked: OrderedDict[tuple[str, str], tuple[str, ...]] = OrderedDict()
-        # The area each chat was last about ("Bac Ha market…"), so "what do they sell there" is there.
-        self._last_area: OrderedDict[tuple[str, str], str] = OrderedDict()
-        self._last_place: OrderedDict[tuple[str, str], int] = OrderedDict()  # "what time does it open"
-        # The products a chat was last shown together ("chè shan tuyết" …), for "loại nào 4 sao" next.
-        self._last_products: OrderedDict[tuple[str, str], tuple[int, ...]] = OrderedDict()
+        # What each chat was last about (see ChatMemory), the most recent chats kept.
+        self._chats: OrderedDict[tuple[str, str], ChatMemory] = OrderedDict()
         # The announcement draft a staff member was just shown, per (platform, chat, user): a typed
         # "ok" confirms it only as that person's next message. Any other message clears it.
         self._previewed: OrderedDict[tuple[str, str, str], int] = OrderedDict()
@@ -59,9 +67,10 @@ class Router:
         command_word = whole in ("subscribe", "unsubscribe", "forget")
         quiet = request.action or request.command or not text.strip() or text.strip()[:1] == "/" or command_word
         # "thanks", "ok", "bye" from someone who has been writing Vietnamese (or Korean): still theirs.
-        borrowed = chat in self._last_language and borrowed_only(text)
+        memory = self._chats.get(chat)
+        borrowed = memory is not None and bool(memory.language) and borrowed_only(text)
         if stored is None and (quiet or text.strip().isdigit() or borrowed):
-            hint = self._last_language.get(chat) or hint
+            hint = (memory.language if memory else "") or hint
             lang = pick_language(stored, hint, "", self.services.config.bot.default_language)
         else:
             lang = pick_language(stored, hint, text, self.services.config.bot.default_language)
@@ -78,33 +87,26 @@ class Router:
             replies.insert(0, Reply(ctx.t("input.truncated", n=MAX_TEXT), language=ctx.lang))
         if any(r.kind == "forget" for r in replies):
             # "Forget me" covers what this process remembers too, not only the database.
-            self._last_language.pop(chat, None)
-            self._last_product.pop(chat, None)
-            self._last_asked.pop(chat, None)
-            self._last_area.pop(chat, None)
-            self._last_place.pop(chat, None)
-            self._last_products.pop(chat, None)
+            self._chats.pop(chat, None)
             return replies
-        _remember(self._last_language, chat, ctx.lang)
+        memory = memory or ChatMemory()
+        _remember(self._chats, chat, memory)
+        memory.language = ctx.lang
         shown = [r.product_ids[0] for r in replies if len(r.product_ids) == 1 and r.kind != "results"]
         together = next((r.product_ids for r in replies if r.kind in TOGETHER and len(r.product_ids) > 1), ())
         if len(set(shown)) > 1:  # "loại 4 sao ấy": two answers, one each, shown together
             together = tuple(dict.fromkeys(shown))
             shown = []
         if shown:
-            _remember(self._last_product, chat, shown[-1])
-            self._last_products.pop(chat, None)
+            memory.product, memory.products = shown[-1], ()
         elif together:  # the latest of them is what "which one", "còn hạn ko" ask about
-            _remember(self._last_products, chat, together[:REMEMBERED])
-            self._last_product.pop(chat, None)
-        if ctx.asked:
-            _remember(self._last_asked, chat, ctx.asked)
-        if ctx.area:
-            _remember(self._last_area, chat, ctx.area)
+            memory.product, memory.products = None, together[:REMEMBERED]
+        memory.asked = ctx.asked or memory.asked
+        memory.area = ctx.area or memory.area
         if ctx.place is not None:
-            _remember(self._last_place, chat, ctx.place)
+            memory.place = ctx.place
         elif shown:  # a product since: "it" is no longer the place
-            self._last_place.pop(chat, None)
+            memory.place = None
         return replies
 
     async def _dispatch(
@@ -232,10 +234,8 @@ class Router:
             confirmed = await staff.confirm_typed(ctx, just_previewed)
             if confirmed is not None:
                 return confirmed
-        chat_key = (ctx.request.platform, ctx.request.chat_id)
-        ctx.last_area = self._last_area.get(chat_key, "")
-        ctx.last_place = self._last_place.get(chat_key)
-        ctx.last_products = self._last_products.get(chat_key, ())
+        memory = self._chats.get((ctx.request.platform, ctx.request.chat_id)) or ChatMemory()
+        ctx.last_area, ctx.last_place, ctx.last_products = memory.area, memory.place, memory.products
         said = text
         text = self._there(ctx, text)
         understood = self.services.understander.understand(text, ctx.snapshot.index)
@@ -244,8 +244,7 @@ class Router:
             return await self._whole_message(ctx, understood.whole)
         if not folded and not understood.asks and not understood.smalltalk and not understood.unread:
             return [Reply(ctx.t("input.no_words"), start.main_menu(ctx), language=ctx.lang, kind="help")]
-        last = self._last_product.get(chat_key)
-        return await chat.answer(ctx, understood, last, self._last_asked.get(chat_key, ()))
+        return await chat.answer(ctx, understood, memory.product, memory.asked)
 
     def _there(self, ctx: Context, text: str) -> str:
         """ "what do they sell there" after "Bac Ha market…": there is the area last spoken of,
