@@ -397,10 +397,8 @@ async def _about_places(ctx: Context, ask: Ask, subject: Subject, original: str)
         # "HTX Sơn Hòa còn làm sản phẩm OCOP nào khác không": what the producer makes, with stars.
         made = places.made_by(ctx, named)
         if made:
-            listed_stars = products.several_stars(ctx, made, None)
             heading = ctx.t("lists.by_producer", producer=named[0].name, n=len(made))
-            text = "\n".join([heading, *listed_stars.text.splitlines()[1:]])
-            return [replace(listed_stars, text=text, kind="list")]
+            return [replace(products.several_stars(ctx, made, None, heading), kind="list")]
     if not named and intent == "hours" and not subject.text and ctx.last_place is not None:
         # "what time does it open" after a market's card: that market.
         named = [p for p in ctx.snapshot.catalogue.places if p.id == ctx.last_place]

@@ -11,8 +11,6 @@ from handlers.actions import Action, action
 from handlers.context import Context
 from handlers.products import results_page
 
-MAX_LISTED = 10
-
 
 @action("l")
 @dataclasses.dataclass(frozen=True)
@@ -58,9 +56,6 @@ def unrated(ctx: Context, subject: str) -> Reply:
     query = ctx.snapshot.index.parse(subject, ctx.fillers) if subject else None
     area = query.place.district if query and query.place else None
     found = [p for p in ctx.snapshot.catalogue.products if p.star is None and (area is None or p.area == area)]
-    lines = [(f"{area}: " if area else "") + ctx.t("lists.unrated", n=len(found))]
-    lines += [f"• {render.short_line(ctx, p)}" for p in found[:MAX_LISTED]]
-    if len(found) > MAX_LISTED:
-        lines.append(ctx.t("validity.more", n=len(found) - MAX_LISTED))
-    choices = render.product_choices(ctx, found[:MAX_LISTED])
+    lines = [(f"{area}: " if area else "") + ctx.t("lists.unrated", n=len(found)), *render.bulleted(ctx, found)]
+    choices = render.product_choices(ctx, found[: render.LISTED])
     return Reply("\n".join(lines), choices, language=ctx.lang, kind="list", product_ids=tuple(p.id for p in found))

@@ -249,9 +249,9 @@ def said_as_origin(ctx: Context, folded: list[str], i: int) -> bool:
     return not (i and folded[i - 1] in ctx.services.understander.lexicon.words["directions"])
 
 
-def several_stars(ctx: Context, found: list[Product], claimed: int | None) -> Reply:
+def several_stars(ctx: Context, found: list[Product], claimed: int | None, heading: str = "") -> Reply:
     """A few products share the name ("trà dây Sa Pa" from two producers): each one's stars."""
-    lines = [ctx.t("stars.several", n=len(found))]
+    lines = [heading or ctx.t("stars.several", n=len(found))]
     for product in found:
         star = render.stars_text(ctx, product.star)
         who = product.producer or product.area  # "– chưa rõ" told the reader nothing

@@ -32,6 +32,18 @@ def name_with_gloss(ctx: Context, product: Product) -> str:
     return f"{product.display_name} ({translated})" if translated else product.display_name
 
 
+LISTED = 10  # products named one a line in a list reply; the rest are counted
+
+
+def bulleted(ctx: Context, found: Sequence[Product], detail=None) -> list[str]:
+    """One line each for the first LISTED products ("• name (stars · area)", then `detail(p)`
+    if given), and how many more there are."""
+    lines = [f"• {short_line(ctx, p)}" + (f" – {detail(p)}" if detail else "") for p in found[:LISTED]]
+    if len(found) > LISTED:
+        lines.append(ctx.t("validity.more", n=len(found) - LISTED))
+    return lines
+
+
 def product_choices(ctx: Context, found: Sequence[Product]) -> tuple[Choice, ...]:
     """One button per product, its short line opening its card."""
     return tuple(Choice(short_line(ctx, p), ProductCard(p.id).pack()) for p in found)

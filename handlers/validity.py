@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import date, timedelta
+from functools import partial
 from typing import Literal
 from weakref import WeakKeyDictionary
 
@@ -26,7 +27,7 @@ class RunningOut(Action):
 
 _RUNNING_OUT: WeakKeyDictionary = WeakKeyDictionary()  # index -> (day, lists): the catalogue is fixed per index
 SOON_DAYS = 183  # "sắp hết hạn": within about six months
-MAX_LISTED = 10
+MAX_LISTED = render.LISTED
 
 
 def status(ctx: Context, product: Product) -> Reply:
@@ -88,10 +89,7 @@ def listing(ctx: Context, which: str, query=None, year: int | None = None) -> Re
     lines = [ctx.t(f"validity.{which}", n=len(rows), year=year or today.year)]
     if not rows:
         lines.append(ctx.t("validity.none"))
-    for _until, product in rows[:MAX_LISTED]:
-        lines.append(f"• {render.short_line(ctx, product)} – {render.certificate_text(ctx, product)}")
-    if len(rows) > MAX_LISTED:
-        lines.append(ctx.t("validity.more", n=len(rows) - MAX_LISTED))
+    lines += render.bulleted(ctx, [product for _, product in rows], partial(render.certificate_text, ctx))
     unknown = []
     if query is not None and (query.place or query.category or query.star or query.star_min):
         unknown = [p for p in ctx.snapshot.catalogue.products if p.year is None and p.decision_date is None
@@ -113,11 +111,7 @@ def by_decision(ctx: Context, number: str) -> Reply | None:
     if not found:
         return None
     lines = [ctx.t("validity.by_decision", number=found[0].decision, n=len(found))]
-    for product in found[:MAX_LISTED]:
-        lines.append(f"• {render.short_line(ctx, product)} – {render.certificate_text(ctx, product)}")
-    if len(found) > MAX_LISTED:
-        lines.append(ctx.t("validity.more", n=len(found) - MAX_LISTED))
-    lines.append(ctx.t("validity.note"))
+    lines += [*render.bulleted(ctx, found, partial(render.certificate_text, ctx)), ctx.t("validity.note")]
     choices = render.product_choices(ctx, found[:MAX_LISTED])
     return Reply("\n".join(lines), choices, language=ctx.lang, kind="list", product_ids=tuple(p.id for p in found))
 
