@@ -223,9 +223,12 @@ class Subjects:
         heads = [r for n, r in enumerate(runs) if len(r) >= 2 and n not in tails]
         loose = {" ".join(r) for n, r in enumerate(runs) if n in bordered}
         for run in sorted(heads, key=len, reverse=True)[:3]:
-            again = products.find(self.ctx, " ".join(run), ignore_stars=True)
-            if again.hits and not again.listing and plausible(again.query, again.hits[0].product):
-                found.append((" ".join(run), again))
+            for words_kept in _trimmed(run, self.ctx.lang == "en"):
+                again = products.find(self.ctx, " ".join(words_kept), ignore_stars=True)
+                whole = words_kept is run or (again.hits and products.clearly_one(again))  # "cá hồi | Na Uy" is no name
+                if whole and again.hits and not again.listing and plausible(again.query, again.hits[0].product):
+                    found.append((" ".join(words_kept), again))
+                    break
         if not found:
             return text, result, ()
         run, again = found[0]
@@ -308,6 +311,15 @@ class Subjects:
                 return shorter, again, ()
             return text, result, tuple(likely)
         return text, result, ()
+
+
+def _trimmed(run: list[str], english: bool) -> list[list[str]]:
+    """A run, then the run without its last word: "tỳ hưu đá Lục Yên | bàn làm việc" ran on into a
+    word of another name ("bàn" ~ "Bản"), which found nothing whole. Never without its head: a
+    Vietnamese name's first word, an English one's last ("Bac Ha plum | wine" is no plum)."""
+    if len(run) < 4 or (english and not run[-1].isdigit()):
+        return [run]
+    return [run, run[:-1]]
 
 
 def _from_there(place, product: Product) -> bool:
