@@ -14,7 +14,7 @@ from bot.search import SearchResult
 from bot.search.engine import PROVINCE_NAME
 from bot.search.query import ParsedQuery
 from bot.text import fold
-from bot.understanding.message import Ask, Understanding
+from bot.understanding.message import Ask, Understanding, first_clause
 from handlers import about, clause, commerce, counts, events, lists, places, products, smalltalk, validity
 from handlers.context import Context
 from handlers.subjects import LONG_SUBJECT, Subject, Subjects
@@ -27,6 +27,7 @@ ELSEWHERE_ASKS = {"product", "stars", "info", "list", "where_to_buy", "validity"
 ON_TOPIC = {"stars", "validity", "near"}  # questions only we answer, whatever else the message tells
 _HAVE_RE = re.compile("有|있")  # "there is / do you have", in Chinese and Korean
 STORY_WORDS = 20  # a message longer than this tells a story around its question
+OPENING_WORDS = 4  # "cảm ơn bot nha": thanks said before the questions are at most this long
 SOCIAL = {"greeting", "thanks", "compliment", "bye"}  # small talk that is a whole message's point
 UNANSWERED = {"not_found", "did_you_mean", "smalltalk", "help"}
 FACT_TOPICS = {
@@ -129,7 +130,23 @@ async def answer(
     if asides and offers:
         # "Bản Tát mấy sao, đi từ Yên Bái mất bao lâu": the second question is heard, not ignored.
         replies.append(smalltalk.out_of_scope(ctx, aside=True))
+    closing = [intent for intent in ("thanks", "bye") if intent in understood.smalltalk]
+    if closing and offers:
+        # "…mấy sao, còn hạn ko, thks": answered, then thanked back; "Cảm ơn bot nha 🙏 À cho
+        # hỏi thêm…": the thanks for the last answer comes first.
+        said = smalltalk.aside(ctx, closing)
+        replies = [said, *replies] if _opens_with_smalltalk(ctx, understood.original) else [*replies, said]
     return replies
+
+
+def _opens_with_smalltalk(ctx: Context, original: str) -> bool:
+    """The message's first few words alone are thanks or goodbye ("Cảm ơn bot nha 🙏 À cho hỏi…")."""
+    typed = first_clause(original).split()
+    for n in range(1, min(len(typed), OPENING_WORDS) + 1):
+        understood = ctx.services.understander.understand(" ".join(typed[:n]), ctx.snapshot.index)
+        if not understood.asks and set(understood.smalltalk) & {"thanks", "bye"}:
+            return True
+    return False
 
 
 async def _unread_thing(ctx: Context, understood: Understanding, asks: list[Ask], subjects: Subjects) -> bool:

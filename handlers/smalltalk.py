@@ -37,6 +37,12 @@ async def reply(ctx: Context, intents: list[str]) -> list[Reply]:
                   language=ctx.lang, kind="smalltalk")]  # fmt: skip
 
 
+def aside(ctx: Context, intents: list[str]) -> Reply:
+    """A short "you're welcome" or "bye" beside answers: the long one would bury them."""
+    key = "chat.bye_aside" if "bye" in intents else "chat.thanks_aside"
+    return Reply(ctx.t(key), language=ctx.lang, kind="smalltalk")
+
+
 def out_of_scope(ctx: Context, *, aside: bool = False) -> Reply:
     """`aside`: the off-topic part of a message whose other questions were answered."""
     return Reply(ctx.t("chat.out_of_scope_aside" if aside else "chat.out_of_scope"), language=ctx.lang,

@@ -600,6 +600,11 @@ def has_cjk(text: str) -> bool:
     return bool(_CJK_RE.search(text))
 
 
+def first_clause(text: str) -> str:
+    parts = _clauses(text)
+    return parts[0][0] if parts else text
+
+
 def _clauses(text: str) -> list[tuple[str, bool]]:
     """The message's clauses, each with whether a question mark ended it."""
     out = []

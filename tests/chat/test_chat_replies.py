@@ -258,9 +258,13 @@ async def test_thanks_with_praise_is_small_talk_and_not_a_search(services):
     for text in ("cảm ơn nhiều nhé, hữu ích lắm", "bot dễ thương ghê 😆"):
         replies = await ask(services, text)
         assert [r.kind for r in replies] == ["smalltalk"] and not shown(replies), text
-    # A product asked about after the thanks is still answered.
+    # A product asked about after the thanks is still answered, the thanks returned first in a word.
     replies = await ask(services, "cảm ơn, mật ong Mù Cang Chải mấy sao")
-    assert [r.kind for r in replies] == ["stars"]
+    assert [r.kind for r in replies] == ["smalltalk", "stars"] and len(replies[0].text) < 40
+    assert shown(replies) == [product_id("Mật ong hoa tự nhiên Mù Cang Chải")]
+    # Thanks at the end of the questions is returned after the answers.
+    replies = await ask(services, "mật ong Mù Cang Chải mấy sao, thks")
+    assert [r.kind for r in replies] == ["stars", "smalltalk"]
 
 
 async def test_our_list_and_their_question_in_one_message(services):
