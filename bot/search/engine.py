@@ -98,6 +98,9 @@ class Hit:
     coverage: float
 
 
+UNIT_WORDS = frozenset({"xa", "phuong"})  # before a 2025 unit's name: "xã Lâm Thượng", "phường Cam Đường"
+
+
 @dataclass
 class SearchResult:
     query: ParsedQuery
@@ -286,7 +289,9 @@ class SearchIndex:
             district = loc.district or loc.name
             label = district
             spellings = [loc.name, *loc.aliases]
-            spellings += [u.split(" ", 1)[1] for u in loc.new_units if " " in u and "part" not in u]
+            units = [u for u in loc.new_units if " " in u and "part" not in u]
+            # "Lâm Thượng", and "xã Lâm Thượng" whole: typed bare, "xa" before it is no "xa" (far).
+            spellings += [u.split(" ", 1)[1] for u in units] + units
             province = tuple(fold(loc.former_province).split())
             for spelling in spellings:
                 tokens = tuple(fold(spelling.split("(")[0]).split())
@@ -975,7 +980,17 @@ class SearchIndex:
             if len(self._listings) >= LISTINGS_KEPT:
                 self._listings.clear()
             cached = self._listings[key] = self._walk_listing(query, limit)
-        return list(cached)
+        if place is None or not place.district or place.tokens == tuple(fold_cached(place.district).split()):
+            return list(cached)
+        # "xã Lâm Thượng có sp nào": the district's list, those that name the commune first.
+        tokens = place.tokens[1:] if place.tokens[0] in UNIT_WORDS and len(place.tokens) > 2 else place.tokens
+        said = f" {' '.join(tokens)} "  # "xã Lâm Thượng": a name says "Lâm Thượng"
+
+        def names_it(hit: Hit) -> bool:
+            product = hit.product
+            return said in f" {fold_cached(f'{product.display_name} {product.producer}')} "
+
+        return sorted(cached, key=lambda hit: not names_it(hit))
 
     def _walk_listing(self, query: ParsedQuery, limit: int | None) -> list[Hit]:
         """Filters only: walk the smallest pre-ordered list that the filters imply."""
