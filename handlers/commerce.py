@@ -35,7 +35,9 @@ def about_product(ctx: Context, topic: str, product: Product) -> Reply:
 def about_products(ctx: Context, topic: str, found: list[Product]) -> Reply:
     """Several products match ("quế điếu" from two producers): the same honest line, and who
     makes each one."""
-    lines = [ctx.t(f"commerce.{topic}_product" if topic != "online" else "online.heading", name=found[0].name)]
+    if topic == "online":
+        return _online_several(ctx, found)
+    lines = [ctx.t(f"commerce.{topic}_product", name=found[0].name)]
     for product in found:
         who = f" – {product.producer}" if product.producer else ""  # "– chưa rõ" told the reader nothing
         lines.append(f"• {render.short_line(ctx, product)}{who}")
@@ -69,6 +71,23 @@ def online(ctx: Context, product: Product | None) -> Reply:
         choices.append(Choice(render.short_line(ctx, linked), ProductCard(linked.id).pack()))
     lines.append(ctx.t("online.note"))
     return Reply("\n".join(lines), tuple(choices), language=ctx.lang, kind="online")
+
+
+def _online_several(ctx: Context, found: list[Product]) -> Reply:
+    """Those our sources say are sold online, with the shop; the others said to be not, with who
+    makes them: never all of them under "the online shops that sell…"."""
+    linked = [product for product in found if _links(ctx, product)]
+    unlinked = [product for product in found if product not in linked]
+    lines = [ctx.t("online.heading")] if linked else []
+    for product in linked:
+        lines.append(f"• {render.short_line(ctx, product)}")
+        lines += [ctx.t("card.shop_link", platform=link.platform, url=link.url) for link in _links(ctx, product)]
+    if unlinked:
+        names = ", ".join(render.name_with_gloss(ctx, product) for product in unlinked)
+        lines.append(ctx.t("online.product_none", name=names))
+        lines += [f"• {render.short_line(ctx, p)} – {p.producer}" for p in unlinked if p.producer]
+    return Reply("\n".join(lines), render.product_choices(ctx, found), language=ctx.lang, kind="online",
+                 product_ids=tuple(p.id for p in [*linked, *unlinked]))  # fmt: skip
 
 
 def _links(ctx: Context, product: Product) -> list:
