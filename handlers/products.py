@@ -314,19 +314,32 @@ def clearly_one(result: SearchResult) -> bool:
     english = fold(split_qualifier(best.english_name or "")[0])
     if english and " ".join(t.typed for t in result.query.required) == english:
         return True  # the whole English name: "the red peanut oil from Lục Yên"
+    if result.listing:
+        return hits[0].score - hits[1].score >= 0.15
+    # "chè Bát tiên Hưng Khánh": the commune is in one tea's name; the others are only from its
+    # district. "dầu lạc đỏ Lục Yên": only the oil's name has every word; the red peanuts match by
+    # an alias. The one that names every word typed is meant.
+    # Official names only: our qualifier "(Sa Pa)" tells generic names apart, it names no commune.
     place = result.query.place
-    if place is not None and not result.listing:
-        # "chè Bát tiên Hưng Khánh": the commune is in one tea's name; the others are only from
-        # its district. The one that names every word typed is meant.
-        # Official names only: our qualifier "(Sa Pa)" tells generic names apart, it names no commune.
-        words = {t.typed for t in result.query.required} | set(place.tokens)
-        named = [
-            set(fold(f"{hit.product.name} {split_qualifier(hit.product.english_name or '')[0]}").split()) >= words
-            for hit in hits[:2]
-        ]
-        if named == [True, False]:
+    required = {t.typed for t in result.query.required}
+    if place is not None:
+        with_place = _naming(hits, required | set(place.tokens))
+        if with_place == [True, False]:
+            return True
+        # Only a district named: both come from it, and it tells them apart no more than it names them.
+        district = place.district and place.tokens == tuple(fold(place.district).split())
+        both_there = district and all(hit.product.area == place.district for hit in hits[:2])
+        if not any(with_place) and both_there and required and _naming(hits, required) == [True, False]:
             return True
     return hits[0].score - hits[1].score >= 0.15
+
+
+def _naming(hits: list, words: set[str]) -> list[bool]:
+    """Whether each of the first two names every word (official or English name)."""
+    return [
+        set(fold(f"{hit.product.name} {split_qualifier(hit.product.english_name or '')[0]}").split()) >= words
+        for hit in hits[:2]
+    ]
 
 
 async def where_to_buy(ctx: Context, product_id: int, *, pins: bool) -> list[Reply]:
