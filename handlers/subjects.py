@@ -13,6 +13,7 @@ from bot.text import accent_key, fold, words
 from handlers import products
 from handlers.context import Context
 
+RUN_HITS = 8  # a run's hits looked at for the one two runs share
 LONG_SUBJECT = 6  # words: a subject this long is a story, searched by its runs of known words first
 RESCUE_SHARE = 0.7  # a match found by leaving words out answers when it carries this much of what was typed
 _JOINS = re.compile(r"\s(?:và|với|hay|hoặc|va|voi|hoac|and|or|vs|versus)\s", re.IGNORECASE)
@@ -206,7 +207,8 @@ class Subjects:
             # Marks typed are meant: "gái đãi" are not words of "gai leo" or "Đại".
             marked = fold(word) != word.lower()
             known = fold(word) in index.postings and fold(word) not in self.ctx.fillers
-            known = known and (not marked or accent_key(word) in index.word_keys)
+            # Marks left out are a slip, not another word: "khâu nhục" is "Khẩu nhục".
+            known = known and (not marked or accent_key(word) in index.word_keys or self._slip_of_ours(word))
             unknown = not known and fold(word) not in self.ctx.fillers and fold(word).isalpha()
             if known:
                 if head_first and not runs[-1] and i == 1 and self._names_another_thing(typed[0]):
@@ -223,7 +225,11 @@ class Subjects:
         heads = [r for n, r in enumerate(runs) if len(r) >= 2 and n not in tails]
         loose = {" ".join(r) for n, r in enumerate(runs) if n in bordered}
         for run in sorted(heads, key=len, reverse=True)[:3]:
-            for words_kept in _trimmed(run, self.ctx.lang == "en"):
+            # A run that is part of a place's name ("thành phố Yên | Bái") is not cut into a name.
+            trims = (
+                [run] if self._a_place(" ".join(run)) else _trimmed(run, self.ctx.lang == "en", index.vocab.chat_keys)
+            )
+            for words_kept in trims:
                 again = products.find(self.ctx, " ".join(words_kept), ignore_stars=True)
                 whole = words_kept is run or (again.hits and products.clearly_one(again))  # "cá hồi | Na Uy" is no name
                 if whole and again.hits and not again.listing and plausible(again.query, again.hits[0].product):
@@ -231,12 +237,13 @@ class Subjects:
                     break
         if not found:
             return text, result, ()
-        run, again = found[0]
+        run, again = self._together(found)
         place = result.query.place
         if place is not None and not products.clearly_one(again) and not set(place.tokens) <= set(fold(run).split()):
             # "…bánh chưng đen ăn ở chợ phiên Bắc Hà…": the story's place tells its run's products apart.
             run, again = self._with_place(run, again, place.tokens)
-        whole = len(run.split()) >= 3 and products.clearly_one(again)
+        # Two words left of a run that began with a chat word ("bán | hồng ngâm") name it if its name has both.
+        whole = (len(run.split()) >= 3 or _name_has(again, run)) and products.clearly_one(again)
         there = _from_there(place, again.hits[0].product)
         share = matched_share(again.query, again.hits[0].product, index.postings, index.word_keys)
         if whole and there and share >= 0.9:
@@ -248,6 +255,22 @@ class Subjects:
             # "…mấy loại chè Bát tiên của Trấn Yên…": the run is the whole name of each it finds.
             return run, again, ()
         return text, result, tuple(dict.fromkeys(h.product for _, r in found for h in r.hits[:2]))[:3]
+
+    def _together(self, found: list[tuple[str, SearchResult]]) -> tuple[str, SearchResult]:
+        """Two runs that each find several and together one: "HTX Sơn Hòa | làm | khâu nhục" is
+        the producer's khẩu nhục, not each of its products."""
+        run, again = found[0]
+        if products.clearly_one(again):
+            return run, again
+        first = {hit.product.id for hit in again.hits[:RUN_HITS]}
+        for other_run, other in found[1:]:
+            common = {hit.product.id for hit in other.hits[:RUN_HITS]} & first
+            if len(common) != 1:
+                continue
+            joined = products.find(self.ctx, f"{run} {other_run}", ignore_stars=True)
+            if joined.hits and joined.hits[0].product.id in common and products.clearly_one(joined):
+                return f"{run} {other_run}", joined
+        return run, again
 
     @staticmethod
     def _all_named(run: str, result: SearchResult) -> bool:
@@ -265,7 +288,11 @@ class Subjects:
     def _a_place(self, run: str) -> bool:
         """The run is (part of) a place's name: "Si Ma" of "Si Ma Cai" ("cái" is a chat word)."""
         said = f" {fold(run)} "
-        return any(said in f" {fold(loc.name)} " for loc in self.ctx.snapshot.catalogue.localities)
+        return any(
+            said in f" {fold(name)} "
+            for loc in self.ctx.snapshot.catalogue.localities
+            for name in (loc.name, *loc.aliases)
+        )
 
     def _with_place(self, run: str, result: SearchResult, place: tuple[str, ...]) -> tuple[str, SearchResult]:
         placed = f"{run} {' '.join(place)}"
@@ -277,6 +304,9 @@ class Subjects:
             return run, result
         return placed, again
 
+    def _slip_of_ours(self, word: str) -> bool:
+        return any(slip(word, [written]) for written in self.ctx.snapshot.index.spellings.get(fold(word), ()))
+
     def _names_another_thing(self, word: str) -> bool:
         """A word typed with marks that no product has and that is no chat word: "phở", "tầm" (in
         "cá tầm")… the head of a thing we do not have."""
@@ -287,7 +317,7 @@ class Subjects:
         if key in index.vocab.chat_keys or key in self.ctx.services.understander.lexicon.phrase_keys:
             return False
         # Marks left out of a word of ours are a slip ("Khâu nhục" for "Khẩu nhục"), not another word.
-        return not any(slip(word, [written]) for written in index.spellings.get(folded, ()))
+        return not self._slip_of_ours(word)
 
     def _rescue(self, text: str, result: SearchResult) -> tuple[str, SearchResult, tuple[Product, ...]]:
         """ "Ba mình uống rượu nếp Cường Thịnh thấy êm": leave out the rarest words, one more each
@@ -313,13 +343,24 @@ class Subjects:
         return text, result, ()
 
 
-def _trimmed(run: list[str], english: bool) -> list[list[str]]:
-    """A run, then the run without its last word: "tỳ hưu đá Lục Yên | bàn làm việc" ran on into a
-    word of another name ("bàn" ~ "Bản"), which found nothing whole. Never without its head: a
-    Vietnamese name's first word, an English one's last ("Bac Ha plum | wine" is no plum)."""
-    if len(run) < 4 or (english and not run[-1].isdigit()):
-        return [run]
-    return [run, run[:-1]]
+def _trimmed(run: list[str], english: bool, chat_keys: frozenset[str]) -> list[list[str]]:
+    """A run, then the run without a word at its edge: "tỳ hưu đá Lục Yên | bàn làm việc" ran on
+    into a word of another name ("bàn" ~ "Bản"), "nhà | bán hồng ngâm" began with a chat word.
+    Never without its head: a Vietnamese name's first word unless it is a chat word, an English
+    one's last ("Bac Ha plum | wine" is no plum)."""
+    out = [run]
+    first = run[0]
+    if len(run) >= 3 and not english and fold(first) != first.lower() and accent_key(first) in chat_keys:
+        out.append(run[1:])
+    if len(run) >= 4 and (not english or run[-1].isdigit()):
+        out.append(run[:-1])
+    return out
+
+
+def _name_has(result: SearchResult, run: str) -> bool:
+    """The one product found has the run in its name, word for word ("hồng ngâm"; "gạo dẻo" is
+    no name of "Gạo nếp dẻo")."""
+    return len(result.hits) == 1 and f" {fold(run)} " in f" {fold(result.hits[0].product.name)} "
 
 
 def _from_there(place, product: Product) -> bool:
