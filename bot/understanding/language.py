@@ -128,7 +128,11 @@ def _lexicon(directory: Path = LANGUAGE_DIR) -> _Lexicon:
                     borrowed.add(word)
 
     phrases: dict[tuple[str, ...], float] = {}
-    for name in _lines(directory / "vi_names.txt"):
+    names = _lines(directory / "vi_names.txt")
+    elsewhere = directory.parent / "understanding" / "elsewhere.txt"  # "Buon Ma Thuot coffee": a name too
+    if elsewhere.exists():
+        names += [part for line in _lines(elsewhere) for part in line.split("=") if part.strip()]
+    for name in names:
         phrases[tuple(_fold(name).split())] = NAME
     typed, folded = set(), set()
     for entry in _lines(directory / "vi_chat_words.txt"):
