@@ -252,8 +252,10 @@ async def _told_which(asks: list[Ask], subjects: Subjects, mentions: list[str], 
     out = []
     for ask in asks:
         subject = await subjects.get(ask.subject) if ask.subject else None
-        if subject is not None and (subject.producer or subject.state == "several"):
-            among = {p.id for p in subject.hits}
+        if subject is not None and (subject.producer or subject.state in ("several", "suggest")):
+            # "…phóng sự khoai sọ nương Trạm Tấu… Cháu cho bác hỏi khoai sọ này…": only look-alikes
+            # of the question's words, one of which the story named.
+            among = {p.id for p in subject.hits} | {p.id for p in subject.suggestions}
             for mention in mentions:
                 told = await subjects.get(mention) if mention and mention != ask.subject else None
                 if told is not None and told.state == "product" and told.product.id in among:
