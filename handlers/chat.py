@@ -29,6 +29,7 @@ _HAVE_RE = re.compile("有|있")  # "there is / do you have", in Chinese and Kor
 STORY_WORDS = 20  # a message longer than this tells a story around its question
 OPENING_WORDS = 4  # "cảm ơn bot nha": thanks said before the questions are at most this long
 SOCIAL = {"greeting", "thanks", "compliment", "bye"}  # small talk that is a whole message's point
+ANSWERS = {"stars", "card", "results", "list", "validity", "places", "price", "commerce", "online"}
 UNANSWERED = {"not_found", "did_you_mean", "smalltalk", "help"}
 FACT_TOPICS = {
     "what_is_ocop": "programme",
@@ -104,7 +105,10 @@ async def answer(
     asks = [a for a in asks if not (a.intent == "stars" and a.subject in carded)] or asks
     replies: list[Reply] = []
     scenery: list[Reply] = []  # "not ours" about a clause that asked nothing ("we want to make xoi at home")
+    guesses: list[Reply] = []  # "did you mean" about words that found only look-alikes
+    found_one = False  # a question whose words named what it asks about was answered
     for ask in asks[:MAX_ANSWERS]:
+        state = (await subjects.get(ask.subject)).state if ask.subject else ""
         for reply in await _answer_one(ctx, ask, subjects, understood.original, understood.unread_modifier):
             # Two phrasings of one question get one answer; "not ours" is said once.
             said = any(reply.text == r.text or reply.kind == r.kind == "not_found" for r in replies)
@@ -112,6 +116,15 @@ async def answer(
                 replies.append(reply)
                 if ask.intent == "product" and reply.kind == "not_found":
                     scenery.append(reply)
+                if reply.kind == "did_you_mean" and state in ("weak", "suggest"):
+                    guesses.append(reply)
+                found_one = found_one or (
+                    state in ("product", "several") and reply.kind in ANSWERS and bool(reply.product_ids)
+                )
+    if found_one and guesses:
+        # "…khoe mật ong của HTX được OCOP… mật ong Minh Quán mấy sao?": the clause that named the
+        # honey is answered; a "did you mean" about the scenery beside it would only confuse.
+        replies = [r for r in replies if r not in guesses]
     elsewhere = any([(await subjects.get(a.subject)).elsewhere for a in asks if a.subject])
     if any(r.kind == "not_found" for r in replies) and not any(r.product_ids for r in replies) and not elsewhere:
         # Last look before "not in our catalogue": does the message as a whole name one product?
