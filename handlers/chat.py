@@ -27,6 +27,7 @@ ELSEWHERE_ASKS = {"product", "stars", "info", "list", "where_to_buy", "validity"
 ON_TOPIC = {"stars", "validity", "near"}  # questions only we answer, whatever else the message tells
 _HAVE_RE = re.compile("有|있")  # "there is / do you have", in Chinese and Korean
 STORY_WORDS = 20  # a message longer than this tells a story around its question
+MAX_OWN_PLACES = 3  # a product's own places shown as cards when their hours are asked
 OPENING_WORDS = 4  # "cảm ơn bot nha": thanks said before the questions are at most this long
 SOCIAL = {"greeting", "thanks", "compliment", "bye"}  # small talk that is a whole message's point
 ANSWERS = {"stars", "card", "results", "list", "validity", "places", "price", "commerce", "online"}
@@ -524,6 +525,11 @@ async def _where(ctx: Context, intent: str, subject: Subject, original: str) -> 
     state = subject.state
     if state in ("product", "several"):
         found = [subject.product] if state == "product" else subject.hits
+        # Several from one maker ("Thổ cẩm Lan Rừng"): its shop; several makers' ("village"): no one's.
+        one_maker = len({product.producer for product in found}) == 1
+        own = [] if intent != "hours" or not one_maker else places.own_places(ctx, found[0])
+        if own:  # "Thổ cẩm Lan Rừng … cửa hàng mở mấy giờ?": its shop's card, hours on it
+            return [places.place_info(ctx, own[:MAX_OWN_PLACES])]
         if state == "product":
             ctx.area = ctx.area or subject.product.area  # "any 4 star products there?" next: where it is sold
             replies = await products.where_to_buy(ctx, subject.product.id, pins=False)

@@ -67,6 +67,14 @@ def places_for_area(ctx: Context, area: str, *, product: Product | None = None) 
     return places
 
 
+def own_places(ctx: Context, product: Product) -> list[Place]:
+    """The places whose record is the product's (its producer's shop, the site itself) or names it."""
+    named = [fold_cached(product.name)]
+    return [
+        p for p in places_for_area(ctx, product.area, product=product) if _made_here(p, product) or _names_any(p, named)
+    ]
+
+
 def made_by(ctx: Context, producers: Sequence[Place]) -> list[Product]:
     """The products of ours that these producers' own places make."""
     return [p for p in ctx.snapshot.catalogue.products if any(_made_here(place, p) for place in producers)]
