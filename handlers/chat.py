@@ -451,6 +451,10 @@ async def _about_places(ctx: Context, ask: Ask, subject: Subject, original: str)
         found = await places.for_subject(ctx, subject.text or ask.clause)
         if found and found[0].kind == "places":
             return found
+    asked_at = intent == "where_to_buy" and subject.state == "product" and not subject.producer
+    if named and asked_at and all(p.kind in places.GENERIC_PLACES for p in named):
+        # "Cốm Na Lo … ra chợ Bắc Hà có mua được ko?": where it is sold, and whether that market is.
+        return await _sold_at_named(ctx, subject.product, named)
     if named and not listed and not which and placed:
         if len({p.area for p in named}) == 1:
             ctx.area = named[0].area
@@ -462,6 +466,16 @@ async def _about_places(ctx: Context, ask: Ask, subject: Subject, original: str)
             return [products.not_found(ctx, original, subject.result, key="stars.not_in_list"), info]
         return [info]
     return None
+
+
+async def _sold_at_named(ctx: Context, product, named: list) -> list[Reply]:
+    replies = await products.where_to_buy(ctx, product.id, pins=False)
+    at = [place for place in named if places.sells(place, product)]
+    if at:
+        note = ctx.t("places.listed_at", place=at[0].name, name=product.name)
+    else:
+        note = ctx.t("places.not_listed_at", place=named[0].name, name=product.name)
+    return [replace(replies[0], text=f"{note}\n{replies[0].text}"), *replies[1:]]
 
 
 def _in_chat_area(ctx: Context, found: list) -> list:
