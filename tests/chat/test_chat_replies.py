@@ -1243,3 +1243,46 @@ async def test_a_bare_word_is_no_follow_up_opener_and_real_is_a_claim(services):
     assert replies and all(r.kind != "commerce" for r in replies)
     (real,) = await ask(services, "Is the Suoi Giang shan tuyet tea real OCOP?")
     assert real.kind == "stars" and real.product_ids
+
+
+async def test_hours_of_a_product_are_its_own_places_cards(services):
+    replies = await ask(services, "Thổ cẩm Lan Rừng có OCOP không? Cửa hàng ở số mấy phố Cầu Mây, mở mấy giờ?")
+    info = [r for r in replies if r.kind == "place_info"]
+    shop = next(row for row in PLACES if "Lan Rừng" in row["name"])
+    assert info and shop["name"] in info[0].text and "Cầu Mây" in info[0].text
+    # A word several makers' products share ("village") names no one's shop.
+    replies = await ask(services, "Hi! Miến đao Giới Phiên: stars, and opening hours of the village?")
+    assert [r.kind for r in replies] == ["stars", "place_info"]
+    assert "Giới Phiên" in replies[1].text and "Lan Rừng" not in replies[1].text
+
+
+async def test_can_i_buy_it_at_a_named_market_says_what_our_record_of_that_market_lists(services):
+    replies = await ask(services, "Cốm Na Lo mấy sao, ra chợ Bắc Hà có mua được ko?")
+    assert [r.kind for r in replies] == ["stars", "places"]
+    assert shown(replies)[0] == product_id("Cốm Na Lo")
+    market = next(row["name"] for row in PLACES if row["name"].startswith("Chợ phiên Bắc Hà"))
+    assert replies[1].text.splitlines()[0].startswith("Nguồn của chúng tôi về " + market + " không ghi có bán")
+    assert "Cốm thôn Na Lo" in replies[1].text  # where it is sold: its makers' group
+
+
+async def test_online_for_several_never_lists_unsold_ones_under_the_shops_heading(services):
+    replies = await ask(services, "HTX Thanh Kim mua onl dc ko")
+    assert [r.kind for r in replies] == ["online"]
+    assert "chưa ghi nơi bán online" in replies[0].text and "Các sàn online" not in replies[0].text
+    linked = PRODUCTS[
+        int(
+            next(csv.DictReader((Path(__file__).resolve().parents[2] / "data/shop_links.csv").open(encoding="utf-8")))[
+                "product_id"
+            ]
+        )
+    ]
+    replies = await ask(services, f"{linked['name']} mua online ở đâu")
+    assert "https://" in replies[0].text
+
+
+async def test_staff_wording_of_a_list_is_no_product_word(services):
+    replies = await ask(services, "Lọc giúp mình các sản phẩm 4 sao thuộc Văn Chấn nhé")
+    assert replies[0].kind == "list" and shown(replies)
+    assert all(PRODUCTS[pid]["area"] == "Văn Chấn" and PRODUCTS[pid]["star"] == "4" for pid in shown(replies))
+    replies = await ask(services, "xa Lam Thuong (Luc Yen) co san pham OCOP nao ko a")
+    assert "Lâm Thượng" in PRODUCTS[shown(replies)[0]]["name"] + PRODUCTS[shown(replies)[0]]["producer"]
