@@ -48,6 +48,7 @@ SUITES = (
     ("holdout 5", ROOT / "tests/chat/chat_holdout5.csv"),
     ("holdout 6", ROOT / "tests/chat/chat_holdout6.csv"),
     ("holdout 7", ROOT / "tests/chat/chat_holdout7.csv"),
+    ("holdout 8", ROOT / "tests/chat/chat_holdout8.csv"),
 )
 TODAY = date(2026, 11, 30)
 
