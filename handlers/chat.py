@@ -15,6 +15,7 @@ from bot.search.engine import PROVINCE_NAME
 from bot.search.query import ParsedQuery
 from bot.text import fold
 from bot.understanding.message import Ask, Understanding, first_clause
+from bot.understanding.places import KIND_WORDS
 from handlers import about, clause, commerce, counts, events, lists, places, products, smalltalk, validity
 from handlers.context import Context
 from handlers.subjects import LONG_SUBJECT, Subject, Subjects
@@ -338,6 +339,12 @@ async def _answer_one(ctx: Context, ask: Ask, subjects: Subjects, original: str,
         if alike:
             return [products.absent_but(ctx, original, alike)]
         return [products.not_found(ctx, original, SearchResult(ParsedQuery(raw="")))]
+    # Not a list: "quê mình có những sp nào để giới thiệu với khách homestay" lists Si Ma Cai's, and a
+    # list relaxed to another area already says so in its heading.
+    visit = intent in ELSEWHERE_ASKS and intent != "list"
+    if subject.visit_elsewhere and visit and not _names_a_place(ctx, ask.clause):
+        # "có homestay nào ở Tả Van": ours is in Văn Chấn, no answer in Tả Van; said, and shown.
+        return [products.absent_but(ctx, original, subject.hits[:3])]
     about_places = await _about_places(ctx, ask, subject, original)
     if about_places is not None:
         return about_places
@@ -476,6 +483,13 @@ async def _sold_at_named(ctx: Context, product, named: list) -> list[Reply]:
     else:
         note = ctx.t("places.not_listed_at", place=named[0].name, name=product.name)
     return [replace(replies[0], text=f"{note}\n{replies[0].text}"), *replies[1:]]
+
+
+def _names_a_place(ctx: Context, text: str) -> bool:
+    """A place of ours, or a shop or OCOP point of ours by its kind ("điểm giới thiệu … Văn Bàn")."""
+    said = f" {fold(text)} "
+    kinds = KIND_WORDS["ocop_point"] | KIND_WORDS["shop"]
+    return any(f" {kind} " in said for kind in kinds) or bool(ctx.snapshot.place_names.find(text, kind_said=True))
 
 
 def _in_chat_area(ctx: Context, found: list) -> list:

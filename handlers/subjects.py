@@ -13,6 +13,7 @@ from bot.text import accent_key, fold, words
 from handlers import products
 from handlers.context import Context
 
+ELSEWHERE_SHARE = 0.9  # of the words typed, carried by a place to visit found elsewhere
 RUN_HITS = 8  # a run's hits looked at for the one two runs share
 LONG_SUBJECT = 6  # words: a subject this long is a story, searched by its runs of known words first
 RESCUE_SHARE = 0.7  # a match found by leaving words out answers when it carries this much of what was typed
@@ -28,6 +29,7 @@ class Subject:
     named: tuple[Product, ...] = ()  # "chè Hương Lý và chè Đại Hưng": each one named, found apart
     elsewhere: str = ""  # "mật ong bạc hà Hà Giang": named as from a province that is not ours
     producer: str = ""  # "HTX Quang Tom": the words name only a producer, of the products in `named`
+    visit_elsewhere: str = ""  # "homestay ở Tả Van": places to visit found only in another area
 
     @property
     def state(self) -> str:
@@ -118,14 +120,18 @@ class Subjects:
             if result.hits and not result.listing and products.clearly_one(result):
                 # "có nhận thanh toán momo" finds "Quả nhãn": a look-alike is not the subject.
                 product = result.hits[0].product if plausible(result.query, result.hits[0].product) else None
-            elsewhere = self._elsewhere(text, result) or (self._elsewhere(asked, result) if asked != text else "")
+            # "…kale Bắc Hà dán tem OCOP mà giá gấp đôi kale Đà Lạt": the words that named it say it
+            # comes from its own area; the other place is a comparison, not its origin.
+            own_origin = product is not None and bool(product.area) and fold(product.area) in fold(text)
+            beside = self._elsewhere(asked, result) if asked != text and not own_origin else ""
+            elsewhere = self._elsewhere(text, result) or beside
             producer = ""
             if product is not None and not named and names_only_producer(text, product):
                 # "HTX Quang Tom có OCOP ko": each of its products, not the one with it in its name.
                 siblings = [p for p in ctx.snapshot.index.products.values() if p.producer == product.producer]
                 if len(siblings) > 1:
                     producer, named, product = product.producer, tuple(siblings), None
-            subject = Subject(text, result, product, suggestions, named, elsewhere, producer)
+            subject = Subject(text, result, product, suggestions, named, elsewhere, producer, _stays_elsewhere(result))
             text = asked
         self._cache[text] = subject
         return subject
@@ -341,6 +347,18 @@ class Subjects:
                 return shorter, again, ()
             return text, result, tuple(likely)
         return text, result, ()
+
+
+def _stays_elsewhere(result: SearchResult) -> str:
+    """ "homestay ở Tả Van": ours is in Văn Chấn. A place to visit is where it is: found only once
+    the place asked about was dropped, it is no answer there (honey from elsewhere is sold there)."""
+    place = result.query.place
+    if place is None or "place" not in result.relaxed or not result.hits:
+        return ""
+    first = result.hits[0].product
+    # The words asked for name it ("homestay"), not only share a word ("điểm giới thiệu" ~ "Điểm du lịch").
+    named = matched_share(result.query, first) >= ELSEWHERE_SHARE
+    return place.label if named and all(hit.product.category == "tourism" for hit in result.hits[:3]) else ""
 
 
 def _trimmed(run: list[str], english: bool, chat_keys: frozenset[str]) -> list[list[str]]:

@@ -21,7 +21,7 @@ KIND_WORDS = {
     "producer_shop": {"cua hang", "shop", "store", "htx", "co so", "cong ty", "cty", "homestay", "nha hang",
                       "restaurant", "khong gian", "vuon", "garden", "xuong", "workshop"},
     "craft_village": {"lang", "village", "lang nghe"},
-    "ocop_point": {"diem ban", "diem gioi thieu", "cua hang ocop", "ocop point", "ocop shop"},
+    "ocop_point": {"diem ban", "diem gioi thieu", "diem ocop", "cua hang ocop", "ocop point", "ocop shop"},
     "shop": {"gian hang", "cua hang", "shop", "showroom"},
     "fair_ground": {"san", "khuon vien", "quang truong", "square"},
     "tourist_info": {"khong gian", "trung tam"},

@@ -1286,3 +1286,24 @@ async def test_staff_wording_of_a_list_is_no_product_word(services):
     assert all(PRODUCTS[pid]["area"] == "Văn Chấn" and PRODUCTS[pid]["star"] == "4" for pid in shown(replies))
     replies = await ask(services, "xa Lam Thuong (Luc Yen) co san pham OCOP nao ko a")
     assert "Lâm Thượng" in PRODUCTS[shown(replies)[0]]["name"] + PRODUCTS[shown(replies)[0]]["producer"]
+
+
+async def test_a_place_to_visit_found_only_elsewhere_is_no_answer_there(services):
+    homestay = next(
+        pid for pid, row in PRODUCTS.items() if row["name"].startswith("Homestay") and row["area"] != "Sa Pa"
+    )
+    replies = await ask(services, "có homestay nào ở Tả Van giá rẻ ko")
+    assert [r.kind for r in replies] == ["not_found"]
+    assert homestay in [int(c.action[2:]) for c in replies[0].choices if c.action.startswith("p:")]
+    # Asked where it is, it is answered.
+    area = PRODUCTS[homestay]["area"]
+    replies = await ask(services, f"homestay ở {area}")
+    assert shown(replies) == [homestay]
+
+
+async def test_a_comparison_with_another_province_is_not_the_products_origin(services):
+    replies = await ask(
+        services, "Đi chợ thấy kale Bắc Hà dán tem OCOP mà giá gấp đôi kale Đà Lạt. Kale Bắc Hà được mấy sao thế?"
+    )
+    assert "stars" in [r.kind for r in replies] and "not_found" not in [r.kind for r in replies]
+    assert shown(replies)[0] == product_id("Cải Kale Bắc Hà")
