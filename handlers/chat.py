@@ -401,6 +401,10 @@ async def _about_places(ctx: Context, ask: Ask, subject: Subject, original: str)
     # when nothing else is asked about; "tinh dầu quế Nậm Đét mua ở đâu" is about the oil.
     strict = intent in ("product", "list") or subject.state in ("product", "several")
     named = ctx.snapshot.place_names.find(ask.clause, kind_said=strict) if ask.clause else []
+    town = subject.result.query.place if subject.result is not None else None
+    if not named and ask.clause and town is not None and subject.state in ("none", "weak", "listing"):
+        # "Mình đang ở Sa Pa tối thứ 7, chợ tình mấy giờ bắt đầu": the town said in the message.
+        named = ctx.snapshot.place_names.find(f"{ask.clause} {town.label}", kind_said=True)
     if not named and ask.clause and subject.state in ("none", "weak", "listing"):
         named = _in_chat_area(ctx, ctx.snapshot.place_names.night_markets(ask.clause))  # "where is the night market"
     day = (

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from bot.models import Locality, Place
-from bot.text import fold, words
+from bot.text import accent_key, fold, words
 
 # Words that say which kind of place is meant (folded, whole words or word pairs).
 KIND_WORDS = {
@@ -26,6 +26,7 @@ KIND_WORDS = {
     "fair_ground": {"san", "khuon vien", "quang truong", "square"},
     "tourist_info": {"khong gian", "trung tam"},
 }  # fmt: skip
+_KIND_SINGLE = {w for kind in KIND_WORDS.values() for phrase in kind for w in phrase.split()}
 # Kind words that fit a place only when its own name says them: "homestay" names "Homestay A
 # Sình", not "HTX … Mù Cang Chải" (both producers' places).
 OWN_KIND_WORDS = {"homestay", "nha hang", "restaurant", "khong gian", "vuon", "garden", "xuong", "workshop"}
@@ -98,6 +99,11 @@ class PlaceNames:
             place.id: frozenset(w for w in heads[place.id] if len(w) > 1 and shared[w] < SHARED_WORD) - signed[place.id]
             for place, _ in self._signatures
         }
+        # How each name writes its words: "chợ tình" typed with marks is not "Tinh hoa hội tụ".
+        self._written: dict[int, dict[str, set[str]]] = {}
+        for place in places:
+            for w in words(place.name):
+                self._written.setdefault(place.id, {}).setdefault(fold(w), set()).add(accent_key(w))
 
     def find(self, text: str, *, kind_said: bool = False) -> list[Place]:
         """`kind_said`: only when the text says the kind of place too ("chợ", "cửa hàng"), even for
@@ -110,6 +116,11 @@ class PlaceNames:
             for glued in self._glued.get(place.id, ()) & tokens:
                 tokens.update(w for w in signature if w in glued)
         typed = words(text)
+        # Each word typed with marks, by its folded form: only with those marks it names a place's
+        # word (a word also typed bare names either).
+        marked: dict[str, set[str]] = {}
+        for w in typed:
+            marked.setdefault(fold(w), set()).add(accent_key(w) if fold(w) != w.lower() else "")
         pairs = {f"{a} {b}" for a, b in zip(folded, folded[1:], strict=False)}
         said = tokens | pairs
         if "cho" in tokens and "chợ" not in typed and not self._cho_is_market(folded):
@@ -121,16 +132,25 @@ class PlaceNames:
         for place, signature in self._signatures:
             if not signature <= tokens:
                 continue
+            written = self._written.get(place.id, {})
+            if any(not self._same_marks(marked.get(w), written.get(w)) for w in signature):
+                continue  # marks typed are meant: "chợ tình" does not name "… Tinh hoa hội tụ"
             kind_words = KIND_WORDS.get(place.kind, set())
             if place.kind in MARKET_KINDS or "cho" in fold(place.name).split():
                 kind_words = kind_words | KIND_WORDS["market"] | KIND_WORDS["night_market"]
             named_kind = f" {fold(place.name)} "
             kind_words = {w for w in kind_words if w not in OWN_KIND_WORDS or f" {w} " in named_kind}
             loose = len(signature) >= 3 and signature not in self._town_names and not kind_said
-            own = signature not in self._town_names and len(tokens & self._own_words.get(place.id, frozenset())) >= 2
+            owned = tokens & self._own_words.get(place.id, frozenset())
+            owned = {w for w in owned if self._same_marks(marked.get(w), written.get(w))}
+            own = signature not in self._town_names and len(owned) >= 2
             if not (said & kind_words) and not loose and not own:
                 continue
-            score = len(signature) + (0.25 if own else 0.0)
+            # A word of its own name said beside ("chợ tình Sa Pa"): that one of the town's places.
+            spelled = {
+                w for w in marked if w not in signature and w not in _KIND_SINGLE and marked[w] & written.get(w, set())
+            }
+            score = len(signature) + (0.25 if own else 0.0) + 0.1 * len(owned | spelled)
             if place.kind in MARKET_KINDS:
                 score += 0.5 if (place.kind == "night_market") == night else 0.0
             scored.append((score, place))
@@ -138,6 +158,10 @@ class PlaceNames:
             return []
         best = max(score for score, _ in scored)
         return list(dict.fromkeys(place for score, place in scored if score == best))[:3]
+
+    @staticmethod
+    def _same_marks(typed: set[str] | None, written: set[str] | None) -> bool:
+        return not typed or not written or "" in typed or bool(typed & written)
 
     def night_markets(self, text: str) -> list[Place]:
         """ "chợ đêm", "where is the night market": every night market we know, when the words

@@ -1307,3 +1307,15 @@ async def test_a_comparison_with_another_province_is_not_the_products_origin(ser
     )
     assert "stars" in [r.kind for r in replies] and "not_found" not in [r.kind for r in replies]
     assert shown(replies)[0] == product_id("Cải Kale Bắc Hà")
+
+
+async def test_a_market_named_by_its_common_name_and_the_town_said_earlier(services):
+    square = next(row["name"] for row in PLACES if "chợ tình" in row["name"])
+    replies = await ask(services, "chợ tình Sa Pa mấy giờ")
+    assert replies[0].kind == "place_info" and replies[0].text.splitlines()[0].endswith(square)
+    replies = await ask(
+        services, "Mình đang ở Sa Pa tối thứ 7, chợ tình mấy giờ bắt đầu, gần đó có chỗ nào bán đồ OCOP không?"
+    )
+    assert [r.kind for r in replies][:2] == ["place_info", "places"] and square in replies[0].text
+    # Marks typed are meant: "tình" is no word of "Tinh hoa hội tụ".
+    assert "Tinh hoa" not in replies[0].text
