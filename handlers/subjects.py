@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from weakref import WeakKeyDictionary
 
 from bot.models import Product
 from bot.search import SearchResult
@@ -293,12 +294,7 @@ class Subjects:
 
     def _a_place(self, run: str) -> bool:
         """The run is (part of) a place's name: "Si Ma" of "Si Ma Cai" ("cái" is a chat word)."""
-        said = f" {fold(run)} "
-        return any(
-            said in f" {fold(name)} "
-            for loc in self.ctx.snapshot.catalogue.localities
-            for name in (loc.name, *loc.aliases)
-        )
+        return f" {fold(run)} " in _locality_names(self.ctx.snapshot.index, self.ctx.snapshot.catalogue)
 
     def _with_place(self, run: str, result: SearchResult, place: tuple[str, ...]) -> tuple[str, SearchResult]:
         placed = f"{run} {' '.join(place)}"
@@ -347,6 +343,18 @@ class Subjects:
                 return shorter, again, ()
             return text, result, tuple(likely)
         return text, result, ()
+
+
+_NAMES: WeakKeyDictionary = WeakKeyDictionary()  # index -> its localities' names, folded, joined
+
+
+def _locality_names(index, catalogue) -> str:
+    """Every locality's names and aliases, folded, each between spaces: built once per catalogue
+    (an index is one catalogue's), searched per run."""
+    if index not in _NAMES:
+        names = (fold(name) for loc in catalogue.localities for name in (loc.name, *loc.aliases))
+        _NAMES[index] = "|".join(f" {name} " for name in names)
+    return _NAMES[index]
 
 
 def _stays_elsewhere(result: SearchResult) -> str:
