@@ -250,6 +250,7 @@ class SearchIndex:
         self.area_of: dict[int, str] = {}
         self.province_of: dict[int, str] = {}
         self.places: dict[tuple[str, ...], PlacePhrase] = {}
+        self.place_spellings: dict[tuple[str, ...], set[tuple[str, ...]]] = defaultdict(set)  # as written, accent keys
         self._build_places(localities)
         self.compound_phrases = {compound: True for compound in vocab.compounds}
         self._compound_heads = {compound[:2] for compound in vocab.compounds}
@@ -295,6 +296,9 @@ class SearchIndex:
             province = tuple(fold(loc.former_province).split())
             for spelling in spellings:
                 tokens = tuple(fold(spelling.split("(")[0]).split())
+                written = tuple(accent_key(w) for w in spelling.split("(")[0].split())
+                if len(written) == len(tokens):
+                    self.place_spellings[tokens].add(written)
                 for variant in {tokens, ("".join(tokens),)}:
                     if not variant or not variant[0] or variant in self.places:
                         continue
@@ -482,6 +486,8 @@ class SearchIndex:
         named_places = [p for p in find_phrases(folded, consumed, self.places) if p[0] not in legal_ends]
         # "HTX Gia Phú" names a producer, not the commune Gia Phú (legal_ends).
         for start, length, place in named_places:
+            if not self._spelled_as_place(accented[start : start + length], place.tokens):
+                continue  # marks typed are meant: "Năm 2025 có" is no "Nậm Có"
             if self._inside_a_name(accented, folded, start, length, consumed, place, several=len(named_places) > 1):
                 continue  # words of the name, searched as such
             if query.place is None:
@@ -552,6 +558,21 @@ class SearchIndex:
             known = [sum(self.idf.get(t, self.max_idf) for t in alt) / len(alt) for alt in exact]
             term.weight = max(known, default=self.max_idf)
         return query
+
+    def _spelled_as_place(self, typed: list[str], tokens: tuple[str, ...]) -> bool:
+        """Each word typed with marks has the marks of the place's word, in some spelling of it
+        (a word typed bare, or written bare in an alias, fits any)."""
+        spellings = self.place_spellings.get(tokens)
+        if not spellings or len(typed) != len(tokens):
+            return True
+
+        def fits(spelling: tuple[str, ...]) -> bool:
+            return all(
+                fold(word) == word.lower() or key == fold(key) or accent_key(word) == key
+                for word, key in zip(typed, spelling, strict=True)
+            )
+
+        return any(fits(spelling) for spelling in spellings)
 
     def _inside_a_name(
         self,

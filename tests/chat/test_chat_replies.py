@@ -1319,3 +1319,17 @@ async def test_a_market_named_by_its_common_name_and_the_town_said_earlier(servi
     assert [r.kind for r in replies][:2] == ["place_info", "places"] and square in replies[0].text
     # Marks typed are meant: "tình" is no word of "Tinh hoa hội tụ".
     assert "Tinh hoa" not in replies[0].text
+
+
+async def test_an_off_topic_question_asked_first_is_answered_first(services):
+    replies = await ask(services, "Thời tiết Sa Pa tuần này sao bot? Tiện hỏi luôn trà giảo cổ lam Sa Pa có OCOP ko")
+    assert [r.kind for r in replies] == ["out_of_scope", "stars"]
+    assert replies[0].text.startswith("Phần đầu câu hỏi")
+    assert shown(replies) == [product_id("Trà Giảo cổ lam Sa Pa")]
+
+
+async def test_a_year_typed_with_marks_is_no_commune(services):
+    # "Năm 2025 có" folds like "Nậm Có" (a commune of Mù Cang Chải): the marks say which.
+    replies = await ask(services, "Năm 2025 có sp nào mới đạt OCOP không")
+    certified = [pid for pid, row in PRODUCTS.items() if row["year"] == "2025"]
+    assert replies[0].kind == "list" and certified and set(shown(replies)) == set(certified)
