@@ -143,8 +143,11 @@ async def answer(
         # would read as about the product.
         replies = [r for r in replies if r.kind != "not_found" or (not story and r not in scenery)]
     if asides and offers:
-        # "Bản Tát mấy sao, đi từ Yên Bái mất bao lâu": the second question is heard, not ignored.
-        replies.append(smalltalk.out_of_scope(ctx, aside=True))
+        # "Bản Tát mấy sao, đi từ Yên Bái mất bao lâu": the second question is heard, not ignored;
+        # "Thời tiết Sa Pa tuần này sao bot? Tiện hỏi luôn trà…": answered first, as it was asked.
+        first = _said_first(understood.original, asides[0].clause, [a.clause for a in asks])
+        aside = smalltalk.out_of_scope(ctx, aside=True, first=first)
+        replies = [aside, *replies] if first else [*replies, aside]
     closing = [intent for intent in ("thanks", "bye") if intent in understood.smalltalk]
     if closing and offers:
         # "…mấy sao, còn hạn ko, thks": answered, then thanked back; "Cảm ơn bot nha 🙏 À cho
@@ -152,6 +155,14 @@ async def answer(
         said = smalltalk.aside(ctx, closing)
         replies = [said, *replies] if _opens_with_smalltalk(ctx, understood.original) else [*replies, said]
     return replies
+
+
+def _said_first(original: str, clause: str, others: list[str]) -> bool:
+    """The clause comes before every other one in the message (when each can be found in it)."""
+    text = original.lower()
+    at = text.find(clause.strip().lower())
+    places = [text.find(other.strip().lower()) for other in others if other.strip() and other != clause]
+    return at >= 0 and bool(places) and all(p > at for p in places if p >= 0) and any(p >= 0 for p in places)
 
 
 def _opens_with_smalltalk(ctx: Context, original: str) -> bool:

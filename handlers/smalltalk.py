@@ -43,10 +43,11 @@ def aside(ctx: Context, intents: list[str]) -> Reply:
     return Reply(ctx.t(key), language=ctx.lang, kind="smalltalk")
 
 
-def out_of_scope(ctx: Context, *, aside: bool = False) -> Reply:
-    """`aside`: the off-topic part of a message whose other questions were answered."""
-    return Reply(ctx.t("chat.out_of_scope_aside" if aside else "chat.out_of_scope"), language=ctx.lang,
-                 kind="out_of_scope")  # fmt: skip
+def out_of_scope(ctx: Context, *, aside: bool = False, first: bool = False) -> Reply:
+    """`aside`: the off-topic part of a message whose other questions were answered; `first`: it
+    was asked before them."""
+    key = ("chat.out_of_scope_first" if first else "chat.out_of_scope_aside") if aside else "chat.out_of_scope"
+    return Reply(ctx.t(key), language=ctx.lang, kind="out_of_scope")
 
 
 def unread(ctx: Context) -> Reply:
