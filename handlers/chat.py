@@ -70,6 +70,8 @@ async def answer(
         return [smalltalk.not_understood(ctx, understood.original)]
     intents = {a.intent for a in asks}
     subjects = Subjects(ctx, last_product)
+    if understood.follows_up and ctx.last_area:
+        asks = [_in_last_area(ctx, a) for a in asks]
     if understood.unread_words and intents and await _unread_thing(ctx, understood, asks, subjects):
         return [products.not_found(ctx, understood.original, SearchResult(ParsedQuery(raw="")))]
     asked = any("?" in a.clause or "？" in a.clause for a in asks)
@@ -155,6 +157,17 @@ async def answer(
         said = smalltalk.aside(ctx, closing)
         replies = [said, *replies] if _opens_with_smalltalk(ctx, understood.original) else [*replies, said]
     return replies
+
+
+def _in_last_area(ctx: Context, ask: Ask) -> Ask:
+    """ "loại 4 sao thôi" after Bảo Thắng's list: Bảo Thắng's at that level, not the province's."""
+    if ask.intent not in ("list", "product") or not ask.subject:
+        return ask
+    query = ctx.snapshot.index.parse(ask.subject, ctx.fillers)
+    level_only = (query.star or query.star_min) and not query.place and not query.category and not query.required
+    if not level_only:
+        return ask
+    return Ask("list", f"{ask.subject} {ctx.last_area}", ask.clause)
 
 
 def _said_first(original: str, clause: str, others: list[str]) -> bool:

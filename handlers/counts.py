@@ -19,7 +19,9 @@ def answer(ctx: Context, subject: str, clause: str = "") -> Reply:
     star = (query.star or query.star_min) if query else None
     category = query.category if query else None
     said = set(fold(f"{clause} {subject}").split())
-    by_group = star is None and bool(said & ctx.services.understander.lexicon.words["by_group"])
+    words = ctx.services.understander.lexicon.words
+    by_group = star is None and bool(said & words["by_group"])
+    by_area = not area and not province and not by_group and _says(said, words["by_area"])
     if by_group:  # "chia theo nhóm ngành thì bao nhiêu nhóm thực phẩm, đồ uống": every group, each counted
         category = None
     stars = ctx.snapshot.index.star_counts(district=area, province=province, category=category)
@@ -46,6 +48,8 @@ def answer(ctx: Context, subject: str, clause: str = "") -> Reply:
         )
     if by_group:
         lines += _by_group(ctx, area, province)
+    if by_area:  # "huyện nào nhiều sp OCOP nhất": each area, most first
+        lines += _by_area(ctx, star, category)
     named: list = []
     if star is not None and 0 < stars.get(star, 0) <= FEW:
         # "sp 5 sao ở Lào Cai có mấy cái": two, and which two.
@@ -62,6 +66,23 @@ def answer(ctx: Context, subject: str, clause: str = "") -> Reply:
         listed = StarList(str(star) if star else "-", area_key(area) if area else "-", category or "-", 1)
         choices = (Choice(ctx.t("button.see_list"), listed.pack()),)
     return Reply("\n".join(lines), choices, language=ctx.lang, kind="count", product_ids=tuple(p.id for p in named))
+
+
+def _says(said: set[str], phrases) -> bool:
+    """A phrase of the list among the words (a one-word phrase, or all words of a longer one)."""
+    return any(set(phrase.split()) <= said for phrase in phrases)
+
+
+def _by_area(ctx: Context, star: int | None, category: str | None) -> list[str]:
+    """Our catalogue's count in each area (district or town before 2025), most first."""
+    index = ctx.snapshot.index
+    counted = []
+    for area in index.areas:
+        stars = index.star_counts(district=area, province=None, category=category)
+        n = stars.get(star, 0) if star is not None else sum(stars.values())
+        if n:
+            counted.append((n, area))
+    return [ctx.t("count.by_area")] + [f"• {area}: {n}" for n, area in sorted(counted, key=lambda c: (-c[0], c[1]))]
 
 
 def _by_group(ctx: Context, area: str | None, province: str | None) -> list[str]:

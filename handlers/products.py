@@ -143,7 +143,8 @@ def listing_title(ctx: Context, result: SearchResult) -> str:
     if query.category and "category" not in result.relaxed:
         what.append(ctx.t(f"category.{query.category}"))
     if what:
-        return ctx.t("search.listing_filtered", n=n, what=", ".join(what))
+        key = "search.listing_filtered_one" if n == 1 else "search.listing_filtered"  # never "1 OCOP products"
+        return ctx.t(key, n=n, what=", ".join(what))
     return ctx.t("search.listing_one") if n == 1 else ctx.t("search.listing", n=n)
 
 

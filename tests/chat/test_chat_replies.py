@@ -1333,3 +1333,23 @@ async def test_a_year_typed_with_marks_is_no_commune(services):
     replies = await ask(services, "Năm 2025 có sp nào mới đạt OCOP không")
     certified = [pid for pid, row in PRODUCTS.items() if row["year"] == "2025"]
     assert replies[0].kind == "list" and certified and set(shown(replies)) == set(certified)
+
+
+async def test_a_star_level_alone_after_an_areas_list_narrows_that_list(services):
+    say = conversation(services, "narrow-area")
+    await say("OCOP products in Bao Thang")
+    replies = await say("4 star only")
+    expected = {pid for pid, row in PRODUCTS.items() if row["area"] == "Bảo Thắng" and row["star"] == "4"}
+    assert set(shown(replies)) == expected
+    if len(expected) == 1:  # one is one product, not "1 OCOP products"
+        assert replies[0].text.startswith("1 OCOP product –")
+
+
+async def test_which_district_has_the_most_is_counted_by_area(services):
+    replies = await ask(services, "huyện nào nhiều sp ocop nhất")
+    assert [r.kind for r in replies] == ["count"]
+    lines = [line for line in replies[0].text.splitlines() if line.startswith("• ") and ":" in line]
+    counts = [int(line.rsplit(":", 1)[1]) for line in lines if line.rsplit(":", 1)[1].strip().isdigit()]
+    top = max({row["area"] for row in PRODUCTS.values() if row["area"]},
+              key=lambda a: sum(row["area"] == a for row in PRODUCTS.values()))  # fmt: skip
+    assert counts == sorted(counts, reverse=True) and lines[0].startswith(f"• {top}:")
