@@ -18,6 +18,7 @@ ORDER = (
     "speak_language",
     "dont_understand",
     "no",
+    "today",
     "ok",
 )
 
@@ -31,6 +32,10 @@ async def reply(ctx: Context, intents: list[str]) -> list[Reply]:
     if intent == "help":
         (help_reply,) = await start.help_(ctx)
         return [_kind(help_reply, "help")]
+    if intent == "today":  # "hôm nay thứ mấy"
+        today = ctx.services.today()
+        text = ctx.t("chat.today", day=ctx.t(f"days.{today.weekday()}"), date=today.strftime("%d/%m/%Y"))
+        return [Reply(text, language=ctx.lang, kind="smalltalk")]
     if intent == "thanks" and "bye" in present:
         intent = "bye"
     return [Reply(ctx.t(f"chat.{intent}"), start.main_menu(ctx) if intent == "dont_understand" else (),

@@ -1353,3 +1353,10 @@ async def test_which_district_has_the_most_is_counted_by_area(services):
     top = max({row["area"] for row in PRODUCTS.values() if row["area"]},
               key=lambda a: sum(row["area"] == a for row in PRODUCTS.values()))  # fmt: skip
     assert counts == sorted(counts, reverse=True) and lines[0].startswith(f"• {top}:")
+
+
+async def test_what_day_is_it_is_told_from_the_bots_calendar(services):
+    today = services.today()
+    replies = await ask(services, "hnay thứ mấy v ad")
+    assert [r.kind for r in replies] == ["smalltalk"] and today.strftime("%d/%m/%Y") in replies[0].text
+    assert not shown(replies)
