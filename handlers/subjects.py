@@ -15,6 +15,7 @@ from handlers import products
 from handlers.context import Context
 
 ELSEWHERE_SHARE = 0.9  # of the words typed, carried by a place to visit found elsewhere
+PERSON_TITLES = frozenset({"ba", "ong", "co", "chu", "bac", "di", "anh", "chi", "me"})  # before a person's name
 RUN_HITS = 8  # a run's hits looked at for the one two runs share
 LONG_SUBJECT = 6  # words: a subject this long is a story, searched by its runs of known words first
 RESCUE_SHARE = 0.7  # a match found by leaving words out answers when it carries this much of what was typed
@@ -210,6 +211,7 @@ class Subjects:
         # have, not the teas named "trà hoa …".
         bordered: set[int] = set()
         unknown_before = False
+        closed: int | None = None  # the run that chat words alone have followed since it ended
         for i, word in enumerate(typed):
             # Marks typed are meant: "gái đãi" are not words of "gai leo" or "Đại".
             marked = fold(word) != word.lower()
@@ -223,10 +225,16 @@ class Subjects:
                 if not runs[-1] and i and unknown_before:
                     bordered.add(len(runs) - 1)
                 runs[-1].append(word)
+                closed = None
             elif runs[-1]:
                 if unknown:
                     bordered.add(len(runs) - 1)
+                closed = None if unknown else len(runs) - 1
                 runs.append([])
+            elif unknown and closed is not None and i and fold(typed[i - 1]) in PERSON_TITLES:
+                # "xúc xích | Bà Thiệm": a title and a name we do not know are someone's, not ours.
+                bordered.add(closed)
+                closed = None
             unknown_before = unknown
         found: list[tuple[str, SearchResult]] = []
         heads = [r for n, r in enumerate(runs) if len(r) >= 2 and n not in tails]
