@@ -13,6 +13,7 @@ PRODUCTS = {
     for row in csv.DictReader((Path(__file__).resolve().parents[2] / "data/products.csv").open(encoding="utf-8"))
 }
 PLACES = list(csv.DictReader((Path(__file__).resolve().parents[2] / "data/places.csv").open(encoding="utf-8")))
+SHOP_LINKS = list(csv.DictReader((Path(__file__).resolve().parents[2] / "data/shop_links.csv").open(encoding="utf-8")))
 
 
 async def ask(services, text, user="u1"):
@@ -1269,13 +1270,7 @@ async def test_online_for_several_never_lists_unsold_ones_under_the_shops_headin
     replies = await ask(services, "HTX Thanh Kim mua onl dc ko")
     assert [r.kind for r in replies] == ["online"]
     assert "chưa ghi nơi bán online" in replies[0].text and "Các sàn online" not in replies[0].text
-    linked = PRODUCTS[
-        int(
-            next(csv.DictReader((Path(__file__).resolve().parents[2] / "data/shop_links.csv").open(encoding="utf-8")))[
-                "product_id"
-            ]
-        )
-    ]
+    linked = PRODUCTS[int(SHOP_LINKS[0]["product_id"])]
     replies = await ask(services, f"{linked['name']} mua online ở đâu")
     assert "https://" in replies[0].text
 
