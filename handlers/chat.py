@@ -71,7 +71,7 @@ async def answer(
         return [smalltalk.not_understood(ctx, understood.original)]
     intents = {a.intent for a in asks}
     subjects = Subjects(ctx, last_product)
-    if understood.follows_up and ctx.last_area:
+    if understood.follows_up:
         asks = [_in_last_area(ctx, a) for a in asks]
     if understood.unread_words and intents and await _unread_thing(ctx, understood, asks, subjects):
         return [products.not_found(ctx, understood.original, SearchResult(ParsedQuery(raw="")))]
@@ -161,14 +161,16 @@ async def answer(
 
 
 def _in_last_area(ctx: Context, ask: Ask) -> Ask:
-    """ "loại 4 sao thôi" after Bảo Thắng's list: Bảo Thắng's at that level, not the province's."""
-    if ask.intent not in ("list", "product") or not ask.subject:
+    """ "loại 4 sao thôi" after Bảo Thắng's list: Bảo Thắng's at that level, not the province's; a
+    level alone asked again is a list, not a product's stars."""
+    if ask.intent not in ("list", "product", "stars") or not ask.subject:
         return ask
     query = ctx.snapshot.index.parse(ask.subject, ctx.fillers)
     level_only = (query.star or query.star_min) and not query.place and not query.category and not query.required
     if not level_only:
         return ask
-    return Ask("list", f"{ask.subject} {ctx.last_area}", ask.clause)
+    # With no area before: the list at that level ("loại 4 sao thôi" after one tea), never "not ours".
+    return Ask("list", f"{ask.subject} {ctx.last_area}".strip(), ask.clause)
 
 
 def _said_first(original: str, clause: str, others: list[str]) -> bool:
@@ -599,6 +601,10 @@ async def _where(ctx: Context, intent: str, subject: Subject, original: str) -> 
         else:
             replies = await places.for_products(ctx, subject.hits)
         asked = subject.result.query.place if subject.result is not None else None
+        if asked is not None and asked.district:  # "brocade in Sapa" … "the night market": Sa Pa's
+            ctx.area = asked.district
+        elif len({product.area for product in found}) == 1:
+            ctx.area = ctx.area or found[0].area
         note = places.not_from_area(ctx, found, asked.district) if asked and asked.district else ""
         if note and replies:
             replies[0] = replace(replies[0], text=f"{note}\n{replies[0].text}")

@@ -653,7 +653,8 @@ class SearchIndex:
     def _expand_unknown(self, token: str, *, prefix: bool) -> list[tuple[tuple[str, ...], float]]:
         alternatives: list[tuple[tuple[str, ...], float]] = [((token,), 1.0)]
         decoded = decode_ime(token)
-        if decoded and decoded in self.postings:
+        # "aa" read as Telex is "â", folded "a": a single letter names nothing ("TT Mậu A").
+        if decoded and len(decoded) > 1 and decoded in self.postings:
             return alternatives + [((decoded,), 0.95)]
         if token.isdigit():
             return alternatives

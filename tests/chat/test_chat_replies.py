@@ -1355,3 +1355,17 @@ async def test_what_day_is_it_is_told_from_the_bots_calendar(services):
     replies = await ask(services, "hnay thứ mấy v ad")
     assert [r.kind for r in replies] == ["smalltalk"] and today.strftime("%d/%m/%Y") in replies[0].text
     assert not shown(replies)
+
+
+async def test_letters_held_down_find_nothing(services):
+    for text in ("aaaa", "a" * 5000, "ooooo"):
+        replies = await ask(services, text)
+        assert not shown(replies), text[:20]
+
+
+async def test_a_level_alone_asked_again_is_a_list_never_not_ours(services):
+    say = conversation(services, "level-again")
+    await say("trà giảo cổ lam có OCOP ko")
+    replies = await say("loại 4 sao thôi")
+    assert replies[0].kind == "list" and shown(replies)
+    assert all(PRODUCTS[pid]["star"] == "4" for pid in shown(replies))
