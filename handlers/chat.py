@@ -14,8 +14,7 @@ from bot.search import SearchResult
 from bot.search.engine import PROVINCE_NAME
 from bot.search.query import ParsedQuery
 from bot.text import fold
-from bot.understanding.message import Ask, Understanding, first_clause
-from bot.understanding.places import KIND_WORDS
+from bot.understanding.message import Ask, Understanding
 from handlers import about, clause, commerce, counts, events, lists, places, products, smalltalk, validity
 from handlers.context import Context
 from handlers.subjects import LONG_SUBJECT, Subject, Subjects
@@ -30,7 +29,6 @@ _HAVE_RE = re.compile("有|있")  # "there is / do you have", in Chinese and Kor
 STORY_WORDS = 20  # a message longer than this tells a story around its question
 SHARED_NAMES = 20  # of a subject's products, those whose names a story's mention must share a word with
 MAX_OWN_PLACES = 3  # a product's own places shown as cards when their hours are asked
-OPENING_WORDS = 4  # "cảm ơn bot nha": thanks said before the questions are at most this long
 SOCIAL = {"greeting", "thanks", "compliment", "bye"}  # small talk that is a whole message's point
 ANSWERS = {"stars", "card", "results", "list", "validity", "places", "price", "commerce", "online"}
 UNANSWERED = {"not_found", "did_you_mean", "smalltalk", "help"}
@@ -148,7 +146,7 @@ async def answer(
     if asides and offers:
         # "Bản Tát mấy sao, đi từ Yên Bái mất bao lâu": the second question is heard, not ignored;
         # "Thời tiết Sa Pa tuần này sao bot? Tiện hỏi luôn trà…": answered first, as it was asked.
-        first = _said_first(understood.original, asides[0].clause, [a.clause for a in asks])
+        first = clause.said_first(understood.original, asides[0].clause, [a.clause for a in asks])
         aside = smalltalk.out_of_scope(ctx, aside=True, first=first)
         replies = [aside, *replies] if first else [*replies, aside]
     closing = [intent for intent in ("thanks", "bye") if intent in understood.smalltalk]
@@ -156,7 +154,7 @@ async def answer(
         # "…mấy sao, còn hạn ko, thks": answered, then thanked back; "Cảm ơn bot nha 🙏 À cho
         # hỏi thêm…": the thanks for the last answer comes first.
         said = smalltalk.aside(ctx, closing)
-        replies = [said, *replies] if _opens_with_smalltalk(ctx, understood.original) else [*replies, said]
+        replies = [said, *replies] if clause.opens_with_smalltalk(ctx, understood.original) else [*replies, said]
     return replies
 
 
@@ -171,24 +169,6 @@ def _in_last_area(ctx: Context, ask: Ask) -> Ask:
         return ask
     # With no area before: the list at that level ("loại 4 sao thôi" after one tea), never "not ours".
     return Ask("list", f"{ask.subject} {ctx.last_area}".strip(), ask.clause)
-
-
-def _said_first(original: str, clause: str, others: list[str]) -> bool:
-    """The clause comes before every other one in the message (when each can be found in it)."""
-    text = original.lower()
-    at = text.find(clause.strip().lower())
-    places = [text.find(other.strip().lower()) for other in others if other.strip() and other != clause]
-    return at >= 0 and bool(places) and all(p > at for p in places if p >= 0) and any(p >= 0 for p in places)
-
-
-def _opens_with_smalltalk(ctx: Context, original: str) -> bool:
-    """The message's first few words alone are thanks or goodbye ("Cảm ơn bot nha 🙏 À cho hỏi…")."""
-    typed = first_clause(original).split()
-    for n in range(1, min(len(typed), OPENING_WORDS) + 1):
-        understood = ctx.services.understander.understand(" ".join(typed[:n]), ctx.snapshot.index)
-        if not understood.asks and set(understood.smalltalk) & {"thanks", "bye"}:
-            return True
-    return False
 
 
 async def _unread_thing(ctx: Context, understood: Understanding, asks: list[Ask], subjects: Subjects) -> bool:
@@ -375,7 +355,7 @@ async def _answer_one(ctx: Context, ask: Ask, subjects: Subjects, original: str,
     # Not a list: "quê mình có những sp nào để giới thiệu với khách homestay" lists Si Ma Cai's, and a
     # list relaxed to another area already says so in its heading.
     visit = intent in ELSEWHERE_ASKS and intent != "list"
-    if subject.visit_elsewhere and visit and not _names_a_place(ctx, ask.clause):
+    if subject.visit_elsewhere and visit and not clause.names_a_place(ctx, ask.clause):
         # "có homestay nào ở Tả Van": ours is in Văn Chấn, no answer in Tả Van; said, and shown.
         return [products.absent_but(ctx, original, subject.hits[:3])]
     about_places = await _about_places(ctx, ask, subject, original)
@@ -520,13 +500,6 @@ async def _sold_at_named(ctx: Context, product, named: list) -> list[Reply]:
     else:
         note = ctx.t("places.not_listed_at", place=named[0].name, name=product.name)
     return [replace(replies[0], text=f"{note}\n{replies[0].text}"), *replies[1:]]
-
-
-def _names_a_place(ctx: Context, text: str) -> bool:
-    """A place of ours, or a shop or OCOP point of ours by its kind ("điểm giới thiệu … Văn Bàn")."""
-    said = f" {fold(text)} "
-    kinds = KIND_WORDS["ocop_point"] | KIND_WORDS["shop"]
-    return any(f" {kind} " in said for kind in kinds) or bool(ctx.snapshot.place_names.find(text, kind_said=True))
 
 
 def _in_chat_area(ctx: Context, found: list) -> list:

@@ -1,6 +1,7 @@
 """What a clause's own words say, beside what it names: whether it asks at all, asks which or
-any, names a shop, a day of the market week, a decision's number, a year, or a city elsewhere.
-The words are data (data/understanding/intents.toml [words]); these only read them."""
+any, names a shop, a day of the market week, a decision's number, a year, or a city elsewhere;
+and where a clause sits in its message (asked first, after thanks). The words are data
+(data/understanding/intents.toml [words]); these only read them."""
 
 from __future__ import annotations
 
@@ -8,8 +9,12 @@ import re
 
 from bot.text import fold
 from bot.understanding.lexicon import intent_token
+from bot.understanding.message import first_clause
+from bot.understanding.places import KIND_WORDS
 from handlers import products
 from handlers.context import Context
+
+OPENING_WORDS = 4  # "cảm ơn bot nha": thanks said before the questions are at most this long
 
 SHOP_WORDS = ("cua hang", "gian hang", "store", "shop")
 _YEAR_RE = re.compile(r"\b20[1-3]\d\b")
@@ -99,3 +104,28 @@ def year_said(text: str) -> int | None:
     """A year a message names ("năm 2025"): our certificates start in 2019."""
     found = _YEAR_RE.search(text)
     return int(found.group()) if found else None
+
+
+def names_a_place(ctx: Context, text: str) -> bool:
+    """A place of ours, or a shop or OCOP point of ours by its kind ("điểm giới thiệu … Văn Bàn")."""
+    said = f" {fold(text)} "
+    kinds = KIND_WORDS["ocop_point"] | KIND_WORDS["shop"]
+    return any(f" {kind} " in said for kind in kinds) or bool(ctx.snapshot.place_names.find(text, kind_said=True))
+
+
+def said_first(original: str, clause: str, others: list[str]) -> bool:
+    """The clause comes before every other one in the message (when each can be found in it)."""
+    text = original.lower()
+    at = text.find(clause.strip().lower())
+    places = [text.find(other.strip().lower()) for other in others if other.strip() and other != clause]
+    return at >= 0 and bool(places) and all(p > at for p in places if p >= 0) and any(p >= 0 for p in places)
+
+
+def opens_with_smalltalk(ctx: Context, original: str) -> bool:
+    """The message's first few words alone are thanks or goodbye ("Cảm ơn bot nha 🙏 À cho hỏi…")."""
+    typed = first_clause(original).split()
+    for n in range(1, min(len(typed), OPENING_WORDS) + 1):
+        understood = ctx.services.understander.understand(" ".join(typed[:n]), ctx.snapshot.index)
+        if not understood.asks and set(understood.smalltalk) & {"thanks", "bye"}:
+            return True
+    return False
