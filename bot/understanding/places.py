@@ -151,6 +151,11 @@ class PlaceNames:
                 w for w in marked if w not in signature and w not in _KIND_SINGLE and marked[w] & written.get(w, set())
             }
             score = len(signature) + (0.25 if own else 0.0) + 0.1 * len(owned | spelled)
+            typed_kinds = {w for w in said & kind_words & set(named_kind.split()) if "" not in marked.get(w, {""})}
+            if place.kind not in MARKET_KINDS and typed_kinds:
+                # The kind said, with its marks, is in its own name ("chợ phiên" of "Phiên chợ vùng
+                # cao …"): as sure as a market's kind ("Điểm bán táo mèo" is a market too).
+                score += 0.6
             if place.kind in MARKET_KINDS:
                 score += 0.5 if (place.kind == "night_market") == night else 0.0
             scored.append((score, place))

@@ -1369,3 +1369,12 @@ async def test_a_level_alone_asked_again_is_a_list_never_not_ours(services):
     replies = await say("loại 4 sao thôi")
     assert replies[0].kind == "list" and shown(replies)
     assert all(PRODUCTS[pid]["star"] == "4" for pid in shown(replies))
+
+
+async def test_a_kind_of_place_said_in_a_places_own_name_picks_it(services):
+    fair = next(row["name"] for row in PLACES if row["name"].startswith("Phiên chợ vùng cao Mù Cang Chải"))
+    replies = await ask(services, "Mù Cang Chải có chợ phiên không")
+    assert replies[0].kind == "place_info" and replies[0].text.splitlines()[0].endswith(fair)
+    # A landmark where the tourist stands is no product word.
+    replies = await ask(services, "where can I buy OCOP products near Sapa stone church")
+    assert replies[0].kind == "places" and "not in our OCOP catalogue" not in replies[0].text
