@@ -422,7 +422,8 @@ class Understander:
             for j in range(n - 1)
         )  # fmt: skip
         # "cái nào 5 sao", "which one is 3 stars?": asked of what the chat showed (handlers/chat.py).
-        said_pointer = points or bool(self.lexicon.words["which"] & set(folded))
+        words_ = self.lexicon.words
+        said_pointer = points or bool(words_["which"] & set(folded) and not words_["products_word"] & set(folded))
         points = points and not names_own
         # Joining words stay (the search drops them itself): "X với Y" may name two products.
         gone = consumed | soft

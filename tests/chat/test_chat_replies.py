@@ -1378,3 +1378,11 @@ async def test_a_kind_of_place_said_in_a_places_own_name_picks_it(services):
     # A landmark where the tourist stands is no product word.
     replies = await ask(services, "where can I buy OCOP products near Sapa stone church")
     assert replies[0].kind == "places" and "not in our OCOP catalogue" not in replies[0].text
+
+
+async def test_which_products_hold_a_level_is_asked_of_all_not_of_the_last_list(services):
+    say = conversation(services, "which-all")
+    await say("của bắc hà thôi")
+    replies = await say("Which OCOP products are 5 star and where can I buy them in Sapa?")
+    five = {pid for pid, row in PRODUCTS.items() if row["star"] == "5"}
+    assert replies[0].kind == "list" and set(replies[0].product_ids) == five
