@@ -67,6 +67,12 @@ def accent_key(word: str) -> str:
     return unicodedata.normalize("NFC", "".join(kept)) + tone
 
 
+def marks_fit(typed: str, written_key: str) -> bool:
+    """A word as typed may be the word written so (`written_key`, its accent key): marks typed are
+    meant ("tình" is not "Tinh", "Năm" is not "Nậm"), while a word typed or written bare fits any."""
+    return fold(typed) == typed.lower() or written_key == fold(written_key) or accent_key(typed) == written_key
+
+
 def words(text: str) -> list[str]:
     """Lower-case NFC words (letters and digits, accents kept)."""
     return _WORD_RE.findall(nfc(text).lower())

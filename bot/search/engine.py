@@ -36,7 +36,7 @@ from bot.search.query import (
     tokenize,
 )
 from bot.search.telex import decode_ime
-from bot.text import accent_key, fold, fold_cached, split_qualifier, words
+from bot.text import accent_key, fold, fold_cached, marks_fit, split_qualifier, words
 
 ANSWER_COVERAGE = 0.8  # below this share of the user's words we claim no answer
 SUGGEST_COVERAGE = 0.34
@@ -566,13 +566,7 @@ class SearchIndex:
         if not spellings or len(typed) != len(tokens):
             return True
 
-        def fits(spelling: tuple[str, ...]) -> bool:
-            return all(
-                fold(word) == word.lower() or key == fold(key) or accent_key(word) == key
-                for word, key in zip(typed, spelling, strict=True)
-            )
-
-        return any(fits(spelling) for spelling in spellings)
+        return any(all(map(marks_fit, typed, spelling)) for spelling in spellings)
 
     def _inside_a_name(
         self,
