@@ -15,6 +15,7 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from bot.certificates import CertificateBook
 from bot.config import DATA_DIR, Config
 from bot.geo import Gazetteer
 from bot.i18n import I18n
@@ -36,6 +37,7 @@ class Snapshot:
     index: SearchIndex
     gazetteer: Gazetteer
     place_names: PlaceNames
+    certificates: CertificateBook
 
 
 class CatalogueState:
@@ -143,7 +145,11 @@ def build_snapshot(catalogue: Catalogue, vocab: Vocabulary) -> Snapshot:
     index.gloss_words  # noqa: B018
     index.warm()
     return Snapshot(
-        catalogue, index, Gazetteer(catalogue.localities), PlaceNames(catalogue.places, catalogue.localities)
+        catalogue,
+        index,
+        Gazetteer(catalogue.localities),
+        PlaceNames(catalogue.places, catalogue.localities),
+        CertificateBook(catalogue.products),
     )
 
 
