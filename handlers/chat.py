@@ -411,8 +411,12 @@ async def _validity(ctx: Context, intent: str, subject: Subject, original: str) 
         if len(hits) == 1:
             return [validity.status(ctx, hits[0])]
         return [validity.several(ctx, hits[: products.MAX_STAR_ANSWERS])]
-    if intent in ("expiring", "expired") and state in ("none", "listing"):
-        return [validity.listing(ctx, intent, subject.result.query if subject.result else None)]
+    # "sản phẩm 4 sao trở lên nào đã hết hạn": a level alone finds no product, and filters the list.
+    level_only = state == "weak" and query is not None and bool(query.star or query.star_min) and not query.required
+    if intent == "validity" and (level_only or state == "listing"):  # "những sp 4 sao còn hạn", "sp Sa Pa còn hạn ko"
+        return [validity.listing(ctx, "valid", query)]
+    if intent in ("expiring", "expired") and (state in ("none", "listing") or level_only):
+        return [validity.listing(ctx, intent, query)]
     if state == "none":
         return _tag(await about.about(ctx, "validity"), "facts")
     return await _search(ctx, intent, subject, original)

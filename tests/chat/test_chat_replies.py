@@ -1386,3 +1386,12 @@ async def test_which_products_hold_a_level_is_asked_of_all_not_of_the_last_list(
     replies = await say("Which OCOP products are 5 star and where can I buy them in Sapa?")
     five = {pid for pid, row in PRODUCTS.items() if row["star"] == "5"}
     assert replies[0].kind == "list" and set(replies[0].product_ids) == five
+
+
+async def test_a_validity_list_keeps_the_level_or_area_asked_for(services):
+    expired = await ask(services, "sản phẩm 4 sao trở lên nào đã hết hạn")
+    assert [r.kind for r in expired] == ["validity"] and shown(expired)
+    assert all(int(PRODUCTS[pid]["star"] or 0) >= 4 for pid in shown(expired))  # "trở lên": 4 and 5
+    valid = await ask(services, "sp Sa Pa còn hạn không")
+    assert [r.kind for r in valid] == ["validity"] and shown(valid)
+    assert {PRODUCTS[pid]["area"] for pid in shown(valid)} == {"Sa Pa"}
