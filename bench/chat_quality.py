@@ -41,6 +41,7 @@ SUITES = (
     ("suite 14", ROOT / "tests/chat/chat_suite14.csv"),
     ("suite 15", ROOT / "tests/chat/chat_suite15.csv"),
     ("suite 16", ROOT / "tests/chat/chat_suite16.csv"),
+    ("suite 17", ROOT / "tests/chat/chat_suite17.csv"),
     ("holdout suite", ROOT / "tests/chat/chat_holdout.csv"),
     ("holdout 2", ROOT / "tests/chat/chat_holdout2.csv"),
     ("holdout 3", ROOT / "tests/chat/chat_holdout3.csv"),
