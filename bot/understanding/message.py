@@ -661,7 +661,8 @@ def _accents_agree(typed: str, phrase_word: str, marked_message: bool = False) -
     """A word typed with marks must carry the phrase's marks: "Giá" is price, "Gìa" is not; and in
     a message typed with marks, a bare word means a bare word."""
     if phrase_word.isascii():
-        return True
+        # A bare phrase word is not a marked word typed: "bai" (bye) is not "bài" (a lesson).
+        return typed.isascii() or fold(typed) != phrase_word
     if typed.isascii():
         return not marked_message
     return accent_key(typed) == accent_key(phrase_word)

@@ -1395,3 +1395,18 @@ async def test_a_validity_list_keeps_the_level_or_area_asked_for(services):
     valid = await ask(services, "sp Sa Pa còn hạn không")
     assert [r.kind for r in valid] == ["validity"] and shown(valid)
     assert {PRODUCTS[pid]["area"] for pid in shown(valid)} == {"Sa Pa"}
+
+
+async def test_chat_words_are_read_as_typed(services):
+    # "bài" (a lesson) is not "bai" (bye): the list answered, no goodbye after it.
+    homework = await ask(
+        services, "Cô giáo giao bài tìm hiểu. Cô chú cho cháu biết Lào Cai có những sản phẩm nào 5 sao ạ?"
+    )
+    five = {pid for pid, row in PRODUCTS.items() if row["star"] == "5"}
+    assert [r.kind for r in homework] == ["list"] and set(shown(homework)) == five
+    for text in ("ad ơi ad ngủ chưa 😴", "cảm ơn bạn nhiều nha, thông tin hữu ích lắm"):
+        replies = await ask(services, text)
+        assert [r.kind for r in replies] == ["smalltalk"] and not shown(replies)
+    honey = product_id("Mật ong hoa tự nhiên Mù Cang Chải")
+    mcc = await ask(services, "mat ong MCC co ocop hk ad")  # MCC: Mù Cang Chải, as people shorten it
+    assert [r.kind for r in mcc] == ["stars"] and shown(mcc) == [honey]
