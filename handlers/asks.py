@@ -113,6 +113,11 @@ async def settle(asks: list[Ask], subjects: Subjects, understood: Understanding,
     if any(a.intent == "validity" and a.subject for a in asks):
         # Unless the rule is asked as a question of its own ("chứng nhận OCOP có thời hạn bao lâu?").
         asks = [a for a in asks if a.intent != "validity_rule" or clause.asks_something(ctx, a.clause)]
+    # "Hội chợ Việt Trung năm nay tổ chức ngày nào? Có gian hàng OCOP không?": the fair's answer
+    # says what it shows; a question that only borrowed the fair's words is not asked again.
+    fairs = {a.subject for a in asks if a.intent == "events"}
+    borrowed = {t for t in fairs if t and (await subjects.get(t)).state in ("none", "weak", "listing")}
+    asks = [a for a in asks if a.intent not in ("stars", "hours", "product") or a.subject not in borrowed] or asks
     # "có OCOP không, cho mình xin thông tin": the card answers both, stars included.
     carded = {a.subject for a in asks if a.intent == "info"}
     asks = [a for a in asks if not (a.intent == "stars" and a.subject in carded)] or asks

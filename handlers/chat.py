@@ -24,6 +24,7 @@ MAX_ANSWERS = 4  # a pasted paragraph does not get a wall of replies
 COMPARED_APART = 3  # products compared by name, each answered apart; more share one list
 ELSEWHERE_ASKS = {"product", "stars", "info", "list", "where_to_buy", "validity", "price"}
 STORY_WORDS = 20  # a message longer than this tells a story around its question
+_PLACE_ASKS = {"product", "stars", "hours", "where_to_buy", "near"}  # what a place named apart may answer
 MAX_OWN_PLACES = 3  # a product's own places shown as cards when their hours are asked
 SOCIAL = {"greeting", "thanks", "compliment", "bye"}  # small talk that is a whole message's point
 ANSWERS = {"stars", "card", "results", "list", "validity", "places", "price", "commerce", "online"}
@@ -86,7 +87,7 @@ async def answer(
         for reply in await _answer_one(ctx, ask, subjects, understood.original, understood.unread_modifier):
             # Two phrasings of one question get one answer; "not ours" is said once.
             said = any(reply.text == r.text or reply.kind == r.kind == "not_found" for r in replies)
-            if not said:
+            if not said and not (reply.kind == "not_found" and _part_of_place_shown(ctx, ask.subject)):
                 replies.append(reply)
                 if ask.intent == "product" and reply.kind == "not_found":
                     scenery.append(reply)
@@ -96,6 +97,14 @@ async def answer(
                     state in ("product", "several") and reply.kind in ANSWERS and bool(reply.product_ids)
                 )
     return await arrange(ctx, understood, replies, Answered(subjects, asks, asides, story, scenery, guesses, found_one))
+
+
+def _part_of_place_shown(ctx: Context, text: str) -> bool:
+    """ "Chợ Tả Phời - Hợp Thành họp ngày nào, bán những gì": the dash cut the market's name, and
+    "Tả Phời" alone is no product; the market's card was the answer."""
+    said = set(fold(text).split())
+    shown = [p for p in ctx.snapshot.catalogue.places if p.id == ctx.place] if ctx.place is not None else []
+    return bool(said) and any(said <= set(fold(p.name).split()) for p in shown)
 
 
 async def _answer_one(ctx: Context, ask: Ask, subjects: Subjects, original: str, unsure: bool) -> list[Reply]:
@@ -213,6 +222,13 @@ async def _about_places(ctx: Context, ask: Ask, subject: Subject, original: str)
         named = ctx.snapshot.place_names.find(f"{ask.clause} {town.label}", kind_said=True)
     if not named and ask.clause and subject.state in ("none", "weak", "listing"):
         named = _in_chat_area(ctx, ctx.snapshot.place_names.night_markets(ask.clause))  # "where is the night market"
+    short = len(original.split()) <= STORY_WORDS
+    # An area's places answer where to buy in it ("Xã Bắc Hà có điểm nào bán …, ngoài chợ phiên ấy").
+    apart = subject.state == "none" or (subject.state == "listing" and intent not in ("where_to_buy", "near"))
+    if not named and short and ask.clause and apart and intent in _PLACE_ASKS:
+        # "Chợ Cốc Lếu (khu A, khu B) có quầy bán hàng OCOP không": the place is named in a clause
+        # of its own that asks nothing; this question names no product, nor anything else.
+        named = ctx.snapshot.place_names.find(original, kind_said=True)
     day = (
         clause.market_day(ctx, ask.clause)
         if intent in ("hours", "product", "list", "where_to_buy", "near")

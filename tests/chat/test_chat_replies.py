@@ -1410,3 +1410,14 @@ async def test_chat_words_are_read_as_typed(services):
     honey = product_id("Mật ong hoa tự nhiên Mù Cang Chải")
     mcc = await ask(services, "mat ong MCC co ocop hk ad")  # MCC: Mù Cang Chải, as people shorten it
     assert [r.kind for r in mcc] == ["stars"] and shown(mcc) == [honey]
+
+
+async def test_a_place_named_in_a_clause_of_its_own_is_the_one_asked_about(services):
+    market = next(p for p in PLACES if p["name"] == "Chợ Tả Phời - Hợp Thành")
+    dashed = await ask(services, "Chợ Tả Phời - Hợp Thành họp ngày nào, bán những gì?")
+    # The dash cuts the name; half of it alone is no product, so no "not in our catalogue" either.
+    assert [r.kind for r in dashed] == ["place_info"] and market["name"] in dashed[0].text
+    stalls = await ask(services, "Chủ nhật này nhà mình lên xã Bắc Hà chơi, ở chợ phiên có gian hàng OCOP nào không ạ?")
+    assert [r.kind for r in stalls] == ["place_info"] and "Chợ phiên Bắc Hà" in stalls[0].text
+    tea_space = product_id("Không gian văn hoá Trà Suối Giàng")  # "gian hàng" is a stall, not "Không gian"
+    assert tea_space not in shown(stalls)
