@@ -15,6 +15,8 @@ from handlers.subjects import Subjects
 NAMES_A_PRODUCT = {"stars", "where_to_buy", "price", "info", "producer"}  # questions that need a thing named
 ON_TOPIC = {"stars", "validity", "near"}  # questions only we answer, whatever else the message tells
 _HAVE_RE = re.compile("有|있")  # "there is / do you have", in Chinese and Korean
+MAKER_WORDS = ("htx", "hop tac xa", "cong ty", "cty", "co so", "xuong", "to hop tac")  # folded
+WHERE_WORDS = ("xa nao", "huyen nao", "phuong nao", "o dau")  # folded
 SHARED_NAMES = 20  # of a subject's products, those whose names a story's mention must share a word with
 PRODUCT_JOBS = {"stars", "where_to_buy", "price", "shipping", "wholesale", "payment", "export", "contact", "stock",
                 "validity", "expiring", "expired", "online", "hours", "producer", "info"}  # fmt: skip
@@ -118,10 +120,18 @@ async def settle(asks: list[Ask], subjects: Subjects, understood: Understanding,
     fairs = {a.subject for a in asks if a.intent == "events"}
     borrowed = {t for t in fairs if t and (await subjects.get(t)).state in ("none", "weak", "listing")}
     asks = [a for a in asks if a.intent not in ("stars", "hours", "product") or a.subject not in borrowed] or asks
+    # "HTX Thế Tuấn ở xã nào?", "…, và công ty ở xã nào?": where the maker is, its own place.
+    asks = [Ask("where_to_buy", a.subject, a.clause) if a.intent == "info" and _locates_maker(a.clause) else a
+            for a in asks]  # fmt: skip
     # "có OCOP không, cho mình xin thông tin": the card answers both, stars included.
     carded = {a.subject for a in asks if a.intent == "info"}
     asks = [a for a in asks if not (a.intent == "stars" and a.subject in carded)] or asks
     return asks
+
+
+def _locates_maker(text: str) -> bool:
+    said = f" {fold(text)} "
+    return any(f" {w} " in said for w in MAKER_WORDS) and any(f" {w} " in said for w in WHERE_WORDS)
 
 
 async def _borrow_subjects(asks: list[Ask], subjects: Subjects, mentions: list[str], story: bool) -> list[Ask]:

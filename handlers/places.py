@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from collections.abc import Sequence
 from functools import lru_cache
 from urllib.parse import urlencode
@@ -59,9 +60,10 @@ def places_for_area(ctx: Context, area: str, *, product: Product | None = None) 
         # Places whose own description names the product come first. Another producer's shop
         # is not a place to buy this product ("where to buy the honey" listed a cinnamon-oil
         # cooperative); markets and shops may well sell it, so they stay.
-        names = [p for p in places if _names_any(p, [fold(product.name)])]
+        # Its own maker's place first, wherever its record is filed.
+        names = [p for p in places if p in sellers or _names_any(p, [fold(product.name)])]
         places = names + [p for p in places if p not in names and p.kind != "producer_shop"]
-        places.sort(key=lambda p: (p not in names, KIND_ORDER.get(p.kind, 9)))
+        places.sort(key=lambda p: (p not in sellers, p not in names, KIND_ORDER.get(p.kind, 9)))
     else:
         places.sort(key=lambda p: KIND_ORDER.get(p.kind, 9))
     return places
@@ -86,8 +88,12 @@ def sells(place: Place, product: Product) -> bool:
     return _made_here(place, product) or _names_any(place, [fold_cached(product.name)])
 
 
+_WHERE_SAID = re.compile(r"\s*\([^)]*\)")
+
+
 def _made_here(place: Place, product: Product) -> bool:
-    maker = fold_cached(product.producer or "")
+    # "HTX … Thức Mai (thôn Cán Hồ Mông, xã Ngũ Chỉ Sơn)": where the maker is is no part of its name.
+    maker = fold_cached(_WHERE_SAID.sub("", product.producer or "").strip())
     return len(maker) > 8 and maker in _folded(place)[0]
 
 

@@ -1421,3 +1421,14 @@ async def test_a_place_named_in_a_clause_of_its_own_is_the_one_asked_about(servi
     assert [r.kind for r in stalls] == ["place_info"] and "Chợ phiên Bắc Hà" in stalls[0].text
     tea_space = product_id("Không gian văn hoá Trà Suối Giàng")  # "gian hàng" is a stall, not "Không gian"
     assert tea_space not in shown(stalls)
+
+
+async def test_where_a_maker_is_gets_its_own_place_and_retail_is_where_to_buy(services):
+    oil = product_id("Tinh dầu Đại Từ Bi")
+    maker = await ask(services, "Tinh dầu Đại Từ Bi mấy sao, HTX Thế Tuấn ở xã nào?")
+    assert [r.kind for r in maker] == ["stars", "places"] and oil in shown(maker)
+    assert "HTX nông lâm nghiệp Thế Tuấn" in maker[1].text and "Chiềng Ken" in maker[1].text
+    retail = await ask(services, "Ruốc cá hồi Thức Mai mấy sao? Xưởng ở Ngũ Chỉ Sơn có bán lẻ không?")
+    # "Xưởng" is the maker's workshop, not "xường" of the sausages; its own place is listed.
+    assert [r.kind for r in retail][1] in ("places", "place_info") and product_id("Ruốc cá hồi") in shown(retail[1:])
+    assert "cá tầm Thức Mai" in retail[1].text
