@@ -129,6 +129,11 @@ async def settle(asks: list[Ask], subjects: Subjects, understood: Understanding,
     return asks
 
 
+def _claims_level(subject) -> bool:
+    query = subject.result.query if subject.result is not None else None
+    return query is not None and bool(query.star or query.star_min)
+
+
 def _locates_maker(text: str) -> bool:
     said = f" {fold(text)} "
     return any(f" {w} " in said for w in MAKER_WORDS) and any(f" {w} " in said for w in WHERE_WORDS)
@@ -156,6 +161,10 @@ async def _borrow_subjects(asks: list[Ask], subjects: Subjects, mentions: list[s
     candidates = [a.subject for a in asks if a.subject] + [m for m in mentions if m]
     states = {text: (await subjects.get(text)).state for text in candidates}
     one = [t for t in candidates if states[t] == "product"]
+    # "…nhà ở Trấn Yên có quế, bố bảo quế điếu của HTX Quế hồi Việt Nam được 5 sao. Em nghĩ chắc
+    # không đúng": the clause that claims a level is the one the doubt is about.
+    claimed = [t for t in one if _claims_level(await subjects.get(t))]
+    one = claimed + [t for t in one if t not in claimed]
     several = [t for t in candidates if states[t] == "several"]
     # Only look-alikes of what the story mentions: "did you mean" it, never "not ours".
     doubted = [t for t in candidates if states[t] == "suggest"]

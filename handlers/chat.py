@@ -256,8 +256,11 @@ async def _about_places(ctx: Context, ask: Ask, subject: Subject, original: str)
         )
     )
     # "Does the Sapa night market sell OCOP products?": a place of ours asked about, no product named.
+    # "Văn Bàn có điểm giới thiệu sản phẩm OCOP không": no product of Văn Bàn is an "điểm"; the one
+    # found elsewhere by that word is not what a named place of ours is asked instead of.
+    elsewhere = subject.state == "product" and subject.result is not None and "place" in subject.result.relaxed
     placed = intent in ("product", "list", "near", "where_to_buy", "hours") or (
-        intent == "stars" and subject.state in ("none", "weak", "listing")
+        intent == "stars" and (subject.state in ("none", "weak", "listing") or elsewhere)
     )
     if intent == "list" and named and all(p.kind == "producer_shop" for p in named):
         # "HTX Sơn Hòa còn làm sản phẩm OCOP nào khác không": what the producer makes, with stars.

@@ -122,7 +122,8 @@ class PlaceNames:
         for w in typed:
             marked.setdefault(fold(w), set()).add(accent_key(w) if fold(w) != w.lower() else "")
         pairs = {f"{a} {b}" for a, b in zip(folded, folded[1:], strict=False)}
-        said = tokens | pairs
+        triples = {f"{a} {b} {c}" for a, b, c in zip(folded, folded[1:], folded[2:], strict=False)}  # "điểm giới thiệu"
+        said = tokens | pairs | triples
         if "cho" in tokens and "chợ" not in typed and not self._cho_is_market(folded):
             said.discard("cho")  # unaccented "cho" is usually "for": "mua cho mẹ"
         if "san" in tokens and not {"sân", "san"} & set(typed):

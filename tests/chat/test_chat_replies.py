@@ -1432,3 +1432,21 @@ async def test_where_a_maker_is_gets_its_own_place_and_retail_is_where_to_buy(se
     # "Xưởng" is the maker's workshop, not "xường" of the sausages; its own place is listed.
     assert [r.kind for r in retail][1] in ("places", "place_info") and product_id("Ruốc cá hồi") in shown(retail[1:])
     assert "cá tầm Thức Mai" in retail[1].text
+
+
+async def test_the_clause_that_claims_a_level_is_the_one_a_doubt_is_about(services):
+    replies = await ask(
+        services,
+        "Nhà chồng em ở Trấn Yên có trồng quế, bố chồng bảo quế điếu của HTX Quế hồi Việt Nam được 5 sao. "
+        "Em nghĩ chắc không đúng, nhờ ad kiểm tra giúp ạ.",
+    )
+    cinnamon = next(pid for pid, row in PRODUCTS.items() if row["name"] == "Quế điếu" and "Quế hồi" in row["qualifier"])
+    assert [r.kind for r in replies] == ["stars"] and shown(replies) == [cinnamon]
+    assert f"{PRODUCTS[cinnamon]['star']} sao" in replies[0].text
+
+
+async def test_a_kind_of_place_said_in_three_words_names_the_place(services):
+    point = next(p for p in PLACES if p["name"].startswith("Điểm giới thiệu và bán sản phẩm OCOP huyện Văn Bàn"))
+    replies = await ask(services, "Văn Bàn có điểm giới thiệu sản phẩm OCOP không, ở số nhà nào?")
+    assert [r.kind for r in replies] == ["place_info"] and "Số nhà 261" in replies[0].text
+    assert point["address"].split(",")[0] in replies[0].text
