@@ -222,9 +222,13 @@ async def _about_places(ctx: Context, ask: Ask, subject: Subject, original: str)
         named = ctx.snapshot.place_names.find(f"{ask.clause} {town.label}", kind_said=True)
     if not named and ask.clause and subject.state in ("none", "weak", "listing"):
         named = _in_chat_area(ctx, ctx.snapshot.place_names.night_markets(ask.clause))  # "where is the night market"
+    # "Văn Bàn có điểm giới thiệu sản phẩm OCOP không": no product of Văn Bàn is an "điểm"; the one
+    # found elsewhere by that word is not what a named place of ours is asked instead of.
+    elsewhere = subject.state == "product" and subject.result is not None and "place" in subject.result.relaxed
     short = len(original.split()) <= STORY_WORDS
     # An area's places answer where to buy in it ("Xã Bắc Hà có điểm nào bán …, ngoài chợ phiên ấy").
     apart = subject.state == "none" or (subject.state == "listing" and intent not in ("where_to_buy", "near"))
+    apart = apart or (elsewhere and intent == "hours")  # "…từ cầu Văn Phú vào bao xa": no product of Văn Phú
     if not named and short and ask.clause and apart and intent in _PLACE_ASKS:
         # "Chợ Cốc Lếu (khu A, khu B) có quầy bán hàng OCOP không": the place is named in a clause
         # of its own that asks nothing; this question names no product, nor anything else.
@@ -256,9 +260,6 @@ async def _about_places(ctx: Context, ask: Ask, subject: Subject, original: str)
         )
     )
     # "Does the Sapa night market sell OCOP products?": a place of ours asked about, no product named.
-    # "Văn Bàn có điểm giới thiệu sản phẩm OCOP không": no product of Văn Bàn is an "điểm"; the one
-    # found elsewhere by that word is not what a named place of ours is asked instead of.
-    elsewhere = subject.state == "product" and subject.result is not None and "place" in subject.result.relaxed
     placed = intent in ("product", "list", "near", "where_to_buy", "hours") or (
         intent == "stars" and (subject.state in ("none", "weak", "listing") or elsewhere)
     )

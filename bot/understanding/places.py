@@ -30,6 +30,7 @@ _KIND_SINGLE = {w for kind in KIND_WORDS.values() for phrase in kind for w in ph
 # Kind words that fit a place only when its own name says them: "homestay" names "Homestay A
 # Sình", not "HTX … Mù Cang Chải" (both producers' places).
 OWN_KIND_WORDS = {"homestay", "nha hang", "restaurant", "khong gian", "vuon", "garden", "xuong", "workshop"}
+OWN_KIND_SAID = {"restaurant": "nha hang", "garden": "vuon", "workshop": "xuong"}  # in English, of a Vietnamese name
 SHARED_WORD = 3  # a word in this many place names is no part of any one's own name
 MARKET_KINDS = {"market", "night_market"}
 NIGHT_WORDS = {"dem", "night", "evening"}
@@ -140,7 +141,9 @@ class PlaceNames:
             if place.kind in MARKET_KINDS or "cho" in fold(place.name).split():
                 kind_words = kind_words | KIND_WORDS["market"] | KIND_WORDS["night_market"]
             named_kind = f" {fold(place.name)} "
-            kind_words = {w for w in kind_words if w not in OWN_KIND_WORDS or f" {w} " in named_kind}
+            kind_words = {
+                w for w in kind_words if w not in OWN_KIND_WORDS or f" {OWN_KIND_SAID.get(w, w)} " in named_kind
+            }
             loose = len(signature) >= 3 and signature not in self._town_names and not kind_said
             owned = tokens & self._own_words.get(place.id, frozenset())
             owned = {w for w in owned if self._same_marks(marked.get(w), written.get(w))}

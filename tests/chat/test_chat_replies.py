@@ -1450,3 +1450,14 @@ async def test_a_kind_of_place_said_in_three_words_names_the_place(services):
     replies = await ask(services, "Văn Bàn có điểm giới thiệu sản phẩm OCOP không, ở số nhà nào?")
     assert [r.kind for r in replies] == ["place_info"] and "Số nhà 261" in replies[0].text
     assert point["address"].split(",")[0] in replies[0].text
+
+
+async def test_how_far_gets_the_places_card_with_the_distance_its_source_gives(services):
+    restaurant = next(p for p in PLACES if p["name"].startswith("Nhà hàng cá hồi Song Nhi"))
+    assert "12 km" in restaurant["address"]  # the figure the reply must carry, from the data
+    far = await ask(
+        services, "How far is the Song Nhi salmon restaurant at Thac Bac (Silver Waterfall) from Sapa centre?"
+    )
+    assert [r.kind for r in far] == ["place_info"] and "12 km" in far[0].text and far[0].language == "en"
+    village = await ask(services, "Làng miến Giới Phiên đi đường nào, từ cầu Văn Phú vào bao xa?")
+    assert [r.kind for r in village] == ["place_info"] and "Giới Phiên" in village[0].text
