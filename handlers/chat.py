@@ -14,7 +14,7 @@ from bot.search.engine import PROVINCE_NAME
 from bot.search.query import ParsedQuery
 from bot.text import fold
 from bot.understanding.message import Ask, Understanding
-from handlers import about, clause, commerce, counts, events, lists, places, products, smalltalk, validity
+from handlers import about, clause, commerce, counts, events, lists, places, products, render, smalltalk, validity
 from handlers.arrange import Answered, arrange
 from handlers.asks import PRODUCT_JOBS, in_last_area, off_topic, settle, unread_thing
 from handlers.context import Context
@@ -24,6 +24,16 @@ MAX_ANSWERS = 4  # a pasted paragraph does not get a wall of replies
 COMPARED_APART = 3  # products compared by name, each answered apart; more share one list
 ELSEWHERE_ASKS = {"product", "stars", "info", "list", "where_to_buy", "validity", "price"}
 STORY_WORDS = 20  # a message longer than this tells a story around its question
+_KINDS_OF = (
+    "may loai",
+    "bao nhieu loai",
+    "bn loai",
+    "may dong",
+    "bao nhieu dong",
+    "how many kinds",
+    "how many types",
+    "how many varieties",
+)  # folded: how many of a product, not how many in an area
 _PLACE_ASKS = {"product", "stars", "hours", "where_to_buy", "near"}  # what a place named apart may answer
 MAX_OWN_PLACES = 3  # a product's own places shown as cards when their hours are asked
 SOCIAL = {"greeting", "thanks", "compliment", "bye"}  # small talk that is a whole message's point
@@ -123,6 +133,13 @@ async def _answer_one(ctx: Context, ask: Ask, subjects: Subjects, original: str,
     if intent in FACT_TOPICS:
         return _tag(await about.about(ctx, FACT_TOPICS[intent]), "facts")
     if intent == "count":
+        counted = await subjects.get(ask.subject) if ask.subject else None
+        kinds = any(f" {w} " in f" {fold(ask.clause)} " for w in _KINDS_OF)
+        if counted is not None and counted.state in ("product", "several") and kinds:
+            # "Đông trùng hạ thảo của Traphaco có mấy loại được OCOP": those products, counted.
+            found = [counted.product] if counted.state == "product" else counted.hits
+            heading = ctx.t("stars.several", n=len(found))
+            return [replace(products.several_stars(ctx, found[: render.LISTED], None, heading), kind="list")]
         return [counts.answer(ctx, ask.subject, ask.clause)]
     if intent == "unrated":
         return [lists.unrated(ctx, ask.subject)]

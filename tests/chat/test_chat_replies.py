@@ -1461,3 +1461,16 @@ async def test_how_far_gets_the_places_card_with_the_distance_its_source_gives(s
     assert [r.kind for r in far] == ["place_info"] and "12 km" in far[0].text and far[0].language == "en"
     village = await ask(services, "Làng miến Giới Phiên đi đường nào, từ cầu Văn Phú vào bao xa?")
     assert [r.kind for r in village] == ["place_info"] and "Giới Phiên" in village[0].text
+
+
+async def test_how_many_kinds_of_a_product_lists_them(services):
+    replies = await ask(services, "Đông trùng hạ thảo của Traphaco có mấy loại được OCOP? Loại nào nhiều sao nhất?")
+    cordyceps = {
+        pid
+        for pid, row in PRODUCTS.items()
+        if row["name"].startswith("Đông trùng hạ thảo") and "Traphaco" in row["producer"]
+    }
+    assert replies[0].kind == "list" and set(replies[0].product_ids) == cordyceps
+    assert f"{len(cordyceps)} sản phẩm" in replies[0].text
+    area = await ask(services, "Sa Pa có bao nhiêu sản phẩm OCOP")  # an area's count stays a count
+    assert [r.kind for r in area] == ["count"]
