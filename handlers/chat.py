@@ -80,7 +80,9 @@ async def answer(
     asked = any("?" in a.clause or "？" in a.clause for a in asks)
     if set(understood.smalltalk) & SOCIAL and all(a.intent == "product" for a in asks) and not asked:
         # "cảm ơn nhiều nhé, hữu ích lắm": thanks, and words that name nothing of ours.
-        states = {(await subjects.get(a.subject)).state for a in asks}
+        # "안녕하세요~ 한국 관광객인데요 사파 여행 중이에요": hello, and where they are; no question.
+        said = [await subjects.get(a.subject) for a in asks]
+        states = {"none" if _only_where(s) else s.state for s in said}
         if states <= {"none", "weak"}:
             return await smalltalk.reply(ctx, understood.smalltalk)
     asks, asides = await off_topic(ctx, asks, subjects)
@@ -92,9 +94,19 @@ async def answer(
     scenery: list[Reply] = []  # "not ours" about a clause that asked nothing ("we want to make xoi at home")
     guesses: list[Reply] = []  # "did you mean" about words that found only look-alikes
     found_one = False  # a question whose words named what it asks about was answered
+    denied: list[set[str]] = []  # the words of subjects answered "not ours"
     for ask in asks[:MAX_ANSWERS]:
         state = (await subjects.get(ask.subject)).state if ask.subject else ""
+        if denied and state in ("several", "weak") and ask.intent in PRODUCT_JOBS:
+            # "…vải thiều Lục Yên có OCOP, bà muốn đặt mua vải có được không": still not ours, and
+            # "vải" alone only looks like "nạc vai".
+            result = (await subjects.get(ask.subject)).result
+            typed = {t.typed for t in result.query.required} if result is not None else set()
+            if typed and any(typed <= gone for gone in denied):
+                continue
         for reply in await _answer_one(ctx, ask, subjects, understood.original, understood.unread_modifier):
+            if reply.kind == "not_found" and not reply.product_ids and ask.subject:
+                denied.append(set(fold(ask.subject).split()))
             # Two phrasings of one question get one answer; "not ours" is said once.
             said = any(reply.text == r.text or reply.kind == r.kind == "not_found" for r in replies)
             if not said and not (reply.kind == "not_found" and _part_of_place_shown(ctx, ask.subject)):
@@ -330,6 +342,11 @@ async def _sold_at_named(ctx: Context, product, named: list) -> list[Reply]:
     else:
         note = ctx.t("places.not_listed_at", place=named[0].name, name=product.name)
     return [replace(replies[0], text=f"{note}\n{replies[0].text}"), *replies[1:]]
+
+
+def _only_where(subject: Subject) -> bool:
+    query = subject.result.query if subject.state == "listing" and subject.result is not None else None
+    return query is not None and query.place is not None and not (query.star or query.star_min or query.category)
 
 
 def _in_chat_area(ctx: Context, found: list) -> list:

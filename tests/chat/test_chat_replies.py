@@ -1474,3 +1474,13 @@ async def test_how_many_kinds_of_a_product_lists_them(services):
     assert f"{len(cordyceps)} sản phẩm" in replies[0].text
     area = await ask(services, "Sa Pa có bao nhiêu sản phẩm OCOP")  # an area's count stays a count
     assert [r.kind for r in area] == ["count"]
+
+
+async def test_a_thing_said_not_ours_stays_not_ours_when_asked_again_in_fewer_words(services):
+    replies = await ask(services, "ba nghe noi vai thieu Luc Yen co OCOP, ba muon dat mua vai co duoc khong")
+    assert [r.kind for r in replies] == ["not_found"] and not shown(replies)  # "vai" is not "nạc vai"
+
+
+async def test_hello_and_where_i_am_is_a_greeting_not_a_list(services):
+    replies = await ask(services, "안녕하세요~ 한국 관광객인데요 사파 여행 중이에요")
+    assert [r.kind for r in replies] == ["smalltalk"] and not shown(replies) and replies[0].language == "ko"
