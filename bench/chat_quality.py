@@ -50,6 +50,7 @@ SUITES = (
     ("holdout 6", ROOT / "tests/chat/chat_holdout6.csv"),
     ("holdout 7", ROOT / "tests/chat/chat_holdout7.csv"),
     ("holdout 8", ROOT / "tests/chat/chat_holdout8.csv"),
+    ("holdout 9", ROOT / "tests/chat/chat_holdout9.csv"),
 )
 TODAY = date(2026, 11, 30)
 

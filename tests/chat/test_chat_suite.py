@@ -8,11 +8,13 @@ chat_suite6.csv and chat_suite7.csv (260 each) by an eighth and a tenth author, 
 chat_suite8.csv (220, stories, English and Korean) by an eleventh, chat_suite9.csv (240) by a twelfth and
 chat_suite10.csv (200) by a fifteenth, chat_suite11.csv (200) by a sixteenth, chat_suite12.csv
 (220) by a seventeenth, chat_suite13.csv (200) by an eighteenth, chat_suite14.csv (180) by a twentieth,
-chat_suite15.csv (220) by a twenty-first and chat_suite16.csv (200) by a twenty-second;
+chat_suite15.csv (220) by a twenty-first, chat_suite16.csv (200) by a twenty-second and
+chat_suite17.csv (220, places first) by a twenty-fourth;
 chat_holdout2.csv (178) by a fifth, chat_holdout3.csv (200) by a seventh, chat_holdout4.csv
 (220) by a ninth, chat_holdout5.csv (220) by a thirteenth, chat_holdout6.csv (220) by a
-fourteenth, chat_holdout7.csv (220) by a nineteenth and chat_holdout8.csv (240) by a twenty-third (both
-written after a round of tuning), never tuned on and their failures never read.
+fourteenth, chat_holdout7.csv (220) by a nineteenth, chat_holdout8.csv (240) by a twenty-third and
+chat_holdout9.csv (240) by a twenty-fifth (the last three written after a round of tuning), never tuned
+on and their failures never read.
 `python bench/chat_quality.py --failures` lists what fails (read it for the tuning suites only).
 
 The tuning suite is held to issue 9's targets (≥ 0.95 right, 0 false "not in our catalogue",
@@ -43,12 +45,10 @@ FLOORS = {  # suite: (share right, false "not in our catalogue", negatives shown
     "chat_suite12.csv": (0.96, 0, 1),  # a seventeenth author's (counts, events, stories): 0.900 / 1 / 1 first contact
     "chat_suite13.csv": (0.96, 0, 1),  # an eighteenth author's (four personas): 0.800 / 8 / 2 first contact
     "chat_suite14.csv": (0.93, 0, 0),  # a twentieth author's (chatty, English, multi): 0.828 / 3 / 0 first contact
-    "chat_suite15.csv": (
-        0.94,
-        1,
-        0,
-    ),  # a twenty-first author's (chatty, teen, English, zh, ko): 0.873 / 3 / 1 first contact
+    # a twenty-first author's (chatty, teen, English, zh, ko): 0.873 / 3 / 1 first contact
+    "chat_suite15.csv": (0.94, 1, 0),
     "chat_suite16.csv": (0.96, 0, 0),  # a twenty-second author's (staff, places, citizens): 0.860 / 4 / 1 first contact
+    "chat_suite17.csv": (0.94, 0, 1),  # a twenty-fourth author's (places first): 0.868 / 1 / 1 first contact
     "chat_holdout.csv": (0.93, 0, 1),  # never tuned on: today's figures, below the targets
     "chat_holdout2.csv": (0.88, 1, 1),  # a fifth author's, never tuned on: 0.798 / 6 / 1 first contact
     "chat_holdout3.csv": (0.88, 2, 1),  # a seventh author's, never tuned on: 0.825 / 3 / 2 first contact
@@ -57,6 +57,7 @@ FLOORS = {  # suite: (share right, false "not in our catalogue", negatives shown
     "chat_holdout6.csv": (0.90, 2, 0),  # a fourteenth author's: 0.886 / 2 / 1 on first contact
     "chat_holdout7.csv": (0.91, 2, 0),  # a nineteenth author's, written after tuning: 0.914 / 2 / 0 first contact
     "chat_holdout8.csv": (0.91, 2, 0),  # a twenty-third author's, written after tuning: 0.921 / 3 / 0 first contact
+    "chat_holdout9.csv": (0.90, 2, 0),  # a twenty-fifth author's, written after tuning: 0.904 / 2 / 0 first contact
 }
 
 
