@@ -16,7 +16,7 @@ from bot.text import fold
 from bot.understanding.message import Ask, Understanding
 from handlers import about, clause, commerce, counts, events, lists, places, products, render, smalltalk, validity
 from handlers.arrange import Answered, arrange
-from handlers.asks import PRODUCT_JOBS, in_last_area, off_topic, settle, unread_thing
+from handlers.asks import PRODUCT_JOBS, in_last_area, locates_maker, off_topic, settle, unread_thing
 from handlers.context import Context
 from handlers.subjects import LONG_SUBJECT, Subject, Subjects
 
@@ -412,8 +412,10 @@ async def _where(ctx: Context, intent: str, subject: Subject, original: str) -> 
         found = [subject.product] if state == "product" else subject.hits
         # Several from one maker ("Thổ cẩm Lan Rừng"): its shop; several makers' ("village"): no one's.
         one_maker = len({product.producer for product in found}) == 1
-        own = [] if intent != "hours" or not one_maker else places.own_places(ctx, found[0])
-        if own:  # "Thổ cẩm Lan Rừng … cửa hàng mở mấy giờ?": its shop's card, hours on it
+        # "Thổ cẩm Lan Rừng … cửa hàng mở mấy giờ?", "HTX cá hồi Thức Mai ở thôn nào": its place's card.
+        located = intent == "hours" or (state == "several" and locates_maker(original))
+        own = places.own_places(ctx, found[0]) if located and one_maker else []
+        if own:
             return [places.place_info(ctx, own[:MAX_OWN_PLACES])]
         if state == "product":
             ctx.area = ctx.area or subject.product.area  # "any 4 star products there?" next: where it is sold

@@ -202,8 +202,10 @@ class Understander:
         # Not an off-topic question alone: "셍꾸 쌀 중에 4성짜리 알려주세요. 한국에 쌀 가져가도 되나요?"
         # names our rice and asks theirs; the rice is still what it asks about.
         if any(a.intent not in ("product", "out_of_scope") for a in result.asks):
-            result.mentions = [a.subject for a in result.asks if a.intent == "product"]
-            result.asks = [a for a in result.asks if a.intent != "product"]
+            # Unless it asks whether a market or shop is there: "…, mà Sa Pa có chợ đêm không ad".
+            placed = [a for a in result.asks if a.intent == "product" and _asks_of_a_place(a.clause)]
+            result.mentions = [a.subject for a in result.asks if a.intent == "product" and a not in placed]
+            result.asks = [a for a in result.asks if a.intent != "product" or a in placed]
         return result
 
     # -- steps --------------------------------------------------------------------------
@@ -655,6 +657,16 @@ def _merge_settings(clauses: list[_Clause]) -> None:
                 other.has_content = True
             clause.has_content = False
             clause.subject = ""
+
+
+_PLACE_ASKED = re.compile(r"\b(chợ|market|night market|điểm bán|điểm giới thiệu|cửa hàng ocop|ocop shop|ocop store)\b")
+_YES_NO = re.compile(r"(\bcó\b.*\b(không|ko|k|hok|khum|hông)\b|\?|\b(is there|are there|any)\b)")
+
+
+def _asks_of_a_place(clause: str) -> bool:
+    """Whether a clause with no question word of its own asks if a market or shop is there."""
+    said = nfc(clause).lower()
+    return bool(_PLACE_ASKED.search(said) and _YES_NO.search(said))
 
 
 def _accents_agree(typed: str, phrase_word: str, marked_message: bool = False) -> bool:

@@ -1484,3 +1484,13 @@ async def test_a_thing_said_not_ours_stays_not_ours_when_asked_again_in_fewer_wo
 async def test_hello_and_where_i_am_is_a_greeting_not_a_list(services):
     replies = await ask(services, "안녕하세요~ 한국 관광객인데요 사파 여행 중이에요")
     assert [r.kind for r in replies] == ["smalltalk"] and not shown(replies) and replies[0].language == "ko"
+
+
+async def test_whether_a_market_is_there_is_heard_beside_another_question(services):
+    replies = await ask(services, "Chè Ô long Bảo Yên mấy sao, mà Sa Pa có chợ đêm không ad")
+    assert [r.kind for r in replies] == ["stars", "place_info"] and "Chợ đêm Sa Pa" in replies[1].text
+
+
+async def test_which_village_a_maker_is_in_gets_its_place(services):
+    replies = await ask(services, "mình đang ở xã Ngũ Chỉ Sơn, HTX cá hồi Thức Mai ở thôn nào")
+    assert [r.kind for r in replies] == ["place_info"] and "Cán Hồ Mông" in replies[0].text
