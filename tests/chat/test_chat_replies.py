@@ -1494,3 +1494,18 @@ async def test_whether_a_market_is_there_is_heard_beside_another_question(servic
 async def test_which_village_a_maker_is_in_gets_its_place(services):
     replies = await ask(services, "mình đang ở xã Ngũ Chỉ Sơn, HTX cá hồi Thức Mai ở thôn nào")
     assert [r.kind for r in replies] == ["place_info"] and "Cán Hồ Mông" in replies[0].text
+
+
+async def test_hearsay_words_and_where_to_go_to_buy(services):
+    pork = product_id("Thịt lợn đen hun khói")
+    story = await ask(
+        services,
+        "thang truoc di Si Ma Cai an thit lon den hun khoi o Nan Sin, ngon qua troi. Ban di cung bao la sp OCOP. "
+        "Cho minh hoi may sao voi",
+    )
+    assert [r.kind for r in story] == ["stars"] and shown(story) == [pork]  # "bảo là" is hearsay, not Bảo Yên
+    plums = product_id("Mận Tam hoa sấy dẻo")
+    korean = await ask(services, "박하에서 말린 자두 사려면 어디로 가야 해요?")
+    assert [r.kind for r in korean] == ["places"] and shown(korean) == [plums] and korean[0].language == "ko"
+    garden = await ask(services, "Bưởi Múc Thái Niên có mua tận vườn được không, ở xã nào?")
+    assert garden[0].kind == "places" and "HTX Bưởi Múc Thái Niên" in garden[0].text
