@@ -174,6 +174,8 @@ class Understander:
             subject = subjects[i]
             asked = {i for _, i in clause.intents}
             claims = clause.filters_only and bool(asked & PRODUCT_QUESTIONS) and "list" not in asked
+            # "e muốn mua ít mật ong rừng làm quà, ở Lào Cai có loại nào xịn ko": which kind of it.
+            claims = claims or (clause.filters_only and "list" in asked and " loai nao " in f" {fold(parts[i][0])} ")
             where = parts[i][0].strip() + ("?" if parts[i][1] else "")  # an aside is heard when asked
             later = not asked <= LISTINGS | self.lexicon.smalltalk
             if clause.intents and clause.points and _nearest(named, i, later=later):

@@ -1509,3 +1509,9 @@ async def test_hearsay_words_and_where_to_go_to_buy(services):
     assert [r.kind for r in korean] == ["places"] and shown(korean) == [plums] and korean[0].language == "ko"
     garden = await ask(services, "Bưởi Múc Thái Niên có mua tận vườn được không, ở xã nào?")
     assert garden[0].kind == "places" and "HTX Bưởi Múc Thái Niên" in garden[0].text
+
+
+async def test_which_kind_asked_of_an_area_is_of_the_thing_named_before(services):
+    replies = await ask(services, "e muốn mua ít mật ong rừng làm quà, ở Lào Cai có loại nào xịn ko")
+    honeys = {pid for pid, row in PRODUCTS.items() if row["name"].lower().startswith("mật ong")}
+    assert shown(replies) and set(shown(replies)) <= honeys  # not the province's 164 products
