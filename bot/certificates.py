@@ -113,6 +113,12 @@ class CertificateBook:
         return _in_order(rows)
 
 
+    def latest_granted(self, today: date) -> int | None:
+        """The last year up to today in which any certificate of ours was granted."""
+        years = [d.year if d else y for (d, y), _ in self._groups]
+        return max((y for y in years if y is not None and y <= today.year), default=None)
+
+
 def _by_id(product: Product) -> int:
     return product.id
 

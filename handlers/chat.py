@@ -449,6 +449,9 @@ async def _validity(ctx: Context, intent: str, subject: Subject, original: str) 
     if intent == "still_valid":  # "Văn Chấn có sp nào còn hạn": a list, filtered as asked
         return [validity.listing(ctx, "valid", query)]
     year = clause.year_said(original)
+    if intent == "certified_in" and year is None and subject.state in ("listing", "none"):
+        # "sp OCOP mới nhất là gì": the newest are those of the last year anything was certified.
+        year = ctx.snapshot.certificates.latest_granted(ctx.services.today())
     # "chè bát tiên được chứng nhận năm 2023 đúng không" asks of the teas; "những sản phẩm nào hết
     # hạn cuối năm 2026" of the catalogue.
     certified = intent == "certified_in" and subject.state not in ("product", "several")

@@ -1515,3 +1515,15 @@ async def test_which_kind_asked_of_an_area_is_of_the_thing_named_before(services
     replies = await ask(services, "e muốn mua ít mật ong rừng làm quà, ở Lào Cai có loại nào xịn ko")
     honeys = {pid for pid, row in PRODUCTS.items() if row["name"].lower().startswith("mật ong")}
     assert shown(replies) and set(shown(replies)) <= honeys  # not the province's 164 products
+
+
+async def test_the_newest_products_are_the_last_year_certified_and_a_market_asked_for_is_places(services):
+    granted = [int(row["year"]) for row in PRODUCTS.values() if row["year"]]
+    latest = max(granted)
+    newest = await ask(services, "sp OCOP mới nhất là gì")
+    assert [r.kind for r in newest] == ["list"] and str(latest) in newest[0].text
+    assert {int(PRODUCTS[pid]["year"]) for pid in shown(newest)} == {latest}
+    markets = await ask(services, "Yen Bai city có chợ nào bán đặc sản")
+    assert markets[0].kind == "places"
+    gift = await ask(services, "hi, what OCOP stuff can I buy in Sapa as a gift?")
+    assert gift[0].kind == "list" and {PRODUCTS[pid]["area"] for pid in shown(gift)} == {"Sa Pa"}
