@@ -18,7 +18,7 @@ from handlers import about, clause, commerce, counts, events, lists, places, pro
 from handlers.arrange import Answered, arrange
 from handlers.asks import PRODUCT_JOBS, in_last_area, locates_maker, off_topic, settle, unread_thing
 from handlers.context import Context
-from handlers.subjects import LONG_SUBJECT, Subject, Subjects
+from handlers.subjects import LONG_SUBJECT, Subject, Subjects, names_only_producer
 
 MAX_ANSWERS = 4  # a pasted paragraph does not get a wall of replies
 COMPARED_APART = 3  # products compared by name, each answered apart; more share one list
@@ -147,6 +147,10 @@ async def _answer_one(ctx: Context, ask: Ask, subjects: Subjects, original: str,
     if intent == "count":
         counted = await subjects.get(ask.subject) if ask.subject else None
         kinds = any(f" {w} " in f" {fold(ask.clause)} " for w in _KINDS_OF)
+        # "mấy sp của HTX Thái Sơn được OCOP": a maker's, counted and named.
+        maker = counted is not None and counted.state == "several" and len({p.producer for p in counted.hits}) == 1
+        typed = " ".join(t.typed for t in counted.result.query.required) if maker and counted.result else ""
+        kinds = kinds or (maker and names_only_producer(typed, counted.hits[0]))
         if counted is not None and counted.state in ("product", "several") and kinds:
             # "Đông trùng hạ thảo của Traphaco có mấy loại được OCOP": those products, counted.
             found = [counted.product] if counted.state == "product" else counted.hits

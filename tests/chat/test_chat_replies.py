@@ -1525,3 +1525,13 @@ async def test_the_newest_products_are_the_last_year_certified_and_a_market_aske
     assert {int(PRODUCTS[pid]["year"]) for pid in shown(newest)} == {latest}
     markets = await ask(services, "Yen Bai city có chợ nào bán đặc sản")
     assert markets[0].kind == "places"
+
+
+async def test_a_makers_products_counted_and_thanks_with_plans_is_thanks(services):
+    oils = {pid for pid, row in PRODUCTS.items() if row["producer"].startswith("HTX Thái Sơn")}
+    maker = await ask(services, "mấy sp của HTX Thái Sơn được OCOP")
+    assert [r.kind for r in maker] == ["list"] and set(shown(maker)) == oils
+    total = await ask(services, "tỉnh Lào Cai bây giờ tổng cộng có bao nhiêu sản phẩm OCOP ạ")
+    assert [r.kind for r in total] == ["count"] and not shown(total)  # "tổng cộng" is no firm's "Tổng hợp"
+    plans = await ask(services, "cảm ơn nhé, mai e lên Bắc Hà")
+    assert [r.kind for r in plans] == ["smalltalk"] and not shown(plans)
