@@ -435,6 +435,12 @@ async def _where(ctx: Context, intent: str, subject: Subject, original: str) -> 
         if note and replies:
             replies[0] = replace(replies[0], text=f"{note}\n{replies[0].text}")
         return replies
+    query = subject.result.query if subject.result is not None else None
+    narrowed = query is not None and bool(query.star or query.star_min or query.category)
+    few = [p for p in subject.hits if validity.matches(query, p)] if state == "listing" and narrowed else []
+    if intent != "near" and 0 < len(few) <= render.LISTED:
+        # "sp 5 sao của Lào Cai là gì, mua ở đâu": where those few are sold, not every shop there.
+        return await places.for_products(ctx, few)
     if state == "listing" or intent == "near":
         return await places.for_subject(ctx, subject.text)
     if _only_a_place(subject):

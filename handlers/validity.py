@@ -55,14 +55,14 @@ def listing(ctx: Context, which: str, query=None, year: int | None = None) -> Re
     else:
         lists = ctx.snapshot.certificates.running_out(today, SOON_DAYS)
         rows = dict(zip(("expiring", "expired", "valid"), lists, strict=True))[which]
-    rows = rows if query is None else [p for p in rows if _matches(query, p)]
+    rows = rows if query is None else [p for p in rows if matches(query, p)]
     lines = [ctx.t(f"validity.{which}", n=len(rows), year=year or today.year)]
     if not rows:
         lines.append(ctx.t("validity.none"))
     lines += render.bulleted(ctx, rows, partial(render.certificate_text, ctx))
     unknown = []
     if query is not None and (query.place or query.category or query.star or query.star_min):
-        unknown = [p for p in ctx.snapshot.certificates.undated if _matches(query, p)][:MAX_LISTED]
+        unknown = [p for p in ctx.snapshot.certificates.undated if matches(query, p)][:MAX_LISTED]
         if unknown:
             lines.append(ctx.t("validity.unknown_dates", names=", ".join(render.short_line(ctx, p) for p in unknown)))
     lines.append(ctx.t("validity.note"))
@@ -85,7 +85,7 @@ def by_decision(ctx: Context, number: str) -> Reply | None:
     return Reply("\n".join(lines), choices, language=ctx.lang, kind="list", product_ids=tuple(p.id for p in found))
 
 
-def _matches(query, product: Product) -> bool:
+def matches(query, product: Product) -> bool:
     if query.place is not None and query.place.district and product.area != query.place.district:
         return False
     if query.category and product.category != query.category:

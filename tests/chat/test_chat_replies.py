@@ -1535,3 +1535,10 @@ async def test_a_makers_products_counted_and_thanks_with_plans_is_thanks(service
     assert [r.kind for r in total] == ["count"] and not shown(total)  # "tổng cộng" is no firm's "Tổng hợp"
     plans = await ask(services, "cảm ơn nhé, mai e lên Bắc Hà")
     assert [r.kind for r in plans] == ["smalltalk"] and not shown(plans)
+
+
+async def test_where_to_buy_the_few_a_level_lists_is_where_those_are_sold(services):
+    five = {pid for pid, row in PRODUCTS.items() if row["star"] == "5"}
+    replies = await ask(services, "sp 5 sao của Lào Cai là gì, mua ở đâu")
+    assert [r.kind for r in replies] == ["list", "places"]
+    assert set(replies[0].product_ids) == five and set(replies[1].product_ids) == five
