@@ -118,6 +118,8 @@ class Subjects:
                 )
             if not result.hits and not named and not suggestions:
                 text, result, suggestions = self._from_runs(text, result)
+            if not result.hits and not named and not suggestions and _JOINS.search(text):
+                named = self._each_named(text, partly=True)  # the one of two that is ours
             product = None
             if result.hits and not result.listing and products.clearly_one(result):
                 # "có nhận thanh toán momo" finds "Quả nhãn": a look-alike is not the subject.
@@ -171,8 +173,9 @@ class Subjects:
     def _candidates(result: SearchResult) -> list[Product]:
         return [h.product for h in result.hits[:3]] + list(result.suggestions[:3])
 
-    def _each_named(self, text: str) -> tuple[Product, ...]:
-        """Two products joined by "và", "với", "hay", "and", "or": each found on its own, or none."""
+    def _each_named(self, text: str, *, partly: bool = False) -> tuple[Product, ...]:
+        """Two products joined by "và", "với", "hay", "and", "or": each found on its own, or none.
+        `partly`: the ones found, when others are not ours ("plum wine and brocade in Bac Ha")."""
         parts = [p.strip() for p in _JOINS.split(text) if p.strip()]
         if len(parts) < 2:
             return ()
@@ -181,6 +184,8 @@ class Subjects:
             result = products.find(self.ctx, part, ignore_stars=True)
             likely = [h.product for h in result.hits[:3] if plausible(result.query, h.product)]
             if result.listing or not likely:
+                if partly:
+                    continue
                 return ()
             found += likely[:1] if products.clearly_one(result) else likely
         return tuple(dict.fromkeys(found))

@@ -1542,3 +1542,10 @@ async def test_where_to_buy_the_few_a_level_lists_is_where_those_are_sold(servic
     replies = await ask(services, "sp 5 sao của Lào Cai là gì, mua ở đâu")
     assert [r.kind for r in replies] == ["list", "places"]
     assert set(replies[0].product_ids) == five and set(replies[1].product_ids) == five
+
+
+async def test_of_two_things_joined_the_one_that_is_ours_is_answered(services):
+    brocade = next(pid for pid, row in PRODUCTS.items() if row["name"] == "Thổ cẩm" and "San Bay" in row["qualifier"])
+    replies = await ask(services, "plum wine and brocade in Bac Ha - which are OCOP?")
+    # Not "not in our catalogue" for the whole message: the brocade is ours; no plum wine is.
+    assert [r.kind for r in replies] == ["stars"] and shown(replies) == [brocade]
