@@ -35,28 +35,28 @@ FLOORS = {  # suite: (share right, false "not in our catalogue", negatives shown
     "chat_suite.csv": (0.95, 0, 0),  # issue 9's targets, reached on the suite tuned on
     "chat_suite2.csv": (0.95, 0, 0),  # a second author's suite: 0.786 / 12 / 3 before tuning on it
     "chat_suite3.csv": (0.95, 0, 0),  # a fourth author's: 0.673 / 6 / 8 on first contact
-    "chat_suite5.csv": (0.94, 0, 0),  # a sixth author's: 0.742 / 12 / 1 on first contact
-    "chat_suite6.csv": (0.94, 0, 1),  # an eighth author's: 0.796 / 1 / 4 on first contact
+    "chat_suite5.csv": (0.96, 0, 0),  # a sixth author's: 0.742 / 12 / 1 on first contact
+    "chat_suite6.csv": (0.95, 0, 0),  # an eighth author's: 0.796 / 1 / 4 on first contact
     "chat_suite7.csv": (0.93, 0, 1),  # a tenth author's: 0.796 / 1 / 6 on first contact
     "chat_suite8.csv": (0.85, 0, 0),  # an eleventh author's, tuned on briefly: 0.709 / 6 / 0 on first contact
     "chat_suite9.csv": (0.96, 0, 0),  # a twelfth author's: 0.863 / 3 / 0 on first contact
     "chat_suite10.csv": (0.96, 0, 0),  # a fifteenth author's (lists, facts, zh, ko): 0.780 / 1 / 2 on first contact
-    "chat_suite11.csv": (0.95, 0, 1),  # a sixteenth author's (places, validity, English): 0.855 / 3 / 3 first contact
+    "chat_suite11.csv": (0.96, 0, 1),  # a sixteenth author's (places, validity, English): 0.855 / 3 / 3 first contact
     "chat_suite12.csv": (0.96, 0, 1),  # a seventeenth author's (counts, events, stories): 0.900 / 1 / 1 first contact
-    "chat_suite13.csv": (0.96, 0, 1),  # an eighteenth author's (four personas): 0.800 / 8 / 2 first contact
+    "chat_suite13.csv": (0.97, 0, 0),  # an eighteenth author's (four personas): 0.800 / 8 / 2 first contact
     "chat_suite14.csv": (0.93, 0, 0),  # a twentieth author's (chatty, English, multi): 0.828 / 3 / 0 first contact
     # a twenty-first author's (chatty, teen, English, zh, ko): 0.873 / 3 / 1 first contact
-    "chat_suite15.csv": (0.94, 1, 0),
+    "chat_suite15.csv": (0.95, 1, 0),
     "chat_suite16.csv": (0.96, 0, 0),  # a twenty-second author's (staff, places, citizens): 0.860 / 4 / 1 first contact
-    "chat_suite17.csv": (0.94, 0, 1),  # a twenty-fourth author's (places first): 0.868 / 1 / 1 first contact
+    "chat_suite17.csv": (0.95, 0, 1),  # a twenty-fourth author's (places first): 0.868 / 1 / 1 first contact
     "chat_holdout.csv": (0.93, 0, 1),  # never tuned on: today's figures, below the targets
     "chat_holdout2.csv": (0.88, 1, 1),  # a fifth author's, never tuned on: 0.798 / 6 / 1 first contact
-    "chat_holdout3.csv": (0.88, 2, 1),  # a seventh author's, never tuned on: 0.825 / 3 / 2 first contact
-    "chat_holdout4.csv": (0.87, 2, 1),  # a ninth author's, measured once: 0.841 / 4 / 1 (its first contact)
-    "chat_holdout5.csv": (0.90, 0, 2),  # a thirteenth author's: 0.891 / 0 / 2 on first contact
-    "chat_holdout6.csv": (0.90, 2, 0),  # a fourteenth author's: 0.886 / 2 / 1 on first contact
-    "chat_holdout7.csv": (0.91, 2, 0),  # a nineteenth author's, written after tuning: 0.914 / 2 / 0 first contact
-    "chat_holdout8.csv": (0.91, 2, 0),  # a twenty-third author's, written after tuning: 0.921 / 3 / 0 first contact
+    "chat_holdout3.csv": (0.89, 2, 1),  # a seventh author's, never tuned on: 0.825 / 3 / 2 first contact
+    "chat_holdout4.csv": (0.88, 2, 1),  # a ninth author's, measured once: 0.841 / 4 / 1 (its first contact)
+    "chat_holdout5.csv": (0.92, 0, 2),  # a thirteenth author's: 0.891 / 0 / 2 on first contact
+    "chat_holdout6.csv": (0.90, 1, 0),  # a fourteenth author's: 0.886 / 2 / 1 on first contact
+    "chat_holdout7.csv": (0.93, 1, 0),  # a nineteenth author's, written after tuning: 0.914 / 2 / 0 first contact
+    "chat_holdout8.csv": (0.93, 2, 0),  # a twenty-third author's, written after tuning: 0.921 / 3 / 0 first contact
     "chat_holdout9.csv": (0.90, 2, 0),  # a twenty-fifth author's, written after tuning: 0.904 / 2 / 0 first contact
 }
 
