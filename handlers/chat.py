@@ -348,6 +348,11 @@ async def _sold_at_named(ctx: Context, product, named: list) -> list[Reply]:
     return [replace(replies[0], text=f"{note}\n{replies[0].text}"), *replies[1:]]
 
 
+def _place_in_name(subject: Subject) -> bool:
+    place = subject.result.query.place
+    return place is not None and f" {' '.join(place.tokens)} " in f" {fold(subject.product.name)} "
+
+
 def _only_where(subject: Subject) -> bool:
     query = subject.result.query if subject.state == "listing" and subject.result is not None else None
     return query is not None and query.place is not None and not (query.star or query.star_min or query.category)
@@ -399,6 +404,12 @@ async def _stars(ctx: Context, intent: str, subject: Subject, original: str, sai
     if subject.state == "product" and subject.result is not None and len(subject.text.split()) >= LONG_SUBJECT:
         # A story names one product among other words ("…miến đao tráng thái Toàn Nga trên
         # facebook"): the subject already settled which; its words may carry a claimed level.
+        query = subject.result.query
+        return [products.star_answer(ctx, subject.product, query.star or query.star_min)]
+    named_there = subject.state == "product" and subject.result is not None and _place_in_name(subject)
+    if named_there:
+        # "chè Bản Liền mấy sao": "chè" alone is a common word, but the place said is in one tea's
+        # own name; that tea is meant, not a "did you mean".
         query = subject.result.query
         return [products.star_answer(ctx, subject.product, query.star or query.star_min)]
     if subject.state == "listing":  # "Trạm Tấu có sp ocop k", "有四星的乌龙茶吗": the list is the answer

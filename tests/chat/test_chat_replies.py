@@ -1549,3 +1549,10 @@ async def test_of_two_things_joined_the_one_that_is_ours_is_answered(services):
     replies = await ask(services, "plum wine and brocade in Bac Ha - which are OCOP?")
     # Not "not in our catalogue" for the whole message: the brocade is ours; no plum wine is.
     assert [r.kind for r in replies] == ["stars"] and shown(replies) == [brocade]
+
+
+async def test_a_common_word_with_a_place_in_one_products_name_is_that_product(services):
+    tea = product_id("Chè hữu cơ Bản Liền")
+    replies = await ask(services, "chè Bản Liền mấy sao")
+    assert [r.kind for r in replies] == ["stars"] and shown(replies) == [tea]
+    assert "sao" in replies[0].text and "★★★" not in replies[0].text  # no star on record: none shown
