@@ -203,6 +203,10 @@ async def _answer_one(ctx: Context, ask: Ask, subjects: Subjects, original: str,
         return [products.did_you_mean(ctx, original, subject.hits[:3])]
     if intent == "list" and not ask.subject and subject.named and not clause.asks_which(ctx, ask.clause):
         subject = Subject("", None, None)  # "what should I bring home": the area's list, not the last shown
+    if intent == "list" and subject.named and ask.points_back and _level_asked(subject):
+        # "loại nào 4 sao" after the Séng Cù rices: those of them at that level, in one list.
+        heading = ctx.t("stars.several", n=len(subject.named))
+        return [replace(products.several_stars(ctx, list(subject.named), None, heading), kind="list")]
     if intent in ("list", "product") and subject.named:
         # "Măng mai Lâm Thượng với măng Bát Độ, cái nào có OCOP", "bưởi Múc với bưởi Đại Minh cái nào
         # ngon hơn": each one's stars (taste is not ours to judge).

@@ -1556,3 +1556,11 @@ async def test_a_common_word_with_a_place_in_one_products_name_is_that_product(s
     replies = await ask(services, "chè Bản Liền mấy sao")
     assert [r.kind for r in replies] == ["stars"] and shown(replies) == [tea]
     assert "sao" in replies[0].text and "★★★" not in replies[0].text  # no star on record: none shown
+
+
+async def test_which_of_those_at_a_level_is_one_list(services):
+    say = conversation(services, "level-of-those")
+    await say("gạo séng cù")
+    (reply,) = await say("loại nào 4 sao")
+    four = {pid for pid, row in PRODUCTS.items() if "Séng Cù" in row["name"] and row["star"] == "4"}
+    assert reply.kind == "list" and set(reply.product_ids) == four
