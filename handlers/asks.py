@@ -108,7 +108,14 @@ async def settle(asks: list[Ask], subjects: Subjects, understood: Understanding,
     # "gần Sa Pa có chỗ nào bán đặc sản OCOP ko": the places near are the answer; "OCOP ko"
     # there asks of no product.
     placed = {a.subject for a in asks if a.intent in ("near", "where_to_buy")}
-    unnamed = {t for t in placed if (await subjects.get(t)).state in ("listing", "none")}
+    # "gần ga Lào Cai có chỗ nào bán đặc sản OCOP không": near a landmark we cannot place, still
+    # no product asked of.
+    near = {a.subject for a in asks if a.intent == "near"}
+    unnamed = set()
+    for text in placed:
+        state = (await subjects.get(text)).state
+        if state in ("listing", "none") or (state == "weak" and text in near):
+            unnamed.add(text)
     asks = [a for a in asks if not (a.intent == "stars" and a.subject in unnamed)] or asks
     # "chứng nhận chỉ có thời hạn, vậy chứng nhận của chè này còn không": the product's answer
     # says it; the general rule is not a second answer.

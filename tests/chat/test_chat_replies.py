@@ -1564,3 +1564,12 @@ async def test_which_of_those_at_a_level_is_one_list(services):
     (reply,) = await say("loại nào 4 sao")
     four = {pid for pid, row in PRODUCTS.items() if "Séng Cù" in row["name"] and row["star"] == "4"}
     assert reply.kind == "list" and set(reply.product_ids) == four
+
+
+async def test_a_station_is_where_someone_is_and_a_train_is_not_ours(services):
+    near = await ask(services, "gần ga Lào Cai có chỗ nào bán đặc sản OCOP không")
+    assert [r.kind for r in near] == ["places"]  # no "not in our catalogue" beside the places
+    train = await ask(services, "mấy giờ có tàu từ ga Lào Cai về Hà Nội")
+    assert [r.kind for r in train] == ["out_of_scope"] and not shown(train)
+    souvenirs = await ask(services, "I'm in Lao Cai city, what OCOP souvenirs can I pick up near the train station?")
+    assert souvenirs[0].kind == "places" and souvenirs[0].language == "en"
