@@ -130,6 +130,11 @@ async def settle(asks: list[Ask], subjects: Subjects, understood: Understanding,
     # "HTX Thế Tuấn ở xã nào?", "…, và công ty ở xã nào?": where the maker is, its own place.
     asks = [Ask("where_to_buy", a.subject, a.clause) if a.intent == "info" and locates_maker(a.clause) else a
             for a in asks]  # fmt: skip
+    # "mấy sp của HTX Quang Tom được OCOP": its products are counted with their stars.
+    counted = {a.subject for a in asks if a.intent == "count" and a.subject}
+    for text in counted:
+        if (await subjects.get(text)).producer:
+            asks = [a for a in asks if not (a.intent == "stars" and a.subject == text)] or asks
     # "có OCOP không, cho mình xin thông tin": the card answers both, stars included.
     carded = {a.subject for a in asks if a.intent == "info"}
     asks = [a for a in asks if not (a.intent == "stars" and a.subject in carded)] or asks

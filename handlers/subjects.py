@@ -130,7 +130,8 @@ class Subjects:
             beside = self._elsewhere(asked, result) if asked != text and not own_origin else ""
             elsewhere = self._elsewhere(text, result) or beside
             producer = ""
-            if product is not None and not named and names_only_producer(text, product):
+            typed = " ".join(t.typed for t in result.query.required) or text  # "của HTX Quang Tom"
+            if product is not None and not named and names_only_producer(typed, product):
                 # "HTX Quang Tom có OCOP ko": each of its products, not the one with it in its name.
                 siblings = [p for p in ctx.snapshot.index.products.values() if p.producer == product.producer]
                 if len(siblings) > 1:

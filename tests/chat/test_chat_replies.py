@@ -1573,3 +1573,10 @@ async def test_a_station_is_where_someone_is_and_a_train_is_not_ours(services):
     assert [r.kind for r in train] == ["out_of_scope"] and not shown(train)
     souvenirs = await ask(services, "I'm in Lao Cai city, what OCOP souvenirs can I pick up near the train station?")
     assert souvenirs[0].kind == "places" and souvenirs[0].language == "en"
+
+
+async def test_a_makers_products_asked_with_of_are_its_own(services):
+    made = {pid for pid, row in PRODUCTS.items() if row["producer"].startswith("HTX Quang Tom")}
+    replies = await ask(services, "mấy sp của HTX Quang Tom được OCOP, HTX ở thôn nào")
+    assert [r.kind for r in replies] == ["list", "place_info"] and set(replies[0].product_ids) == made
+    assert "Na Pắc Ngam" in replies[1].text
