@@ -270,6 +270,9 @@ async def _about_places(ctx: Context, ask: Ask, subject: Subject, original: str)
         # "Chợ Cốc Lếu (khu A, khu B) có quầy bán hàng OCOP không": the place is named in a clause
         # of its own that asks nothing; this question names no product, nor anything else.
         named = ctx.snapshot.place_names.find(original, kind_said=True)
+    if not named and short and intent == "hours" and ask.clause and subject.state not in ("product", "several"):
+        # "Tả Phìn cách Sa Pa bao xa": a place named as its commune is, hours or distance asked.
+        named = [p for p in ctx.snapshot.place_names.named_as_town(ask.clause) if p.kind not in places.MARKET_KINDS]
     day = (
         clause.market_day(ctx, ask.clause)
         if intent in ("hours", "product", "list", "where_to_buy", "near")

@@ -86,6 +86,10 @@ class PlaceNames:
         }
         # A name that is only a town's ("… xã Mù Cang Chải") needs the kind of place said too.
         self._town_names = {frozenset(fold(n).split()) for loc in localities for n in (loc.name, *loc.aliases)}
+        # The 2025 communes and wards by their own names ("xã Tả Phìn" -> Tả Phìn), for `named_as_town`.
+        self._unit_names = {
+            frozenset(fold(unit).split()[1:]) for loc in localities for unit in loc.new_units if len(unit.split()) > 1
+        }
         # The other words of a place's own name say its kind as well as "chợ" does: "Phố đi bộ Cầu
         # Mây", "Nhà hàng cá hồi Song Nhi", "Điểm bán táo mèo … Mù Cang Chải".
         # Words many names share ("điểm", "bán", "sản phẩm", "OCOP") say nothing of which place.
@@ -167,6 +171,20 @@ class PlaceNames:
             return []
         best = max(score for score, _ in scored)
         return list(dict.fromkeys(place for score, place in scored if score == best))[:3]
+
+    def named_as_town(self, text: str) -> list[Place]:
+        """Places whose whole name is a town's or commune's, said here ("Tả Phìn cách Sa Pa bao xa":
+        "Tả Phìn - làng thuốc tắm Dao đỏ"), the one said first; for questions only a place
+        answers, where `find` would want the kind of place said too."""
+        said = [fold(w) for w in words(text)]
+        tokens = set(said)
+        named = (self._town_names | self._unit_names) - {frozenset()}
+        towns = sorted((min(said.index(w) for w in town), sorted(town)) for town in named if town <= tokens)
+        for _, town in towns:  # the town said first is the one asked about; "cách Sa Pa" is where from
+            found = [place for place, sig in self._signatures if set(town) <= sig]
+            if found:
+                return list(dict.fromkeys(found))[:3]
+        return []
 
     @staticmethod
     def _same_marks(typed: set[str] | None, written: set[str] | None) -> bool:

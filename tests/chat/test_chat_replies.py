@@ -1580,3 +1580,11 @@ async def test_a_makers_products_asked_with_of_are_its_own(services):
     replies = await ask(services, "mấy sp của HTX Quang Tom được OCOP, HTX ở thôn nào")
     assert [r.kind for r in replies] == ["list", "place_info"] and set(replies[0].product_ids) == made
     assert "Na Pắc Ngam" in replies[1].text
+
+
+async def test_how_far_a_commune_is_gets_its_place_and_the_distance_on_record(services):
+    village = next(p for p in PLACES if p["name"].startswith("Tả Phìn - làng thuốc tắm"))
+    assert "12-15 km" in village["address"]
+    replies = await ask(services, "Tả Phìn cách Sa Pa bao xa")
+    # Not "not in our catalogue", and not Sa Pa's own point: the commune said first is asked about.
+    assert [r.kind for r in replies] == ["place_info"] and "12-15 km" in replies[0].text
