@@ -112,7 +112,6 @@ class CertificateBook:
                 rows[state.until or date(year, 12, 31)].append(found)
         return _in_order(rows)
 
-
     def latest_granted(self, today: date) -> int | None:
         """The last year up to today in which any certificate of ours was granted."""
         years = [d.year if d else y for (d, y), _ in self._groups]
