@@ -172,7 +172,9 @@ async def _borrow_subjects(asks: list[Ask], subjects: Subjects, mentions: list[s
     # Only now the products the story mentions: each is a search, at 20,000 products a costly one.
     candidates = [a.subject for a in asks if a.subject] + [m for m in mentions if m]
     states = {text: (await subjects.get(text)).state for text in candidates}
-    one = [t for t in candidates if states[t] == "product"]
+    # "…mua quà cho bố, rượu ngô Bản Phố có OCOP k": "bố" alone found "Bộ trang trí…"; a word that
+    # is a chat word too names nothing to borrow.
+    one = [t for t in candidates if states[t] == "product" and not await _by_a_chat_word(subjects, t)]
     # "…nhà ở Trấn Yên có quế, bố bảo quế điếu của HTX Quế hồi Việt Nam được 5 sao. Em nghĩ chắc
     # không đúng": the clause that claims a level is the one the doubt is about.
     claimed = [t for t in one if _claims_level(await subjects.get(t))]
@@ -193,6 +195,13 @@ async def _borrow_subjects(asks: list[Ask], subjects: Subjects, mentions: list[s
         if all((a.intent, a.subject) != (ask.intent, ask.subject) for a in out):
             out.append(ask)
     return out
+
+
+async def _by_a_chat_word(subjects: Subjects, text: str) -> bool:
+    result = (await subjects.get(text)).result
+    required = result.query.required if result is not None else []
+    fillers = subjects.ctx.services.understander.lexicon.fillers
+    return len(required) == 1 and (required[0].typed,) in fillers
 
 
 async def _told_which(asks: list[Ask], subjects: Subjects, mentions: list[str], story: bool) -> list[Ask]:

@@ -1588,3 +1588,11 @@ async def test_how_far_a_commune_is_gets_its_place_and_the_distance_on_record(se
     replies = await ask(services, "Tả Phìn cách Sa Pa bao xa")
     # Not "not in our catalogue", and not Sa Pa's own point: the commune said first is asked about.
     assert [r.kind for r in replies] == ["place_info"] and "12-15 km" in replies[0].text
+
+
+async def test_a_chat_word_that_looks_like_a_name_is_not_borrowed(services):
+    replies = await ask(services, "mk muon mua qua cho bo, ruou ngo ban pho co ocop k")
+    # "bố" (father) typed bare is not "Bộ trang trí bàn ăn"; no rượu ngô Bản Phố is ours.
+    assert [r.kind for r in replies] == ["not_found"] and product_id("Bộ trang trí bàn ăn Thổ cẩm") not in shown(
+        replies
+    )
