@@ -15,8 +15,6 @@ from handlers.subjects import Subjects
 NAMES_A_PRODUCT = {"stars", "where_to_buy", "price", "info", "producer"}  # questions that need a thing named
 ON_TOPIC = {"stars", "validity", "near"}  # questions only we answer, whatever else the message tells
 _HAVE_RE = re.compile("有|있")  # "there is / do you have", in Chinese and Korean
-MAKER_WORDS = ("htx", "hop tac xa", "cong ty", "cty", "co so", "xuong", "to hop tac")  # folded
-WHERE_WORDS = ("xa nao", "huyen nao", "phuong nao", "thon nao", "ban nao", "o dau")  # folded
 SHARED_NAMES = 20  # of a subject's products, those whose names a story's mention must share a word with
 PRODUCT_JOBS = {"stars", "where_to_buy", "price", "shipping", "wholesale", "payment", "export", "contact", "stock",
                 "validity", "expiring", "expired", "online", "hours", "producer", "info"}  # fmt: skip
@@ -128,7 +126,7 @@ async def settle(asks: list[Ask], subjects: Subjects, understood: Understanding,
     borrowed = {t for t in fairs if t and (await subjects.get(t)).state in ("none", "weak", "listing")}
     asks = [a for a in asks if a.intent not in ("stars", "hours", "product") or a.subject not in borrowed] or asks
     # "HTX Thế Tuấn ở xã nào?", "…, và công ty ở xã nào?": where the maker is, its own place.
-    asks = [Ask("where_to_buy", a.subject, a.clause) if a.intent == "info" and locates_maker(a.clause) else a
+    asks = [Ask("where_to_buy", a.subject, a.clause) if a.intent == "info" and locates_maker(ctx, a.clause) else a
             for a in asks]  # fmt: skip
     # "mấy sp của HTX Quang Tom được OCOP": its products are counted with their stars.
     counted = {a.subject for a in asks if a.intent == "count" and a.subject}
@@ -146,9 +144,9 @@ def _claims_level(subject) -> bool:
     return query is not None and bool(query.star or query.star_min)
 
 
-def locates_maker(text: str) -> bool:
-    said = f" {fold(text)} "
-    return any(f" {w} " in said for w in MAKER_WORDS) and any(f" {w} " in said for w in WHERE_WORDS)
+def locates_maker(ctx: Context, text: str) -> bool:
+    """ "HTX Thế Tuấn ở xã nào": a maker's word, and a where word."""
+    return clause.says(ctx, text, "makers") and clause.says(ctx, text, "where_is")
 
 
 async def _borrow_subjects(asks: list[Ask], subjects: Subjects, mentions: list[str], story: bool) -> list[Ask]:

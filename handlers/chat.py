@@ -24,16 +24,6 @@ MAX_ANSWERS = 4  # a pasted paragraph does not get a wall of replies
 COMPARED_APART = 3  # products compared by name, each answered apart; more share one list
 ELSEWHERE_ASKS = {"product", "stars", "info", "list", "where_to_buy", "validity", "price"}
 STORY_WORDS = 20  # a message longer than this tells a story around its question
-_KINDS_OF = (
-    "may loai",
-    "bao nhieu loai",
-    "bn loai",
-    "may dong",
-    "bao nhieu dong",
-    "how many kinds",
-    "how many types",
-    "how many varieties",
-)  # folded: how many of a product, not how many in an area
 _PLACE_ASKS = {"product", "stars", "hours", "where_to_buy", "near"}  # what a place named apart may answer
 MAX_OWN_PLACES = 3  # a product's own places shown as cards when their hours are asked
 SOCIAL = {"greeting", "thanks", "compliment", "bye"}  # small talk that is a whole message's point
@@ -146,7 +136,7 @@ async def _answer_one(ctx: Context, ask: Ask, subjects: Subjects, original: str,
         return _tag(await about.about(ctx, FACT_TOPICS[intent]), "facts")
     if intent == "count":
         counted = await subjects.get(ask.subject) if ask.subject else None
-        kinds = any(f" {w} " in f" {fold(ask.clause)} " for w in _KINDS_OF)
+        kinds = clause.says(ctx, ask.clause, "kinds_of")
         # "mấy sp của HTX Thái Sơn được OCOP": a maker's, counted and named.
         maker = counted is not None and counted.state == "several" and len({p.producer for p in counted.hits}) == 1
         typed = " ".join(t.typed for t in counted.result.query.required) if maker and counted.result else ""
@@ -435,7 +425,7 @@ async def _where(ctx: Context, intent: str, subject: Subject, original: str) -> 
         # Several from one maker ("Thổ cẩm Lan Rừng"): its shop; several makers' ("village"): no one's.
         one_maker = len({product.producer for product in found}) == 1
         # "Thổ cẩm Lan Rừng … cửa hàng mở mấy giờ?", "HTX cá hồi Thức Mai ở thôn nào": its place's card.
-        located = intent == "hours" or (state == "several" and locates_maker(original))
+        located = intent == "hours" or (state == "several" and locates_maker(ctx, original))
         own = places.own_places(ctx, found[0]) if located and one_maker else []
         if own:
             return [places.place_info(ctx, own[:MAX_OWN_PLACES])]

@@ -63,6 +63,12 @@ def far_away(ctx: Context, clause: str) -> bool:
     return False
 
 
+def says(ctx: Context, text: str, key: str) -> bool:
+    """The text holds one of the words (or phrases) of `key` in the word lists."""
+    padded = f" {fold(text)} "
+    return any(f" {w} " in padded for w in ctx.services.understander.lexicon.words[key])
+
+
 def asks_which(ctx: Context, clause: str) -> bool:
     """ "chợ nào", "loại nào", "哪个" (read as "nào"), "which": one of several is asked for."""
     return bool(ctx.services.understander.lexicon.words["which"] & set(fold(clause).split()))

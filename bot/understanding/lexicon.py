@@ -69,6 +69,7 @@ class Lexicon:
     elsewhere: dict[tuple[str, ...], str] = field(default_factory=dict)  # folded -> "Hà Giang"
     words: dict[str, frozenset[str]] = field(default_factory=dict)  # [words] of intents.toml, folded
     pointing: frozenset[str] = frozenset()  # as written: "này" (this), not "nay" (now)
+    places_asked: tuple[str, ...] = ()  # as written: "chợ" (a market), not "cho" (for)
     # [[combine]] of intents.toml: (when all of these, drop these, rename these), in order
     combining: tuple[tuple[frozenset[str], frozenset[str], dict[str, str]], ...] = ()
 
@@ -178,6 +179,7 @@ class Lexicon:
             # Chinese and Korean words fold to nothing: they are kept as written.
             words={key: frozenset(fold(w) or nfc(w) for w in items) for key, items in intents.get("words", {}).items()},
             pointing=frozenset(nfc(w).lower() for w in intents.get("words", {}).get("pointing", [])),
+            places_asked=tuple(nfc(w).lower() for w in intents.get("words", {}).get("places_asked", [])),
             combining=tuple(
                 (frozenset(rule["when"]), frozenset(rule.get("drop", [])), dict(rule.get("rename", {})))
                 for rule in intents.get("combine", [])

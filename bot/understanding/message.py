@@ -205,10 +205,16 @@ class Understander:
         # names our rice and asks theirs; the rice is still what it asks about.
         if any(a.intent not in ("product", "out_of_scope") for a in result.asks):
             # Unless it asks whether a market or shop is there: "…, mà Sa Pa có chợ đêm không ad".
-            placed = [a for a in result.asks if a.intent == "product" and _asks_of_a_place(a.clause)]
+            placed = [a for a in result.asks if a.intent == "product" and self._asks_of_a_place(a.clause)]
             result.mentions = [a.subject for a in result.asks if a.intent == "product" and a not in placed]
             result.asks = [a for a in result.asks if a.intent != "product" or a in placed]
         return result
+
+    def _asks_of_a_place(self, clause: str) -> bool:
+        """Whether a clause with no question word of its own asks if a market or shop is there."""
+        said = f" {nfc(clause).lower()} "
+        named = any(re.search(rf"(?<!\w){re.escape(w)}(?!\w)", said) for w in self.lexicon.places_asked)
+        return named and bool(_YES_NO.search(said))
 
     # -- steps --------------------------------------------------------------------------
 
@@ -661,14 +667,7 @@ def _merge_settings(clauses: list[_Clause]) -> None:
             clause.subject = ""
 
 
-_PLACE_ASKED = re.compile(r"\b(chợ|market|night market|điểm bán|điểm giới thiệu|cửa hàng ocop|ocop shop|ocop store)\b")
 _YES_NO = re.compile(r"(\bcó\b.*\b(không|ko|k|hok|khum|hông)\b|\?|\b(is there|are there|any)\b)")
-
-
-def _asks_of_a_place(clause: str) -> bool:
-    """Whether a clause with no question word of its own asks if a market or shop is there."""
-    said = nfc(clause).lower()
-    return bool(_PLACE_ASKED.search(said) and _YES_NO.search(said))
 
 
 def _accents_agree(typed: str, phrase_word: str, marked_message: bool = False) -> bool:
