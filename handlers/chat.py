@@ -111,6 +111,24 @@ async def answer(
     return await arrange(ctx, understood, replies, Answered(subjects, asks, asides, story, scenery, guesses, found_one))
 
 
+def _products_counted(ctx: Context, ask: Ask, counted: Subject) -> list:
+    """The products a count asks of when it names them, not an area: how many kinds of a product
+    ("có mấy loại"), or a maker's ("mấy sp của HTX Thái Sơn"); [] for an area's count."""
+    if counted.state not in ("product", "several"):
+        return []
+    found = [counted.product] if counted.state == "product" else counted.hits
+    if clause.says(ctx, ask.clause, "kinds_of"):
+        return found
+    maker = counted.state == "several" and len({p.producer for p in found}) == 1 and counted.result is not None
+    typed = " ".join(t.typed for t in counted.result.query.required) if maker else ""
+    return found if maker and names_only_producer(typed, found[0]) else []
+
+
+def _stars_listed(ctx: Context, found: list, heading: str) -> Reply:
+    """Products listed with each one's stars: the answer to which or how many of them."""
+    return replace(products.several_stars(ctx, found, None, heading), kind="list")
+
+
 def _part_of_place_shown(ctx: Context, text: str) -> bool:
     """ "Chợ Tả Phời - Hợp Thành họp ngày nào, bán những gì": the dash cut the market's name, and
     "Tả Phời" alone is no product; the market's card was the answer."""
@@ -136,16 +154,9 @@ async def _answer_one(ctx: Context, ask: Ask, subjects: Subjects, original: str,
         return _tag(await about.about(ctx, FACT_TOPICS[intent]), "facts")
     if intent == "count":
         counted = await subjects.get(ask.subject) if ask.subject else None
-        kinds = clause.says(ctx, ask.clause, "kinds_of")
-        # "mấy sp của HTX Thái Sơn được OCOP": a maker's, counted and named.
-        maker = counted is not None and counted.state == "several" and len({p.producer for p in counted.hits}) == 1
-        typed = " ".join(t.typed for t in counted.result.query.required) if maker and counted.result else ""
-        kinds = kinds or (maker and names_only_producer(typed, counted.hits[0]))
-        if counted is not None and counted.state in ("product", "several") and kinds:
-            # "Đông trùng hạ thảo của Traphaco có mấy loại được OCOP": those products, counted.
-            found = [counted.product] if counted.state == "product" else counted.hits
-            heading = ctx.t("stars.several", n=len(found))
-            return [replace(products.several_stars(ctx, found[: render.LISTED], None, heading), kind="list")]
+        found = _products_counted(ctx, ask, counted) if counted is not None else []
+        if found:  # "Đông trùng hạ thảo của Traphaco có mấy loại được OCOP": those products, counted
+            return [_stars_listed(ctx, found[: render.LISTED], ctx.t("stars.several", n=len(found)))]
         return [counts.answer(ctx, ask.subject, ask.clause)]
     if intent == "unrated":
         return [lists.unrated(ctx, ask.subject)]
@@ -195,8 +206,7 @@ async def _answer_one(ctx: Context, ask: Ask, subjects: Subjects, original: str,
         subject = Subject("", None, None)  # "what should I bring home": the area's list, not the last shown
     if intent == "list" and subject.named and ask.points_back and _level_asked(subject):
         # "loại nào 4 sao" after the Séng Cù rices: those of them at that level, in one list.
-        heading = ctx.t("stars.several", n=len(subject.named))
-        return [replace(products.several_stars(ctx, list(subject.named), None, heading), kind="list")]
+        return [_stars_listed(ctx, list(subject.named), ctx.t("stars.several", n=len(subject.named)))]
     if intent in ("list", "product") and subject.named:
         # "Măng mai Lâm Thượng với măng Bát Độ, cái nào có OCOP", "bưởi Múc với bưởi Đại Minh cái nào
         # ngon hơn": each one's stars (taste is not ours to judge).
@@ -297,8 +307,7 @@ async def _about_places(ctx: Context, ask: Ask, subject: Subject, original: str)
         # "HTX Sơn Hòa còn làm sản phẩm OCOP nào khác không": what the producer makes, with stars.
         made = places.made_by(ctx, named)
         if made:
-            heading = ctx.t("lists.by_producer", producer=named[0].name, n=len(made))
-            return [replace(products.several_stars(ctx, made, None, heading), kind="list")]
+            return [_stars_listed(ctx, made, ctx.t("lists.by_producer", producer=named[0].name, n=len(made)))]
     if not named and intent == "hours" and not subject.text and ctx.last_place is not None:
         # "what time does it open" after a market's card: that market.
         named = [p for p in ctx.snapshot.catalogue.places if p.id == ctx.last_place]
